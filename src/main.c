@@ -1,0 +1,117 @@
+/*
+ * fwpack: build, sign, inspect and verify firmware slot images.
+ *
+ * To add a command: write src/cmd_NAME.c with its option table and run
+ * function, add it to `commands` below, write man/fwpack-NAME.1 (the
+ * options must match: tests/cli-docs.sh checks), and add tests.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct fwp_opt build_opts[] = {
+	{"output-dir", 'o', "DIR", "write the outputs to DIR (created if missing; default .)"},
+	{"digest-dir", 0, "DIR", "external signing, step 1: write each image's digest to DIR/NAME.digest and stop"},
+	{"signature-dir", 0, "DIR", "external signing, step 2: take each signature from DIR/NAME.sig"},
+	{"quiet", 'q', NULL, "do not list the files written"},
+	{0, 0, 0, 0},
+};
+
+static const struct fwp_opt inspect_opts[] = {
+	{"json", 0, NULL, "print one JSON object instead of text"},
+	{0, 0, 0, 0},
+};
+
+static const struct fwp_opt verify_opts[] = {
+	{"key", 'k', "KEY", "check the signature with this public (or private) key"},
+	{"quiet", 'q', NULL, "print nothing; only the exit code tells"},
+	{0, 0, 0, 0},
+};
+
+static const struct fwp_opt keygen_opts[] = {
+	{"curve", 0, "CURVE", "p256 (fwpack images, default) or secp256k1 (cookbook-v2)"},
+	{"public", 0, "FILE", "write the public key to FILE (default: KEYFILE with .pub.pem)"},
+	{"force", 'f', NULL, "overwrite existing key files"},
+	{0, 0, 0, 0},
+};
+
+static const struct fwp_cmd commands[] = {
+	{"build", "[options] MANIFEST",
+	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
+	 build_opts, fwp_cmd_build},
+	{"inspect", "[options] IMAGE...", "Print every header field and TLV record of images.",
+	 inspect_opts, fwp_cmd_inspect},
+	{"verify", "[options] IMAGE...",
+	 "Check the CRCs, the digest and (with --key) the signature of images.", verify_opts,
+	 fwp_cmd_verify},
+	{"keygen", "[options] KEYFILE",
+	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
+	 keygen_opts, fwp_cmd_keygen},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: fwpack COMMAND [options] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'fwpack COMMAND --help' describes a command; 'man fwpack' all of them.\n"
+		     "fwpack --version prints the version.\n");
+}
+
+static const struct fwp_cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Output errors (a full disk, a closed pipe) must not pass silently. */
+static int finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "fwpack: error writing to standard output: %s\n", strerror(errno));
+		return code ? code : FWP_EXIT_IO;
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return FWP_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+		printf("fwpack %s\n", PACKAGE_VERSION);
+		return finish(FWP_EXIT_OK);
+	}
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return finish(FWP_EXIT_OK);
+	}
+	if (strcmp(name, "help") == 0) {
+		const struct fwp_cmd *c = argc > 2 ? find(argv[2]) : NULL;
+		if (argc > 2 && !c) {
+			fprintf(stderr, "fwpack: help: no command \"%s\"\n", argv[2]);
+			return FWP_EXIT_USAGE;
+		}
+		if (c)
+			fwp_cli_help(c, stdout);
+		else
+			usage(stdout);
+		return finish(FWP_EXIT_OK);
+	}
+	const struct fwp_cmd *cmd = find(name);
+	if (!cmd) {
+		fprintf(stderr, "fwpack: \"%s\" is not a command\n", name);
+		usage(stderr);
+		return FWP_EXIT_USAGE;
+	}
+	return finish(cmd->run(cmd, argc - 1, argv + 1));
+}

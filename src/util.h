@@ -1,0 +1,57 @@
+/* Small helpers shared by the host modules: growable buffers and files. */
+#ifndef FWP_UTIL_H
+#define FWP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwpack/error.h"
+
+/* A growable byte buffer. Zero-initialise before first use. */
+struct fwp_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+int fwp_buf_reserve(struct fwp_buf *b, size_t extra, struct fwp_err *err);
+int fwp_buf_append(struct fwp_buf *b, const void *data, size_t len, struct fwp_err *err);
+int fwp_buf_fill(struct fwp_buf *b, uint8_t byte, size_t count, struct fwp_err *err);
+int fwp_buf_printf(struct fwp_buf *b, struct fwp_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+void fwp_buf_free(struct fwp_buf *b);
+
+/*
+ * Read a whole file. Fails with a message naming the path. At most max
+ * bytes are accepted (0 means no limit besides SIZE_MAX): a larger file is
+ * an error, never silently truncated. The buffer gets a NUL after the data
+ * (not counted in len) so text parsers can use it directly.
+ */
+int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_err *err);
+
+/*
+ * Write a file atomically: the data goes to a temporary file in the same
+ * directory, is flushed to disk, then renamed over path. On any failure the
+ * temporary file is removed and path is untouched. mode is the permission
+ * of the new file (e.g. 0644, or 0600 for a private key).
+ */
+int fwp_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			  struct fwp_err *err);
+
+/*
+ * Join a path relative to the directory of base ("dir/m.json" + "a.elf" ->
+ * "dir/a.elf"). An absolute rel is returned as is. Returns a malloc'd string
+ * or NULL when out of memory.
+ */
+char *fwp_path_relative_to(const char *base, const char *rel);
+
+/* CRC-32 (IEEE 802.3, as zlib computes it) of len bytes. */
+uint32_t fwp_crc32(const void *data, size_t len);
+
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
+void fwp_hex(const uint8_t *data, size_t len, char *out);
+
+#endif /* FWP_UTIL_H */
