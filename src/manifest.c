@@ -958,7 +958,7 @@ static int alloc_list(struct pctx *c, const cJSON *root, const char *key, int re
 				}                                                               \
 	} while (0)
 
-static int check_overlaps(struct pctx *c)
+static int check_region_overlaps(struct pctx *c)
 {
 	const struct fwp_manifest *m = c->m;
 	char p[PATH_MAX_LEN];
@@ -971,6 +971,13 @@ static int check_overlaps(struct pctx *c)
 				return fail(c, p, "region %s overlaps region %s", a->name, b->name);
 			}
 		}
+	return FWP_OK;
+}
+
+static int check_slot_overlaps(struct pctx *c)
+{
+	const struct fwp_manifest *m = c->m;
+	char p[PATH_MAX_LEN];
 	for (size_t i = 0; i < m->nslots; i++)
 		for (size_t j = 0; j < i; j++) {
 			const struct fwp_slot *a = &m->slots[i], *b = &m->slots[j];
@@ -1014,6 +1021,8 @@ static int parse_root(struct pctx *c, const cJSON *root)
 			return rc;
 	}
 	CHECK_UNIQUE_NAMES(c, m->regions, m->nregions, "regions");
+	if ((rc = check_region_overlaps(c)) < 0)
+		return rc;
 
 	if ((rc = alloc_list(c, root, "slots", 1, sizeof(*m->slots), (void **)&m->slots, &m->nslots,
 			     &arr)) < 0)
@@ -1024,7 +1033,7 @@ static int parse_root(struct pctx *c, const cJSON *root)
 			return rc;
 	}
 	CHECK_UNIQUE_NAMES(c, m->slots, m->nslots, "slots");
-	if ((rc = check_overlaps(c)) < 0)
+	if ((rc = check_slot_overlaps(c)) < 0)
 		return rc;
 
 	if ((rc = alloc_list(c, root, "images", 1, sizeof(*m->images), (void **)&m->images,
@@ -1076,16 +1085,18 @@ int fwp_manifest_parse(const char *path, const char *text, size_t len, struct fw
 		return rc;
 	}
 
-	cJSON *root = cJSON_ParseWithLengthOpts(m->text, len, &end, 1);
+	/* The length includes the NUL: cJSON checks for it after the value. */
+	cJSON *root = cJSON_ParseWithLengthOpts(m->text, len + 1, &end, 1);
 	if (!root) {
 		unsigned line, col;
 		size_t off = end ? (size_t)(end - m->text) : 0;
 		if (off > len)
 			off = len;
+		int at_end = skip_ws(m->text + off, m->text + len) == m->text + len;
 		line_col(m->text, off, &line, &col);
 		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: %s", path, line, col,
-			      off >= len ? "unexpected end of JSON"
-					 : "JSON syntax error (or trailing text after the manifest)");
+			      at_end ? "unexpected end of JSON"
+				     : "JSON syntax error (or trailing text after the manifest)");
 		fwp_manifest_free(m);
 		return rc;
 	}
