@@ -86,6 +86,13 @@ static inline int file_exists(const char *dir, const char *name)
 	return r;
 }
 
+static inline void remove_file(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name);
+	remove(p);
+	free(p);
+}
+
 static inline int run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

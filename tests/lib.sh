@@ -1,0 +1,45 @@
+# Shared by the shell tests: counters, assertions and a temp dir.
+# Each test script ends with `finish`, which prints "N passed, N failed".
+set -u
+: "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
+FWPACK=$top_builddir/fwpack
+passed=0
+failed=0
+T=$(mktemp -d /tmp/fwpack-sh-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+
+# expect_exit CODE DESCRIPTION COMMAND...: run, keep stdout+stderr in $T/out
+expect_exit() {
+	want=$1 desc=$2
+	shift 2
+	"$@" >"$T/out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $got, expected $want)"
+		sed 's/^/    /' "$T/out"
+	fi
+}
+
+# expect_output TEXT DESCRIPTION: the last command's output contains TEXT
+expect_output() {
+	if grep -qF -- "$1" "$T/out"; then
+		ok "$2"
+	else
+		not_ok "$2 (no \"$1\" in output)"
+		sed 's/^/    /' "$T/out"
+	fi
+}
+
+expect_same() {
+	if cmp -s "$1" "$2"; then ok "$3"; else not_ok "$3 ($1 and $2 differ)"; fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
