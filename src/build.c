@@ -510,67 +510,79 @@ static int in_factory(const struct fwp_factory *f, const struct part *p)
 	return 0;
 }
 
+/* Merge the parts of factory fi that lie in region r into one block at lo. */
+static int merge_region(struct build *b, size_t fi, size_t r, const char *name)
+{
+	const struct fwp_manifest *m = b->m;
+	const struct fwp_factory *f = &m->factories[fi];
+	const struct part **placed = calloc(b->nparts, sizeof(*placed));
+	struct fwp_buf img = {0};
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t nplaced = 0;
+	int rc = FWP_OK;
+
+	if (!placed)
+		return fwp_fail(b->err, FWP_ERR_NOMEM, "out of memory");
+	for (size_t k = 0; k < b->nparts && rc == FWP_OK; k++) {
+		const struct part *p = &b->parts[k];
+		if (!in_factory(f, p) || m->slots[p->slot].region != r)
+			continue;
+		for (size_t q = 0; q < nplaced; q++) {
+			const struct part *o = placed[q];
+			if (p->out_addr < o->out_addr + o->out.len &&
+			    o->out_addr < p->out_addr + p->out.len) {
+				char path[64];
+				snprintf(path, sizeof(path), "factory[%zu].images", fi);
+				rc = fwp_manifest_fail(m, b->err, FWP_ERR_RANGE, path,
+						       "%s (0x%08x..) and %s (0x%08x..) overlap",
+						       p->name, p->out_addr, o->name, o->out_addr);
+				break;
+			}
+		}
+		placed[nplaced++] = p;
+		if (p->out_addr < lo)
+			lo = p->out_addr;
+		if (p->out_addr + p->out.len > hi)
+			hi = p->out_addr + p->out.len;
+	}
+	if (rc == FWP_OK && nplaced)
+		rc = fwp_buf_fill(&img, m->regions[r].fill, (size_t)(hi - lo), b->err);
+	if (rc == FWP_OK && nplaced) {
+		for (size_t q = 0; q < nplaced; q++)
+			memcpy(img.data + (placed[q]->out_addr - lo), placed[q]->out.data,
+			       placed[q]->out.len);
+		rc = add_outputs(b, name, f->outputs, (uint32_t)lo, &img);
+	}
+	fwp_buf_free(&img);
+	free(placed);
+	return rc;
+}
+
 /* Merge the parts of a factory's images, one file per memory region. */
 static int build_factory(struct build *b, size_t fi)
 {
 	const struct fwp_manifest *m = b->m;
 	const struct fwp_factory *f = &m->factories[fi];
-	size_t nregions_used = 0;
-	int rc;
+	int used[FWP_MAX_REGIONS] = {0};
+	size_t nused = 0;
 
 	/* Name the files after the region only when there are several. */
 	for (size_t r = 0; r < m->nregions; r++)
 		for (size_t k = 0; k < b->nparts; k++)
 			if (in_factory(f, &b->parts[k]) && m->slots[b->parts[k].slot].region == r) {
-				nregions_used++;
+				used[r] = 1;
+				nused++;
 				break;
 			}
 	for (size_t r = 0; r < m->nregions; r++) {
-		uint64_t lo = UINT64_MAX, hi = 0;
-		const struct part *placed[64];
-		size_t nplaced = 0;
-		for (size_t k = 0; k < b->nparts; k++) {
-			const struct part *p = &b->parts[k];
-			{
-				if (!in_factory(f, p) || m->slots[p->slot].region != r)
-					continue;
-				for (size_t q = 0; q < nplaced; q++) {
-					const struct part *o = placed[q];
-					if (p->out_addr < o->out_addr + o->out.len &&
-					    o->out_addr < p->out_addr + p->out.len) {
-						char path[64];
-						snprintf(path, sizeof(path), "factory[%zu].images", fi);
-						return fwp_manifest_fail(
-							m, b->err, FWP_ERR_RANGE, path,
-							"%s (0x%08x..) and %s (0x%08x..) overlap", p->name,
-							p->out_addr, o->name, o->out_addr);
-					}
-				}
-				if (nplaced == sizeof(placed) / sizeof(placed[0]))
-					return fwp_fail(b->err, FWP_ERR_RANGE,
-							"factory %s: too many parts", f->name);
-				placed[nplaced++] = p;
-				if (p->out_addr < lo)
-					lo = p->out_addr;
-				if (p->out_addr + p->out.len > hi)
-					hi = p->out_addr + p->out.len;
-			}
-		}
-		if (lo >= hi)
-			continue;
-		struct fwp_buf img = {0};
-		if ((rc = fwp_buf_fill(&img, m->regions[r].fill, (size_t)(hi - lo), b->err)) < 0)
-			return rc;
-		for (size_t q = 0; q < nplaced; q++)
-			memcpy(img.data + (placed[q]->out_addr - lo), placed[q]->out.data,
-			       placed[q]->out.len);
 		char name[2 * FWP_NAME_MAX + 2];
-		if (nregions_used > 1)
+		if (!used[r])
+			continue;
+		if (nused > 1)
 			snprintf(name, sizeof(name), "%s-%s", f->name, m->regions[r].name);
 		else
 			snprintf(name, sizeof(name), "%s", f->name);
-		rc = add_outputs(b, name, f->outputs, (uint32_t)lo, &img);
-		fwp_buf_free(&img);
+		int rc = merge_region(b, fi, r, name);
 		if (rc < 0)
 			return rc;
 	}

@@ -1015,6 +1015,8 @@ static int parse_root(struct pctx *c, const cJSON *root)
 	if ((rc = alloc_list(c, root, "regions", 1, sizeof(*m->regions), (void **)&m->regions,
 			     &m->nregions, &arr)) < 0)
 		return rc;
+	if (m->nregions > FWP_MAX_REGIONS)
+		return fail(c, "regions", "more than %d regions", FWP_MAX_REGIONS);
 	for (i = 0, e = arr->child; e; e = e->next, i++) {
 		join_index(p, "regions", i);
 		if ((rc = parse_region(c, e, p, &m->regions[i])) < 0)

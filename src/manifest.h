@@ -14,6 +14,7 @@
 #include "fwpack/image.h"
 
 #define FWP_NAME_MAX 63
+#define FWP_MAX_REGIONS 64
 
 struct fwp_sector_run {
 	uint32_t count;
