@@ -258,7 +258,7 @@ static int sign_part(struct build *b, struct part *p, enum fwp_curve curve, uint
 		snprintf(path, sizeof(path), "%s/%s.sig", b->o->signature_dir, p->name);
 		rc = fwp_file_read(path, 4096, &s, b->err);
 		if (rc == FWP_OK && (rc = fwp_ecdsa_sig_decode(s.data, s.len, sig, b->err)) < 0)
-			fwp_fail(b->err, rc, "%s: %s", path, b->err->msg);
+			fwp_err_prefix(b->err, path);
 		if (rc == FWP_OK && (rc = fwp_ecdsa_verify_digest(key, p->digest, sig, b->err)) < 0)
 			fwp_fail(b->err, rc,
 				 "%s: signature does not verify with %s over the digest of %s",

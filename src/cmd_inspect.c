@@ -52,7 +52,7 @@ int fwp_cmd_inspect(const struct fwp_cmd *cmd, int argc, char **argv)
 		cJSON_Delete(d);
 		fwp_buf_free(&data);
 		if (rc < 0) {
-			fwp_fail(&err, rc, "%s: %.900s", argv[i], err.msg);
+			fwp_err_prefix(&err, argv[i]);
 			worst = fwp_report(&err);
 		}
 	}

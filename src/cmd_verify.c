@@ -42,8 +42,8 @@ static int verify_one(const char *path, const struct fwp_key *key, struct fwp_er
 			rc = fwp_image_verify(&info, key, err);
 	}
 	fwp_buf_free(&data);
-	if (rc < 0)
-		fwp_fail(err, rc, "%s: %.900s", path, err->msg);
+	if (rc < 0 && rc != FWP_ERR_NOT_FOUND && rc != FWP_ERR_IO)
+		fwp_err_prefix(err, path); /* read errors name the file already */
 	return rc;
 }
 

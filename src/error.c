@@ -1,6 +1,7 @@
 /* The error enum's names and messages, and the fwp_err detail record. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "fwpack/error.h"
 
@@ -48,6 +49,16 @@ int fwp_fail(struct fwp_err *err, int code, const char *fmt, ...)
 		va_end(ap);
 	}
 	return code;
+}
+
+int fwp_err_prefix(struct fwp_err *err, const char *prefix)
+{
+	char msg[sizeof(err->msg)];
+	/* A copy first: formatting a buffer into itself is undefined. */
+	memcpy(msg, err->msg, sizeof(msg));
+	msg[sizeof(msg) - 1] = '\0';
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, msg);
+	return err->code;
 }
 
 void fwp_err_clear(struct fwp_err *err)

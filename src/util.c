@@ -120,8 +120,10 @@ int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_
 			rc = fwp_buf_reserve(out, 65536, err);
 	}
 	close(fd);
-	if (rc < 0)
+	if (rc < 0) {
+		fwp_buf_free(out);
 		return rc;
+	}
 	out->data[out->len] = 0;
 	return FWP_OK;
 }

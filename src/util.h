@@ -28,7 +28,8 @@ void fwp_buf_free(struct fwp_buf *b);
  * Read a whole file. Fails with a message naming the path. At most max
  * bytes are accepted (0 means no limit besides SIZE_MAX): a larger file is
  * an error, never silently truncated. The buffer gets a NUL after the data
- * (not counted in len) so text parsers can use it directly.
+ * (not counted in len) so text parsers can use it directly. On failure out
+ * is freed.
  */
 int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_err *err);
 

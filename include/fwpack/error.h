@@ -54,6 +54,9 @@ int fwp_fail(struct fwp_err *err, int code, const char *fmt, ...)
 #endif
 	;
 
+/* Put "<prefix>: " in front of err's message (e.g. the file it concerns); returns err->code. */
+int fwp_err_prefix(struct fwp_err *err, const char *prefix);
+
 /* Clear *err to FWP_OK and an empty message. */
 void fwp_err_clear(struct fwp_err *err);
 
