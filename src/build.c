@@ -318,16 +318,17 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 	ip.payload_len = p->payload.len;
 	if (p->primary) {
 		ip.vector_addr = im->has_vector_addr ? im->vector_addr : p->start;
-		if ((rc = check_vector(b, p, ip.vector_addr, 1)) < 0)
-			return rc;
 		/* The build ID names the whole ELF: record it once, in the part that runs. */
 		ip.build_id = elf->build_id_len ? elf->build_id : NULL;
 		ip.build_id_len = elf->build_id_len;
 	} else {
 		ip.flags = FWP_IMAGE_F_DATA;
 	}
+	/* Room for the header first: without it the vector check means nothing. */
 	if ((rc = fwp_image_begin(&ip, &p->out, p->digest, b->err)) < 0)
 		return mfail(b, p->image, "input", rc, b->err->msg);
+	if (p->primary && (rc = check_vector(b, p, ip.vector_addr, 1)) < 0)
+		return rc;
 	p->have_digest = 1;
 	p->out_addr = sl->addr;
 	if (b->o->digest_dir)

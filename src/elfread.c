@@ -168,6 +168,26 @@ static int parse(Elf *e, struct fwp_elf *out, const char *name, struct fwp_err *
 				"%s: not an executable (ELF type %u): give the linked firmware, not "
 				"an object file",
 				name, eh.e_type);
+	/* A cut-off file: the header tables must lie inside it. */
+	/* From the ELF header itself: libelf reports no sections for a cut-off table. */
+	uint64_t nsh = eh.e_shnum ? eh.e_shnum : eh.e_shoff ? 1 : 0;
+	if ((nsh && ((uint64_t)eh.e_shoff + nsh * eh.e_shentsize > out->image_len)) ||
+	    ((uint64_t)eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize > out->image_len))
+		return fwp_fail(err, FWP_ERR_FORMAT,
+				"%s: truncated: its header tables run past the end of the %zu-byte "
+				"file",
+				name, out->image_len);
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn)) != NULL;) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return fwp_fail(err, FWP_ERR_FORMAT, "%s: bad section header: %s", name,
+					elf_errmsg(-1));
+		if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > out->image_len)
+			return fwp_fail(err, FWP_ERR_FORMAT,
+					"%s: truncated: section %zu runs past the end of the "
+					"%zu-byte file",
+					name, elf_ndxscn(scn), out->image_len);
+	}
 	if (elf_getphdrnum(e, &nph) != 0)
 		return fwp_fail(err, FWP_ERR_FORMAT, "%s: bad program header table: %s", name,
 				elf_errmsg(-1));

@@ -15,23 +15,23 @@ not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
 expect_exit() {
 	want=$1 desc=$2
 	shift 2
-	"$@" >"$T/out" 2>&1
+	"$@" >"$T/log" 2>&1
 	got=$?
 	if [ "$got" -eq "$want" ]; then
 		ok "$desc"
 	else
 		not_ok "$desc (exit $got, expected $want)"
-		sed 's/^/    /' "$T/out"
+		sed 's/^/    /' "$T/log"
 	fi
 }
 
 # expect_output TEXT DESCRIPTION: the last command's output contains TEXT
 expect_output() {
-	if grep -qF -- "$1" "$T/out"; then
+	if grep -qF -- "$1" "$T/log"; then
 		ok "$2"
 	else
 		not_ok "$2 (no \"$1\" in output)"
-		sed 's/^/    /' "$T/out"
+		sed 's/^/    /' "$T/log"
 	fi
 }
 

@@ -318,20 +318,20 @@ static int build_in(struct fixture *f, const char *digest_dir, const char *sig_d
 	return rc;
 }
 
-static const char *manifest_one =
-	"{ 'manifest_version': 1,\n"
-	"  'regions': [ { 'name': 'flash', 'address': '0x08000000', 'size': '256K',\n"
-	"                 'erase_size': '16K', 'alignment': 16 } ],\n"
-	"  'slots': [ { 'name': 'app', 'address': '0x08010000', 'size': '64K' } ],\n"
-	"  'images': [ { 'name': 'app', 'type': 'app', 'input': 'app.bin',\n"
-	"                'load_address': '%s', 'version': '1.0.0', 'slot': 'app',\n"
-	"                'key': '%s', 'vector_table_size': %u } ] }\n";
+#define MANIFEST_ONE \
+	"{ 'manifest_version': 1,\n" \
+	"  'regions': [ { 'name': 'flash', 'address': '0x08000000', 'size': '256K',\n" \
+	"                 'erase_size': '16K', 'alignment': 16 } ],\n" \
+	"  'slots': [ { 'name': 'app', 'address': '0x08010000', 'size': '64K' } ],\n" \
+	"  'images': [ { 'name': 'app', 'type': 'app', 'input': 'app.bin',\n" \
+	"                'load_address': '%s', 'version': '1.0.0', 'slot': 'app',\n" \
+	"                'key': '%s', 'vector_table_size': %u } ] }\n"
 
 static void write_manifest_one(struct fixture *f, const char *load, const char *key,
 			       unsigned vts)
 {
 	char text[2048];
-	snprintf(text, sizeof(text), manifest_one, load, key, vts);
+	snprintf(text, sizeof(text), MANIFEST_ONE, load, key, vts);
 	write_text(f->dir, "m.json", text);
 }
 
@@ -372,7 +372,7 @@ START_TEST(misaligned_vector_table_refused)
 	/* 0x08010100 is 256-aligned; a 428-byte table needs 512. */
 	write_manifest_one(&f, "0x08010100", key_path, 428);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_RANGE);
-	ck_assert_msg(strstr(err.msg, "m.json:5:41: images[0].input: vector table at 0x08010100 "
+	ck_assert_msg(strstr(err.msg, "m.json:5:56: images[0].input: vector table at 0x08010100 "
 				      "is not aligned to 512 bytes") != NULL,
 		      "%s", err.msg);
 	ck_assert(!file_exists(f.out, "app.bin"));
@@ -397,7 +397,7 @@ START_TEST(image_larger_than_slot_refused)
 	write_payload(f.dir, "app.bin", 64 * 1024 - 0x200 - 100, 3);
 	write_manifest_one(&f, "0x08010200", key_path, 428);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_RANGE);
-	ck_assert_msg(strstr(err.msg, "m.json:6:63: images[0].slot: image app is") != NULL &&
+	ck_assert_msg(strstr(err.msg, "m.json:6:75: images[0].slot: image app is") != NULL &&
 			      strstr(err.msg, "larger than slot app (65536 bytes at 0x08010000)"),
 		      "%s", err.msg);
 	ck_assert(!file_exists(f.out, "app.bin"));
@@ -426,7 +426,7 @@ START_TEST(failed_build_writes_nothing)
 		 key_path);
 	write_text(f.dir, "m.json", text);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_NOT_FOUND);
-	ck_assert_msg(strstr(err.msg, "m.json:9:50: images[1].key:") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "m.json:9:47: images[1].key:") != NULL, "%s", err.msg);
 	ck_assert(!file_exists(f.out, "a.bin"));
 	ck_assert(!file_exists(f.out, "a.hex"));
 	fixture_free(&f);
