@@ -177,7 +177,7 @@ static int split_image(struct build *b, size_t i, const struct fwp_elf *elf)
 	size_t first = b->nparts;
 	for (size_t k = 0; k < elf->nsegs; k++) {
 		const struct fwp_segment *s = &elf->segs[k];
-		size_t slot;
+		size_t slot = 0;
 		int rc = map_segment(b, i, s, k, &slot);
 		if (rc < 0)
 			return rc;

@@ -81,6 +81,22 @@ static const char *curve_group_name(enum fwp_curve c)
 
 /* ---- loading keys ---- */
 
+/* Take ownership of k in a new fwp_key. */
+static int wrap_key(EVP_PKEY *k, enum fwp_curve curve, int is_private, struct fwp_key **out,
+		    struct fwp_err *err)
+{
+	struct fwp_key *key = calloc(1, sizeof(*key));
+	if (!key) {
+		EVP_PKEY_free(k);
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	}
+	key->pkey = k;
+	key->curve = curve;
+	key->is_private = is_private;
+	*out = key;
+	return FWP_OK;
+}
+
 static int passphrase_cb(char *buf, int size, int rwflag, void *u)
 {
 	(void)rwflag;
@@ -195,16 +211,7 @@ int fwp_key_load(const char *path, struct fwp_key **out, struct fwp_err *err)
 				"secp256k1",
 				path, what);
 	}
-	struct fwp_key *key = calloc(1, sizeof(*key));
-	if (!key) {
-		EVP_PKEY_free(k);
-		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	}
-	key->pkey = k;
-	key->curve = curve;
-	key->is_private = is_private;
-	*out = key;
-	return FWP_OK;
+	return wrap_key(k, curve, is_private, out, err);
 }
 
 int fwp_key_from_raw_public(enum fwp_curve curve, const uint8_t *xy, size_t len,
@@ -248,15 +255,7 @@ int fwp_key_from_raw_public(enum fwp_curve curve, const uint8_t *xy, size_t len,
 		return fwp_fail(err, FWP_ERR_FORMAT, "raw %s public key: not a point on the curve (%s)",
 				fwp_curve_name(curve), ossl_reason(r, sizeof(r)));
 	}
-	struct fwp_key *key = calloc(1, sizeof(*key));
-	if (!key) {
-		EVP_PKEY_free(k);
-		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	}
-	key->pkey = k;
-	key->curve = curve;
-	*out = key;
-	return FWP_OK;
+	return wrap_key(k, curve, 0, out, err);
 }
 
 void fwp_key_free(struct fwp_key *key)
