@@ -1,0 +1,50 @@
+/* The Loader's boot decision (cookbook order, with the checks it lacked). */
+#include "fwd_boot.h"
+
+const char *fwd_boot_action_str(enum fwd_boot_action a)
+{
+	switch (a) {
+	case FWD_BOOT_APP:
+		return "booting the application";
+	case FWD_STAY_UPDATE_REQUESTED:
+		return "update requested by the application";
+	case FWD_STAY_CRASH_LOOP:
+		return "application unstable (crash loop)";
+	case FWD_STAY_NO_VALID_APP:
+		return "no valid application";
+	}
+	return "unknown";
+}
+
+enum fwd_boot_action fwd_boot_decide(struct fwd_shared *s, enum fwd_verdict app,
+				     unsigned crash_loop_threshold)
+{
+	enum fwd_boot_action a;
+	if (s->flags & FWD_SHARED_F_UPDATE_REQUESTED) {
+		s->flags &= (uint16_t)~FWD_SHARED_F_UPDATE_REQUESTED;
+		a = FWD_STAY_UPDATE_REQUESTED;
+	} else if (s->boot_count >= crash_loop_threshold) {
+		s->boot_count = 0;
+		a = FWD_STAY_CRASH_LOOP;
+	} else if (app != FWD_IMAGE_OK) {
+		a = FWD_STAY_NO_VALID_APP;
+	} else {
+		if (s->boot_count < 0xFF)
+			s->boot_count++;
+		a = FWD_BOOT_APP;
+	}
+	fwd_shared_seal(s);
+	return a;
+}
+
+void fwd_boot_mark_good(struct fwd_shared *s)
+{
+	s->boot_count = 0;
+	fwd_shared_seal(s);
+}
+
+void fwd_boot_request_update(struct fwd_shared *s)
+{
+	s->flags |= FWD_SHARED_F_UPDATE_REQUESTED;
+	fwd_shared_seal(s);
+}

@@ -1,0 +1,28 @@
+/* The shared no-init RAM block. */
+#include <stddef.h>
+#include <string.h>
+
+#include "fwd_image.h"
+#include "fwd_shared.h"
+
+void fwd_shared_seal(struct fwd_shared *s)
+{
+	s->crc = fwd_crc32(0, s, offsetof(struct fwd_shared, crc));
+}
+
+int fwd_shared_init(struct fwd_shared *s, enum fwd_reset_reason reason)
+{
+	int valid = s->magic == FWD_SHARED_MAGIC && s->version == FWD_SHARED_VERSION &&
+		    s->crc == fwd_crc32(0, s, offsetof(struct fwd_shared, crc));
+	if (valid && reason != FWD_RESET_POWER_ON) {
+		s->reset_reason = (uint8_t)reason;
+		fwd_shared_seal(s);
+		return 0;
+	}
+	memset(s, 0, sizeof(*s));
+	s->magic = FWD_SHARED_MAGIC;
+	s->version = FWD_SHARED_VERSION;
+	s->reset_reason = (uint8_t)reason;
+	fwd_shared_seal(s);
+	return 1;
+}
