@@ -486,6 +486,59 @@ START_TEST(external_signing_flow)
 }
 END_TEST
 
+/* The example ELF with internal flash and QSPI sections: two small images. */
+START_TEST(two_region_elf_split)
+{
+	struct fixture f;
+	struct fwp_err err;
+	struct fwp_buf app = {0}, assets = {0}, fq = {0};
+	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
+	char text[4096];
+	fixture_init(&f);
+	snprintf(text, sizeof(text),
+		 "{ 'manifest_version': 1,\n"
+		 "  'regions': [ { 'name': 'flash', 'address': '0x08000000', 'size': '1M',\n"
+		 "                 'erase_size': '256K' },\n"
+		 "               { 'name': 'qspi', 'address': '0x90000000', 'size': '16M',\n"
+		 "                 'erase_size': '4K', 'fill': 0 } ],\n"
+		 "  'slots': [ { 'name': 'app', 'address': '0x08040000', 'size': '768K' },\n"
+		 "             { 'name': 'assets', 'address': '0x90000000', 'size': '8M' } ],\n"
+		 "  'images': [ { 'name': 'app', 'type': 'app',\n"
+		 "    'input': '%s/examples/firmware/app_qspi_f746.elf', 'version': '3.0.1',\n"
+		 "    'slot': 'app', 'key': '%s', 'vector_table_size': 456 } ],\n"
+		 "  'factory': [ { 'name': 'f', 'images': ['app'] } ] }\n",
+		 top, key_path);
+	write_text(f.dir, "m.json", text);
+	ck_assert_msg(build_in(&f, NULL, NULL, &err) == FWP_OK, "%s", err.msg);
+	ck_assert(read_back(f.out, "app.bin", &app));
+	ck_assert(read_back(f.out, "app-assets.bin", &assets));
+	ck_assert(read_back(f.out, "f-qspi.bin", &fq));
+	ck_assert(file_exists(f.out, "f-flash.bin"));
+	struct fwp_image_info a, q;
+	struct fwp_key *pub = load(pub_path);
+	ck_assert_int_eq(fwp_image_parse(app.data, app.len, &a, &err), FWP_OK);
+	ck_assert_int_eq(fwp_image_verify(&a, pub, &err), FWP_OK);
+	ck_assert_int_eq(fwp_image_parse(assets.data, assets.len, &q, &err), FWP_OK);
+	ck_assert_int_eq(fwp_image_verify(&q, pub, &err), FWP_OK);
+	ck_assert_uint_eq(a.hdr.load_addr, 0x08040200);
+	ck_assert_uint_eq(a.hdr.flags, 0);
+	ck_assert_uint_eq(a.build_id_len, 20);
+	ck_assert_uint_eq(q.hdr.load_addr, 0x90000200);
+	ck_assert_uint_eq(q.hdr.flags, FWP_IMAGE_F_DATA);
+	ck_assert_uint_eq(q.hdr.vector_addr, 0);
+	ck_assert_uint_eq(q.hdr.payload_size, 32768);
+	ck_assert_uint_lt(app.len, 8192);     /* not 2 GiB: one image per region */
+	ck_assert_uint_lt(assets.len, 40000);
+	ck_assert_uint_eq(fq.len, assets.len); /* the QSPI factory image starts at its slot */
+	ck_assert_mem_eq(fq.data, assets.data, assets.len);
+	fwp_key_free(pub);
+	fwp_buf_free(&app);
+	fwp_buf_free(&assets);
+	fwp_buf_free(&fq);
+	fixture_free(&f);
+}
+END_TEST
+
 /* ---- cookbook headers, byte by byte ---- */
 
 static void cookbook_build(struct fixture *f, const char *format, const char *key,
@@ -630,6 +683,7 @@ static Suite *image_suite(void)
 	tcase_add_test(tc, image_larger_than_slot_refused);
 	tcase_add_test(tc, failed_build_writes_nothing);
 	tcase_add_test(tc, external_signing_flow);
+	tcase_add_test(tc, two_region_elf_split);
 	tcase_add_test(tc, cookbook_v1_fields);
 	tcase_add_test(tc, cookbook_v2_signature_with_raw_xy);
 	suite_add_tcase(s, tc);
