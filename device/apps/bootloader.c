@@ -1,0 +1,30 @@
+/*
+ * The Bootloader (slot 0, never updated): checks the Loader's image in
+ * full (header, CRCs, SHA-256, signature with the key compiled in) and
+ * jumps to it. An invalid Loader is reported and the device stays put:
+ * never a jump into garbage.
+ */
+#include "fwd_image.h"
+#include "fwd_port.h"
+#include "report.h"
+
+int main(void)
+{
+	struct fwd_image img;
+	struct fwd_policy pol = {fwd_trusted_key, 1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE};
+	fwd_port_init();
+	fwd_puts("\nbootloader: checking loader\n");
+	enum fwd_verdict v = fwd_image_check(fwd_port_flash(), fwd_port_loader_slot[0],
+					     fwd_port_loader_slot[1], &pol, &img);
+	if (v != FWD_IMAGE_OK) {
+		fwd_puts("bootloader: loader invalid: ");
+		fwd_puts(fwd_verdict_str(v));
+		fwd_puts("; halting\n");
+		for (;;)
+			fwd_port_idle();
+	}
+	fwd_puts("bootloader: loader ");
+	fwd_report_version(&img.hdr);
+	fwd_puts(" valid, starting it\n");
+	fwd_port_jump(img.hdr.vector_addr);
+}

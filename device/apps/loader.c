@@ -1,0 +1,41 @@
+/*
+ * The Loader (slot 1): checks the Application's image in full and boots
+ * it, unless the Application asked for an update, crash-loops, or is not
+ * valid: then it stays in update mode and says why.
+ */
+#include "fwd_boot.h"
+#include "fwd_image.h"
+#include "fwd_port.h"
+#include "report.h"
+
+int main(void)
+{
+	struct fwd_image img;
+	struct fwd_policy pol = {fwd_trusted_key,
+				 (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER), 0,
+				 VECTOR_TABLE_SIZE};
+	struct fwd_shared *sh = fwd_port_shared();
+	fwd_port_init();
+	fwd_shared_init(sh, fwd_port_reset_reason());
+	enum fwd_verdict v = fwd_image_check(fwd_port_flash(), fwd_port_app_slot[0],
+					     fwd_port_app_slot[1], &pol, &img);
+	enum fwd_boot_action a = fwd_boot_decide(sh, v, FWD_CRASH_LOOP_DEFAULT);
+	if (a == FWD_BOOT_APP) {
+		fwd_puts("loader: application ");
+		fwd_report_version(&img.hdr);
+		fwd_puts(" valid, booting it (boot ");
+		fwd_put_u32(sh->boot_count);
+		fwd_puts(")\n");
+		fwd_port_jump(img.hdr.vector_addr);
+	}
+	fwd_puts("loader: update mode: ");
+	fwd_puts(fwd_boot_action_str(a));
+	if (a == FWD_STAY_NO_VALID_APP) {
+		fwd_puts(" (");
+		fwd_puts(fwd_verdict_str(v));
+		fwd_puts(")");
+	}
+	fwd_puts("\n");
+	for (;;)
+		fwd_port_idle(); /* the update transports come with the serial protocol */
+}

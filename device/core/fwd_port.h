@@ -1,0 +1,41 @@
+/*
+ * What a board port provides to the device programs (Bootloader, Loader,
+ * Application): console, flash, reset, and the jump into an image. One
+ * implementation per folder in device/ports/; the programs in
+ * device/apps/ and the core never touch hardware themselves.
+ */
+#ifndef FWD_PORT_H
+#define FWD_PORT_H
+
+#include <stdint.h>
+
+#include "fwd_flash.h"
+#include "fwd_shared.h"
+
+void fwd_port_init(void);
+void fwd_port_putc(char c);
+int fwd_port_getc(void); /* -1 when nothing was received */
+const struct fwd_flash *fwd_port_flash(void);
+enum fwd_reset_reason fwd_port_reset_reason(void);
+struct fwd_shared *fwd_port_shared(void);
+void fwd_port_reset(void) __attribute__((noreturn));
+void fwd_port_idle(void);
+
+/*
+ * Deinitialise what the program used, set VTOR to the image's vector
+ * table, load its stack pointer and branch to its reset handler.
+ */
+void fwd_port_jump(uint32_t vector_addr) __attribute__((noreturn));
+
+/* Slots of this board. */
+extern const uint32_t fwd_port_loader_slot[2]; /* address, size */
+extern const uint32_t fwd_port_app_slot[2];
+
+/* The trusted public key (65 bytes, 04 || X || Y), generated at build time. */
+extern const uint8_t fwd_trusted_key[65];
+
+/* Console helpers on top of fwd_port_putc. */
+void fwd_puts(const char *s);
+void fwd_put_u32(uint32_t v);
+
+#endif /* FWD_PORT_H */

@@ -1,0 +1,141 @@
+/*
+ * QEMU mps2-an386 (Cortex-M4): CMSDK APB UART0 for the console, the code
+ * SSRAM at 0x00000000 as "flash" with NOR semantics enforced here, system
+ * reset through SCB AIRCR.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "fwd_port.h"
+
+#define UART0 0x40004000u
+#define UART_DATA (*(volatile uint32_t *)(UART0 + 0x000))
+#define UART_STATE (*(volatile uint32_t *)(UART0 + 0x004))
+#define UART_CTRL (*(volatile uint32_t *)(UART0 + 0x008))
+#define UART_BAUDDIV (*(volatile uint32_t *)(UART0 + 0x010))
+#define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
+#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
+
+const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
+const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
+
+/* The layout of the cookbook's STM32F429, so both ports share manifests' shape. */
+static const uint32_t sectors[] = {16384, 16384, 16384, 16384, 65536, 131072, 131072,
+				   131072, 131072, 131072, 131072, 131072, 0};
+
+__attribute__((section(".shared_ram"))) static struct fwd_shared shared;
+
+void fwd_port_init(void)
+{
+	UART_BAUDDIV = 16;
+	UART_CTRL = 0x3; /* TX and RX enable */
+}
+
+void fwd_port_putc(char c)
+{
+	while (UART_STATE & 1u) /* TX buffer full */
+		;
+	UART_DATA = (uint8_t)c;
+}
+
+int fwd_port_getc(void)
+{
+	if (!(UART_STATE & 2u))
+		return -1;
+	return (int)(UART_DATA & 0xFF);
+}
+
+static int flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	if (addr + len < addr || addr + len > 0x00100000u)
+		return -1;
+	memcpy(buf, (const void *)(uintptr_t)addr, len);
+	return 0;
+}
+
+static int flash_sector_of(void *ctx, uint32_t addr, uint32_t *start, uint32_t *size)
+{
+	(void)ctx;
+	uint32_t a = 0;
+	for (const uint32_t *z = sectors; *z; z++) {
+		if (addr >= a && addr - a < *z) {
+			*start = a;
+			*size = *z;
+			return 0;
+		}
+		a += *z;
+	}
+	return -1;
+}
+
+static int flash_erase(void *ctx, uint32_t addr)
+{
+	uint32_t start, size;
+	if (flash_sector_of(ctx, addr, &start, &size) != 0 || start < 0x4000u)
+		return -1; /* the Bootloader's sector is never erased */
+	memset((void *)(uintptr_t)start, 0xFF, size);
+	return 0;
+}
+
+static int flash_program(void *ctx, uint32_t addr, const void *buf, size_t len)
+{
+	(void)ctx;
+	uint8_t *m = (uint8_t *)(uintptr_t)addr;
+	const uint8_t *p = buf;
+	if (addr < 0x4000u || addr + len > 0x00100000u)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (m[i] != 0xFF && p[i] != 0)
+			return -1; /* NOR: programming over data that was not erased */
+	for (size_t i = 0; i < len; i++)
+		m[i] &= p[i];
+	return 0;
+}
+
+static const struct fwd_flash_ops ops = {flash_read, flash_erase, flash_program,
+					 flash_sector_of};
+static const struct fwd_flash flash = {&ops, NULL};
+
+const struct fwd_flash *fwd_port_flash(void)
+{
+	return &flash;
+}
+
+/* QEMU does not model reset-cause registers: a magic in no-init RAM tells. */
+enum fwd_reset_reason fwd_port_reset_reason(void)
+{
+	return shared.magic == FWD_SHARED_MAGIC ? FWD_RESET_SOFTWARE : FWD_RESET_POWER_ON;
+}
+
+struct fwd_shared *fwd_port_shared(void)
+{
+	return &shared;
+}
+
+void fwd_port_reset(void)
+{
+	SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY, SYSRESETREQ */
+	for (;;)
+		;
+}
+
+void fwd_port_idle(void)
+{
+	__asm volatile("wfi");
+}
+
+void fwd_port_jump(uint32_t vector_addr)
+{
+	const volatile uint32_t *vt = (const volatile uint32_t *)(uintptr_t)vector_addr;
+	uint32_t sp = vt[0], pc = vt[1];
+	while (UART_STATE & 1u) /* let the console drain */
+		;
+	UART_CTRL = 0;
+	__asm volatile("cpsid i");
+	SCB_VTOR = vector_addr;
+	__asm volatile("dsb\n isb");
+	__asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");
+	for (;;)
+		;
+}

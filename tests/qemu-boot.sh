@@ -1,0 +1,70 @@
+#!/bin/sh
+# The real device programs under qemu-system-arm (mps2-an386): the chain
+# boots, and every kind of bad Application or Loader is refused with its
+# reason on the console; the Application's update request reaches the
+# Loader through shared RAM; a crash-looping Application sends the device
+# to update mode.
+. "$top_srcdir/tests/lib.sh"
+
+D=$top_builddir/device-build/qemu-mps2
+make -s -C "$top_srcdir/device" PORT=qemu-mps2 OUT="$D" FWPACK="$FWPACK" \
+	BEARSSL_DIR="${BEARSSL_DIR:-$top_builddir/third_party/bearssl}" >"$T/make.log" 2>&1 ||
+	{ cat "$T/make.log"; not_ok "device build"; finish; exit 1; }
+ok "device build"
+
+# run LOADER_BIN APP_BIN [INPUT]: boot until the console goes quiet, output in $T/log
+run() {
+	set -- "$1" "$2" "${3:-}"
+	args="-M mps2-an386 -display none -monitor none -serial stdio -kernel $D/bootloader.elf"
+	[ -n "$1" ] && args="$args -device loader,file=$1,addr=0x4000"
+	[ -n "$2" ] && args="$args -device loader,file=$2,addr=0x20000"
+	# shellcheck disable=SC2086
+	{ sleep 2; printf '%s' "$3"; sleep 2; } | timeout 6 qemu-system-arm $args >"$T/log" 2>&1
+	tr -d '\r' <"$T/log" >"$T/log.txt" && mv "$T/log.txt" "$T/log"
+}
+
+flip() { # FILE OFFSET OUT
+	cp "$1" "$3"
+	printf '\001' | dd of="$3" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+# A variant of the port's images: manifest edits (sed script), built in $T/v.
+variant() {
+	rm -rf "$T/v" && mkdir -p "$T/v" && cp "$D"/*.elf "$T/v/" && cp -r "$D/keys" "$T/v/"
+	sed "$1" "$D/manifest.json" >"$T/v/manifest.json"
+	"$FWPACK" build -q -o "$T/v" "$T/v/manifest.json"
+}
+
+run "$D/loader.bin" "$D/app.bin"
+expect_output "bootloader: loader 1.0.0+1 valid, starting it" "bootloader checks and starts the loader"
+expect_output "loader: application 1.2.3+4 valid, booting it" "loader checks and boots the application"
+expect_output "app: fwpack example application 1.2.3" "the application runs"
+
+flip "$D/app.bin" 700 "$T/app-flipped.bin"
+run "$D/loader.bin" "$T/app-flipped.bin"
+expect_output "loader: update mode: no valid application (payload CRC mismatch)" "a flipped payload byte"
+
+"$FWPACK" keygen "$T/rogue.pem" >/dev/null
+variant "s|keys/dev.pem|$T/rogue.pem|"
+run "$D/loader.bin" "$T/v/app.bin"
+expect_output "loader: update mode: no valid application (signed with an untrusted key)" \
+	"a wrongly signed application"
+
+run "$D/loader.bin" ""
+expect_output "loader: update mode: no valid application (no image)" "a missing application"
+
+flip "$D/loader.bin" 2000 "$T/loader-flipped.bin"
+run "$T/loader-flipped.bin" "$D/app.bin"
+expect_output "bootloader: loader invalid: payload CRC mismatch; halting" "a corrupted loader: bootloader stays put"
+if grep -q "^loader:" "$T/log"; then not_ok "nothing ran after the bootloader"; else ok "nothing ran after the bootloader"; fi
+
+run "$D/loader.bin" "$D/app.bin" u
+expect_output "app: update requested, resetting" "the application requests an update"
+expect_output "loader: update mode: update requested by the application" "the request reaches the loader through shared RAM"
+
+variant 's|"input": "app.elf"|"input": "app-crashloop.elf"|'
+run "$D/loader.bin" "$T/v/app.bin"
+expect_output "loader: application 1.2.3+4 valid, booting it (boot 3)" "the crash-looping application boots 3 times"
+expect_output "loader: update mode: application unstable (crash loop)" "then the loader stays in update mode"
+
+finish
