@@ -108,28 +108,6 @@ int fwp_pad_to(struct fwp_buf *b, uint32_t align, uint8_t fill, struct fwp_err *
 
 /* ---- parsing ---- */
 
-static void decode_header(const uint8_t *d, struct fwp_image_header *h)
-{
-	h->magic = fwp_le32(d + FWP_HDR_OFF_MAGIC);
-	h->hdr_version = fwp_le16(d + FWP_HDR_OFF_HDR_VERSION);
-	h->hdr_size = fwp_le16(d + FWP_HDR_OFF_HDR_SIZE);
-	h->image_type = d[FWP_HDR_OFF_IMAGE_TYPE];
-	h->reserved0 = d[FWP_HDR_OFF_RESERVED0];
-	h->flags = fwp_le16(d + FWP_HDR_OFF_FLAGS);
-	h->version.major = d[FWP_HDR_OFF_VER_MAJOR];
-	h->version.minor = d[FWP_HDR_OFF_VER_MINOR];
-	h->version.patch = fwp_le16(d + FWP_HDR_OFF_VER_PATCH);
-	h->version.build = fwp_le32(d + FWP_HDR_OFF_VER_BUILD);
-	h->security_counter = fwp_le32(d + FWP_HDR_OFF_SECURITY_COUNTER);
-	h->load_addr = fwp_le32(d + FWP_HDR_OFF_LOAD_ADDR);
-	h->vector_addr = fwp_le32(d + FWP_HDR_OFF_VECTOR_ADDR);
-	h->payload_size = fwp_le32(d + FWP_HDR_OFF_PAYLOAD_SIZE);
-	h->payload_crc32 = fwp_le32(d + FWP_HDR_OFF_PAYLOAD_CRC32);
-	h->protected_tlv_size = fwp_le16(d + FWP_HDR_OFF_PROTECTED_TLV_SIZE);
-	memcpy(h->reserved1, d + FWP_HDR_OFF_RESERVED1, sizeof(h->reserved1));
-	h->header_crc32 = fwp_le32(d + FWP_HDR_OFF_HEADER_CRC32);
-}
-
 static int all_zero(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -278,7 +256,7 @@ int fwp_image_parse(const uint8_t *d, size_t len, struct fwp_image_info *info,
 	if (len < FWP_IMAGE_HDR_LEN)
 		return fwp_fail(err, FWP_ERR_FORMAT, "%zu bytes is too short for an image header",
 				len);
-	decode_header(d, h);
+	fwp_image_decode_header(d, h);
 	if ((rc = check_header(d, len, h, err)) < 0)
 		return rc;
 	info->payload = d + h->hdr_size;

@@ -59,28 +59,6 @@ const char *fwd_verdict_str(enum fwd_verdict v)
 	return "unknown";
 }
 
-static void decode_header(const uint8_t *d, struct fwp_image_header *h)
-{
-	h->magic = fwp_le32(d + FWP_HDR_OFF_MAGIC);
-	h->hdr_version = fwp_le16(d + FWP_HDR_OFF_HDR_VERSION);
-	h->hdr_size = fwp_le16(d + FWP_HDR_OFF_HDR_SIZE);
-	h->image_type = d[FWP_HDR_OFF_IMAGE_TYPE];
-	h->reserved0 = d[FWP_HDR_OFF_RESERVED0];
-	h->flags = fwp_le16(d + FWP_HDR_OFF_FLAGS);
-	h->version.major = d[FWP_HDR_OFF_VER_MAJOR];
-	h->version.minor = d[FWP_HDR_OFF_VER_MINOR];
-	h->version.patch = fwp_le16(d + FWP_HDR_OFF_VER_PATCH);
-	h->version.build = fwp_le32(d + FWP_HDR_OFF_VER_BUILD);
-	h->security_counter = fwp_le32(d + FWP_HDR_OFF_SECURITY_COUNTER);
-	h->load_addr = fwp_le32(d + FWP_HDR_OFF_LOAD_ADDR);
-	h->vector_addr = fwp_le32(d + FWP_HDR_OFF_VECTOR_ADDR);
-	h->payload_size = fwp_le32(d + FWP_HDR_OFF_PAYLOAD_SIZE);
-	h->payload_crc32 = fwp_le32(d + FWP_HDR_OFF_PAYLOAD_CRC32);
-	h->protected_tlv_size = fwp_le16(d + FWP_HDR_OFF_PROTECTED_TLV_SIZE);
-	memcpy(h->reserved1, d + FWP_HDR_OFF_RESERVED1, sizeof(h->reserved1));
-	h->header_crc32 = fwp_le32(d + FWP_HDR_OFF_HEADER_CRC32);
-}
-
 static int all_bytes(const uint8_t *p, uint32_t n, uint8_t v)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -211,7 +189,7 @@ enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
 	out->slot_addr = slot_addr;
 	if (slot_size < FWP_IMAGE_HDR_LEN || fl->ops->read(fl->ctx, slot_addr, raw, sizeof(raw)))
 		return FWD_IMAGE_FLASH_ERROR;
-	decode_header(raw, h);
+	fwp_image_decode_header(raw, h);
 	if ((v = check_header(raw, h, slot_addr, slot_size)) != FWD_IMAGE_OK)
 		return v;
 

@@ -205,4 +205,28 @@ static inline void fwp_put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+/* Decode the 64 header bytes at d (no checks: see docs/image-format.md). */
+static inline void fwp_image_decode_header(const uint8_t *d, struct fwp_image_header *h)
+{
+	h->magic = fwp_le32(d + FWP_HDR_OFF_MAGIC);
+	h->hdr_version = fwp_le16(d + FWP_HDR_OFF_HDR_VERSION);
+	h->hdr_size = fwp_le16(d + FWP_HDR_OFF_HDR_SIZE);
+	h->image_type = d[FWP_HDR_OFF_IMAGE_TYPE];
+	h->reserved0 = d[FWP_HDR_OFF_RESERVED0];
+	h->flags = fwp_le16(d + FWP_HDR_OFF_FLAGS);
+	h->version.major = d[FWP_HDR_OFF_VER_MAJOR];
+	h->version.minor = d[FWP_HDR_OFF_VER_MINOR];
+	h->version.patch = fwp_le16(d + FWP_HDR_OFF_VER_PATCH);
+	h->version.build = fwp_le32(d + FWP_HDR_OFF_VER_BUILD);
+	h->security_counter = fwp_le32(d + FWP_HDR_OFF_SECURITY_COUNTER);
+	h->load_addr = fwp_le32(d + FWP_HDR_OFF_LOAD_ADDR);
+	h->vector_addr = fwp_le32(d + FWP_HDR_OFF_VECTOR_ADDR);
+	h->payload_size = fwp_le32(d + FWP_HDR_OFF_PAYLOAD_SIZE);
+	h->payload_crc32 = fwp_le32(d + FWP_HDR_OFF_PAYLOAD_CRC32);
+	h->protected_tlv_size = fwp_le16(d + FWP_HDR_OFF_PROTECTED_TLV_SIZE);
+	for (size_t i = 0; i < sizeof(h->reserved1); i++)
+		h->reserved1[i] = d[FWP_HDR_OFF_RESERVED1 + i];
+	h->header_crc32 = fwp_le32(d + FWP_HDR_OFF_HEADER_CRC32);
+}
+
 #endif /* FWPACK_IMAGE_H */
