@@ -39,6 +39,14 @@ run "$D/loader.bin" "$D/app.bin"
 expect_output "bootloader: loader 1.0.0+1 valid, starting it" "bootloader checks and starts the loader"
 expect_output "loader: application 1.2.3+4 valid, booting it" "loader checks and boots the application"
 expect_output "app: fwpack example application 1.2.3" "the application runs"
+# The stack reserved for the Bootloader covers its measured high-water mark.
+used=$(sed -n 's/.*(stack \([0-9]*\) of \([0-9]*\) bytes).*/\1/p' "$T/log")
+size=$(sed -n 's/.*(stack \([0-9]*\) of \([0-9]*\) bytes).*/\2/p' "$T/log")
+if [ -n "$used" ] && [ "$used" -le $((size - 256)) ]; then
+	ok "bootloader stack: $used of $size bytes used"
+else
+	not_ok "bootloader stack: ${used:-?} of ${size:-?} bytes leaves under 256 bytes of margin"
+fi
 
 flip "$D/app.bin" 700 "$T/app-flipped.bin"
 run "$D/loader.bin" "$T/app-flipped.bin"

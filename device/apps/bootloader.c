@@ -25,6 +25,10 @@ int main(void)
 	}
 	fwd_puts("bootloader: loader ");
 	fwd_report_version(&img.hdr);
-	fwd_puts(" valid, starting it\n");
+	fwd_puts(" valid, starting it (stack ");
+	fwd_put_u32(fwd_port_stack_used());
+	fwd_puts(" of ");
+	fwd_put_u32(fwd_port_stack_size());
+	fwd_puts(" bytes)\n");
 	fwd_port_jump(img.hdr.vector_addr);
 }

@@ -34,6 +34,10 @@ extern const uint32_t fwd_port_app_slot[2];
 /* The trusted public key (65 bytes, 04 || X || Y), generated at build time. */
 extern const uint8_t fwd_trusted_key[65];
 
+/* Stack high-water mark since reset, and the stack reserved, in bytes. */
+uint32_t fwd_port_stack_used(void);
+uint32_t fwd_port_stack_size(void);
+
 /* Console helpers on top of fwd_port_putc. */
 void fwd_puts(const char *s);
 void fwd_put_u32(uint32_t v);
