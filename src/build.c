@@ -275,16 +275,18 @@ static int sign_part(struct build *b, struct part *p, enum fwp_curve curve, uint
 
 /* ---- formats ---- */
 
-static int check_vector(struct build *b, struct part *p, uint32_t vector, int strict)
+/* The vector table must lie in the payload [start, start + len) and suit VTOR. */
+static int check_vector(struct build *b, const struct part *p, uint32_t start, size_t len,
+			uint32_t vector, int strict)
 {
 	const struct fwp_image_spec *im = &b->m->images[p->image];
 	uint32_t align = fwp_vector_alignment(im->vector_table_size);
 	const char *key = im->has_vector_addr ? "vector_address" : "input";
 	char msg[600];
-	if (vector < p->start || (uint64_t)vector + 8 > (uint64_t)p->start + p->payload.len) {
+	if (vector < start || (uint64_t)vector + 8 > (uint64_t)start + len) {
 		snprintf(msg, sizeof(msg),
 			 "vector table at 0x%08x is outside the payload (0x%08x..0x%08llx)", vector,
-			 p->start, (unsigned long long)p->start + p->payload.len - 1);
+			 start, (unsigned long long)start + len - 1);
 		return mfail(b, p->image, key, FWP_ERR_RANGE, msg);
 	}
 	if (vector % align == 0)
@@ -327,7 +329,8 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 	/* Room for the header first: without it the vector check means nothing. */
 	if ((rc = fwp_image_begin(&ip, &p->out, p->digest, b->err)) < 0)
 		return mfail(b, p->image, "input", rc, b->err->msg);
-	if (p->primary && (rc = check_vector(b, p, ip.vector_addr, 1)) < 0)
+	if (p->primary &&
+	    (rc = check_vector(b, p, p->start, p->payload.len, ip.vector_addr, 1)) < 0)
 		return rc;
 	p->have_digest = 1;
 	p->out_addr = sl->addr;
@@ -371,11 +374,7 @@ static int format_cookbook(struct build *b, struct part *p)
 	cp.vector_addr = im->has_vector_addr ? im->vector_addr : sl->addr + hlen;
 	memcpy(cp.git_sha, im->git_sha, sizeof(cp.git_sha));
 	/* The cookbook's bootloader expects its layout: warn, do not refuse. */
-	uint32_t saved_start = p->start;
-	p->start = sl->addr + hlen;
-	rc = check_vector(b, p, cp.vector_addr, 0);
-	p->start = saved_start;
-	if (rc < 0)
+	if ((rc = check_vector(b, p, sl->addr + hlen, cp.data_len, cp.vector_addr, 0)) < 0)
 		return rc;
 	if ((rc = fwp_cb_begin(&cp, &p->out, p->digest, b->err)) < 0)
 		return rc;
