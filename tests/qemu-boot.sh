@@ -12,12 +12,14 @@ make -s -C "$top_srcdir/device" PORT=qemu-mps2 OUT="$D" FWPACK="$FWPACK" \
 	{ cat "$T/make.log"; not_ok "device build"; finish; exit 1; }
 ok "device build"
 
-# run LOADER_BIN APP_BIN [INPUT]: boot until the console goes quiet, output in $T/log
+# run LOADER_BIN APP_BIN [INPUT [COUNTER_SECTOR]]: boot until the console goes quiet,
+# output in $T/log
 run() {
-	set -- "$1" "$2" "${3:-}"
+	set -- "$1" "$2" "${3:-}" "${4:-$D/nvstate.bin}"
 	args="-M mps2-an386 -display none -monitor none -serial stdio -kernel $D/bootloader.elf"
 	[ -n "$1" ] && args="$args -device loader,file=$1,addr=0x4000"
 	[ -n "$2" ] && args="$args -device loader,file=$2,addr=0x20000"
+	[ -n "$4" ] && args="$args -device loader,file=$4,addr=0x100000"
 	# shellcheck disable=SC2086
 	{ sleep 2; printf '%s' "$3"; sleep 2; } | timeout 6 qemu-system-arm $args >"$T/log" 2>&1
 	tr -d '\r' <"$T/log" >"$T/log.txt" && mv "$T/log.txt" "$T/log"
@@ -39,6 +41,11 @@ run "$D/loader.bin" "$D/app.bin"
 expect_output "bootloader: loader 1.0.0+1 valid, starting it" "bootloader checks and starts the loader"
 expect_output "loader: application 1.2.3+4 valid, booting it" "loader checks and boots the application"
 expect_output "app: fwpack example application 1.2.3" "the application runs"
+if grep -q "cannot store the security counter" "$T/log"; then
+	not_ok "the loader stores the security counter"
+else
+	ok "the loader stores the security counter"
+fi
 # The stack reserved for the Bootloader covers its measured high-water mark.
 used=$(sed -n 's/.*(stack \([0-9]*\) of \([0-9]*\) bytes).*/\1/p' "$T/log")
 size=$(sed -n 's/.*(stack \([0-9]*\) of \([0-9]*\) bytes).*/\2/p' "$T/log")
@@ -69,6 +76,15 @@ if grep -q "^loader:" "$T/log"; then not_ok "nothing ran after the bootloader"; 
 run "$D/loader.bin" "$D/app.bin" u
 expect_output "app: update requested, resetting" "the application requests an update"
 expect_output "loader: update mode: update requested by the application" "the request reaches the loader through shared RAM"
+
+# Anti-rollback: the device already booted an image with counter 5.
+printf '\005\000\000\000\372\377\377\377' >"$T/counter.bin"
+run "$D/loader.bin" "$D/app.bin" "" "$T/counter.bin"
+expect_output "loader: update mode: no valid application (rollback refused (security counter too low))" \
+	"a rolled-back application (counter 1, device at 5)"
+variant 's|"security_counter": 1, "slot": "app"|"security_counter": 5, "slot": "app"|'
+run "$D/loader.bin" "$T/v/app.bin" "" "$T/counter.bin"
+expect_output "loader: application 1.2.3+4 valid, booting it" "an application at the stored counter boots"
 
 variant 's|"input": "app.elf"|"input": "app-crashloop.elf"|'
 run "$D/loader.bin" "$T/v/app.bin"

@@ -7,6 +7,7 @@
 #include "check_util.h"
 #include "crypto.h"
 #include "fwd_boot.h"
+#include "fwd_counter.h"
 #include "fwd_flash_sim.h"
 #include "fwd_image.h"
 #include "fwd_shared.h"
@@ -294,6 +295,47 @@ START_TEST(boot_decision)
 }
 END_TEST
 
+/* The stored security counter only goes up, and survives torn writes. */
+START_TEST(security_counter_log)
+{
+	static const uint32_t one[] = {64, 0}; /* a tiny sector: 8 records */
+	struct fwd_flash_sim sim;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08100000, one), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct fwd_counter_store st = {&fl, 0x08100000, 64};
+	ck_assert_uint_eq(fwd_counter_get(&st), 0);
+	ck_assert_int_eq(fwd_counter_raise(&st, 3), 0);
+	ck_assert_uint_eq(fwd_counter_get(&st), 3);
+	ck_assert_int_eq(fwd_counter_raise(&st, 2), 0); /* never down */
+	ck_assert_uint_eq(fwd_counter_get(&st), 3);
+	ck_assert_int_eq(fwd_counter_raise(&st, 3), 0);
+	ck_assert_uint_eq(sim.programs, 1);
+	/* A record torn by a power cut (only the first word landed) is ignored. */
+	uint32_t torn = 9;
+	ck_assert_int_eq(fl.ops->program(fl.ctx, 0x08100008, &torn, 4), 0);
+	ck_assert_uint_eq(fwd_counter_get(&st), 3);
+	ck_assert_int_eq(fwd_counter_raise(&st, 4), 0);
+	ck_assert_uint_eq(fwd_counter_get(&st), 4);
+	/* Full: the raise fails and the stored value stays. */
+	for (uint32_t v = 5; v < 10; v++)
+		ck_assert_int_eq(fwd_counter_raise(&st, v), 0);
+	ck_assert_uint_eq(fwd_counter_get(&st), 9);
+	ck_assert_int_eq(fwd_counter_raise(&st, 10), -1);
+	ck_assert_uint_eq(fwd_counter_get(&st), 9);
+	/* Power cut during the raise: the old value stays. */
+	fwd_flash_sim_free(&sim);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08100000, one), 0);
+	fl = fwd_flash_sim_flash(&sim);
+	st.fl = &fl;
+	ck_assert_int_eq(fwd_counter_raise(&st, 7), 0);
+	sim.ops_left = 0;
+	ck_assert_int_eq(fwd_counter_raise(&st, 8), -1);
+	sim.ops_left = -1;
+	ck_assert_uint_eq(fwd_counter_get(&st), 7);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
 START_TEST(device_crc_matches_zlib)
 {
 	uint8_t buf[1000];
@@ -317,6 +359,7 @@ int main(void)
 	tcase_add_test(tc, writer_bounds_and_order);
 	tcase_add_test(tc, power_cut_never_leaves_a_bootable_half_image);
 	tcase_add_test(tc, boot_decision);
+	tcase_add_test(tc, security_counter_log);
 	tcase_add_test(tc, device_crc_matches_zlib);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -4,6 +4,7 @@
  * valid: then it stays in update mode and says why.
  */
 #include "fwd_boot.h"
+#include "fwd_counter.h"
 #include "fwd_image.h"
 #include "fwd_port.h"
 #include "report.h"
@@ -15,12 +16,18 @@ int main(void)
 				 (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER), 0,
 				 VECTOR_TABLE_SIZE};
 	struct fwd_shared *sh = fwd_port_shared();
+	struct fwd_counter_store counter = {fwd_port_flash(), fwd_port_counter_sector[0],
+					    fwd_port_counter_sector[1]};
 	fwd_port_init();
+	/* Anti-rollback: never below the highest counter ever booted. */
+	pol.min_security_counter = fwd_counter_get(&counter);
 	fwd_shared_init(sh, fwd_port_reset_reason());
 	enum fwd_verdict v = fwd_image_check(fwd_port_flash(), fwd_port_app_slot[0],
 					     fwd_port_app_slot[1], &pol, &img);
 	enum fwd_boot_action a = fwd_boot_decide(sh, v, FWD_CRASH_LOOP_DEFAULT);
 	if (a == FWD_BOOT_APP) {
+		if (fwd_counter_raise(&counter, img.hdr.security_counter) != 0)
+			fwd_puts("loader: warning: cannot store the security counter\n");
 		fwd_puts("loader: application ");
 		fwd_report_version(&img.hdr);
 		fwd_puts(" valid, booting it (boot ");

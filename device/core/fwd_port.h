@@ -30,6 +30,7 @@ void fwd_port_jump(uint32_t vector_addr) __attribute__((noreturn));
 /* Slots of this board. */
 extern const uint32_t fwd_port_loader_slot[2]; /* address, size */
 extern const uint32_t fwd_port_app_slot[2];
+extern const uint32_t fwd_port_counter_sector[2]; /* the stored security counter */
 
 /* The trusted public key (65 bytes, 04 || X || Y), generated at build time. */
 extern const uint8_t fwd_trusted_key[65];

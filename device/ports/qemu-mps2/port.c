@@ -18,10 +18,12 @@
 
 const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
 const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
+const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x4000u};
+#define FLASH_END 0x00104000u /* 1 MiB of slots, then the counter sector */
 
-/* The layout of the cookbook's STM32F429, so both ports share manifests' shape. */
-static const uint32_t sectors[] = {16384, 16384, 16384, 16384, 65536, 131072, 131072,
-				   131072, 131072, 131072, 131072, 131072, 0};
+/* The cookbook's STM32F429 layout, and one more 16K sector for the counter. */
+static const uint32_t sectors[] = {16384,  16384,  16384,  16384,  65536,  131072, 131072,
+				   131072, 131072, 131072, 131072, 131072, 16384,  0};
 
 __attribute__((section(".shared_ram"))) static struct fwd_shared shared;
 
@@ -48,7 +50,7 @@ int fwd_port_getc(void)
 static int flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
 	(void)ctx;
-	if (addr + len < addr || addr + len > 0x00100000u)
+	if (addr + len < addr || addr + len > FLASH_END)
 		return -1;
 	memcpy(buf, (const void *)(uintptr_t)addr, len);
 	return 0;
@@ -83,7 +85,7 @@ static int flash_program(void *ctx, uint32_t addr, const void *buf, size_t len)
 	(void)ctx;
 	uint8_t *m = (uint8_t *)(uintptr_t)addr;
 	const uint8_t *p = buf;
-	if (addr < 0x4000u || addr + len > 0x00100000u)
+	if (addr < 0x4000u || addr + len < addr || addr + len > FLASH_END)
 		return -1;
 	for (size_t i = 0; i < len; i++)
 		if (m[i] != 0xFF && p[i] != 0)
