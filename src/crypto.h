@@ -33,10 +33,20 @@ struct fwp_key; /* opaque: an EC key, private or public only */
  * FWPACK_KEY_PASSPHRASE), or a SubjectPublicKeyInfo public key. The key must
  * be an EC key on P-256 or secp256k1; anything else is an error naming the
  * file and what it holds.
+ *
+ * Errors, each message starting with the path: FWP_ERR_NOT_FOUND or
+ * FWP_ERR_IO reading the file; FWP_ERR_FORMAT when it holds no key;
+ * FWP_ERR_UNSUPPORTED for a key of another type or curve; FWP_ERR_ARG for an
+ * encrypted key without FWPACK_KEY_PASSPHRASE; FWP_ERR_CRYPTO when that
+ * passphrase does not decrypt it. *out is NULL on failure.
  */
 int fwp_key_load(const char *path, struct fwp_key **out, struct fwp_err *err);
 
-/* A public key from raw coordinates: 64 bytes X||Y or 65 bytes 04||X||Y. */
+/*
+ * A public key from raw coordinates: 64 bytes X||Y or 65 bytes 04||X||Y.
+ * FWP_ERR_FORMAT for another length or a point not on the curve,
+ * FWP_ERR_ARG for a curve outside the enum.
+ */
 int fwp_key_from_raw_public(enum fwp_curve curve, const uint8_t *xy, size_t len,
 			    struct fwp_key **out, struct fwp_err *err);
 
@@ -55,12 +65,17 @@ int fwp_key_hash(const struct fwp_key *key, uint8_t out[32], struct fwp_err *err
  * Sign a 32-byte digest with a private key. The nonce is derived as RFC
  * 6979 section 3.2 describes (HMAC-SHA-256), so the same key and digest
  * always give the same signature. Out: raw r || s, 32 bytes each, big
- * endian. The signature is verified before it is returned.
+ * endian. The signature is verified before it is returned. s is not
+ * normalised to the lower half of the order. FWP_ERR_ARG for a public key.
  */
 int fwp_ecdsa_sign_digest(const struct fwp_key *key, const uint8_t digest[32], uint8_t sig[64],
 			  struct fwp_err *err);
 
-/* FWP_OK when sig (raw r||s) is a valid signature of digest, else FWP_ERR_VERIFY. */
+/*
+ * FWP_OK when sig (raw r||s) is a valid signature of digest, else
+ * FWP_ERR_VERIFY with the message "signature does not verify" (the caller
+ * adds what was verified); FWP_ERR_CRYPTO only when the library fails.
+ */
 int fwp_ecdsa_verify_digest(const struct fwp_key *key, const uint8_t digest[32],
 			    const uint8_t sig[64], struct fwp_err *err);
 
@@ -68,13 +83,21 @@ int fwp_ecdsa_verify_digest(const struct fwp_key *key, const uint8_t digest[32],
  * A signature as a signer returns it: DER (as `openssl pkeyutl -sign` and
  * `openssl dgst -sign` write it, and most HSMs), or 64 raw bytes r||s, or
  * either of these as hex text. Out: raw r||s.
+ *
+ * Input made only of hex digits and white space is hex text; 64 bytes that
+ * parse completely as DER are DER. DER with trailing bytes or with r or s
+ * longer than 32 bytes is refused. Failures are FWP_ERR_FORMAT with the
+ * reason; the signature itself is not checked here.
  */
 int fwp_ecdsa_sig_decode(const uint8_t *data, size_t len, uint8_t sig[64], struct fwp_err *err);
 
 /*
  * Generate a key pair: the private key as unencrypted PKCS#8 PEM with mode
  * 0600, the public key as SubjectPublicKeyInfo PEM with mode 0644. Both are
- * written atomically; an existing file is not overwritten unless force.
+ * written atomically; an existing file is not overwritten unless force
+ * (FWP_ERR_ARG "<path>: exists (use --force to overwrite)", and neither file
+ * is written). A new private key is removed again when the public key
+ * cannot be written.
  */
 int fwp_keygen(enum fwp_curve curve, const char *priv_path, const char *pub_path, int force,
 	       struct fwp_err *err);
