@@ -3,9 +3,8 @@
 
 #include "cli.h"
 #include "describe.h"
+#include "slotimage.h"
 #include "util.h"
-
-#define IMAGE_MAX_BYTES (256u << 20)
 
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
@@ -30,7 +29,7 @@ int fwp_cmd_inspect(const struct fwp_cmd *cmd, int argc, char **argv)
 		struct fwp_err err;
 		int rc;
 		fwp_err_clear(&err);
-		if ((rc = fwp_file_read(argv[i], IMAGE_MAX_BYTES, &data, &err)) < 0) {
+		if ((rc = fwp_file_read(argv[i], FWP_IMAGE_FILE_MAX, &data, &err)) < 0) {
 			worst = fwp_report(&err);
 			continue;
 		}

@@ -7,8 +7,6 @@
 #include "slotimage.h"
 #include "util.h"
 
-#define IMAGE_MAX_BYTES (256u << 20)
-
 struct verify_args {
 	const char *key;
 	int quiet;
@@ -27,7 +25,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 static int verify_one(const char *path, const struct fwp_key *key, struct fwp_err *err)
 {
 	struct fwp_buf data = {0};
-	int rc = fwp_file_read(path, IMAGE_MAX_BYTES, &data, err);
+	int rc = fwp_file_read(path, FWP_IMAGE_FILE_MAX, &data, err);
 	if (rc < 0)
 		return rc;
 	if (fwp_cb_detect(data.data, data.len)) {

@@ -13,6 +13,9 @@
 #include "fwpack/image.h"
 #include "util.h"
 
+/* The largest image file the tools read: no slot is larger. */
+#define FWP_IMAGE_FILE_MAX (256u << 20)
+
 struct fwp_image_params {
 	enum fwp_image_type type;
 	uint16_t flags;
