@@ -85,7 +85,7 @@ static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload
 
 static struct fwd_policy app_policy(void)
 {
-	struct fwd_policy pol = {pubkey, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
+	struct fwd_policy pol = {&pubkey, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
 				 0, 428};
 	return pol;
 }
@@ -215,7 +215,7 @@ START_TEST(writer_bounds_and_order)
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base + 64], 0x5A);
 	/* Garbage never commits. */
-	struct fwd_policy pol = {pubkey, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
 	ck_assert_int_eq(fwd_writer_commit(&w, &pol, &v), FWD_WRITE_REJECTED);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	/* Nothing outside the slot was touched. */
@@ -232,7 +232,7 @@ START_TEST(power_cut_never_leaves_a_bootable_half_image)
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
 	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
-	struct fwd_policy pol = {pubkey, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
 	struct fwd_image out;
 	enum fwd_write_status st;
 	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);

@@ -12,7 +12,7 @@
 int main(void)
 {
 	struct fwd_image img;
-	struct fwd_policy pol = {fwd_trusted_key,
+	struct fwd_policy pol = {fwd_trusted_keys, fwd_trusted_key_count,
 				 (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER), 0,
 				 VECTOR_TABLE_SIZE};
 	struct fwd_shared *sh = fwd_port_shared();

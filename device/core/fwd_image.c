@@ -221,14 +221,18 @@ enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
 		return FWD_IMAGE_BAD_DIGEST;
 
 	/* Trust: the key hash names the signer, the signature proves it. */
-	uint8_t kh[32];
-	br_sha256_init(&sha);
-	br_sha256_update(&sha, pol->pubkey, FWP_P256_PUBKEY_LEN);
-	br_sha256_out(&sha, kh);
-	if (memcmp(kh, t.keyhash, 32) != 0)
+	const uint8_t *key = NULL;
+	for (uint32_t i = 0; i < pol->key_count && !key; i++) {
+		uint8_t kh[32];
+		br_sha256_init(&sha);
+		br_sha256_update(&sha, pol->keys[i], FWP_P256_PUBKEY_LEN);
+		br_sha256_out(&sha, kh);
+		if (memcmp(kh, t.keyhash, 32) == 0)
+			key = pol->keys[i];
+	}
+	if (!key)
 		return FWD_IMAGE_WRONG_KEY;
-	br_ec_public_key pk = {BR_EC_secp256r1, (unsigned char *)pol->pubkey,
-			       FWP_P256_PUBKEY_LEN};
+	br_ec_public_key pk = {BR_EC_secp256r1, (unsigned char *)key, FWP_P256_PUBKEY_LEN};
 	if (br_ecdsa_i31_vrfy_raw(&br_ec_p256_m31, digest, 32, &pk, t.sig, 64) != 1)
 		return FWD_IMAGE_BAD_SIGNATURE;
 	return check_policy(h, pol);

@@ -31,7 +31,8 @@ enum fwd_verdict {
 const char *fwd_verdict_str(enum fwd_verdict v);
 
 struct fwd_policy {
-	const uint8_t *pubkey;      /* 65 bytes, 04 || X || Y: the trusted P-256 key */
+	const uint8_t (*keys)[65];  /* the trusted P-256 keys, 04 || X || Y */
+	uint32_t key_count;
 	uint8_t type_mask;          /* bit (1 << image_type) for each type accepted */
 	uint32_t min_security_counter;
 	uint32_t vector_table_size; /* bytes, for the VTOR alignment check */

@@ -14,7 +14,17 @@
 
 void fwd_port_init(void);
 void fwd_port_putc(char c);
-int fwd_port_getc(void); /* -1 when nothing was received */
+/*
+ * -1 when nothing was received. Bytes that arrive while the program is busy
+ * (writing flash, which stalls the CPU on many parts) must not be lost: a
+ * port buffers reception in the background (DMA or an interrupt into a
+ * ring buffer) where the hardware FIFO is too small.
+ */
+int fwd_port_getc(void);
+/* Change the UART's bit rate (after the current output drained); 0 if done. */
+int fwd_port_set_baud(uint32_t baud);
+/* Milliseconds since reset, monotonic, wrapping at 2^32. */
+uint32_t fwd_port_millis(void);
 const struct fwd_flash *fwd_port_flash(void);
 enum fwd_reset_reason fwd_port_reset_reason(void);
 struct fwd_shared *fwd_port_shared(void);
@@ -27,13 +37,22 @@ void fwd_port_idle(void);
  */
 void fwd_port_jump(uint32_t vector_addr) __attribute__((noreturn));
 
+/* This board, as the update protocol reports it. */
+extern const char fwd_port_board[];
+
 /* Slots of this board. */
-extern const uint32_t fwd_port_loader_slot[2]; /* address, size */
+extern const uint32_t fwd_port_bootloader_slot[2]; /* address, size */
+extern const uint32_t fwd_port_loader_slot[2];
 extern const uint32_t fwd_port_app_slot[2];
 extern const uint32_t fwd_port_counter_sector[2]; /* the stored security counter */
 
-/* The trusted public key (65 bytes, 04 || X || Y), generated at build time. */
-extern const uint8_t fwd_trusted_key[65];
+/*
+ * The trusted public keys (65 bytes each, 04 || X || Y), generated at build
+ * time into each program: the Bootloader's root keys, the Loader's and the
+ * Updater's key for the images they accept.
+ */
+extern const uint8_t fwd_trusted_keys[][65];
+extern const uint32_t fwd_trusted_key_count;
 
 /* Stack high-water mark since reset, and the stack reserved, in bytes. */
 uint32_t fwd_port_stack_used(void);

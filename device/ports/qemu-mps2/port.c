@@ -13,9 +13,15 @@
 #define UART_STATE (*(volatile uint32_t *)(UART0 + 0x004))
 #define UART_CTRL (*(volatile uint32_t *)(UART0 + 0x008))
 #define UART_BAUDDIV (*(volatile uint32_t *)(UART0 + 0x010))
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define SYSCLK_HZ 25000000u
 #define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 
+const char fwd_port_board[] = "qemu-mps2-an386";
+const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
 const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
 const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
 const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x4000u};
@@ -45,6 +51,36 @@ int fwd_port_getc(void)
 	if (!(UART_STATE & 2u))
 		return -1;
 	return (int)(UART_DATA & 0xFF);
+}
+
+/* QEMU's UART moves bytes at host speed whatever the divider says. */
+int fwd_port_set_baud(uint32_t baud)
+{
+	if (baud == 0)
+		return -1;
+	while (UART_STATE & 1u)
+		;
+	UART_BAUDDIV = SYSCLK_HZ / baud;
+	return 0;
+}
+
+static volatile uint32_t ticks;
+
+void SysTick_Handler(void);
+void SysTick_Handler(void)
+{
+	ticks++;
+}
+
+/* SysTick starts on first use: the Bootloader never pays for it. */
+uint32_t fwd_port_millis(void)
+{
+	if (!(SYST_CSR & 1u)) {
+		SYST_RVR = SYSCLK_HZ / 1000u - 1u;
+		SYST_CVR = 0;
+		SYST_CSR = 7u; /* processor clock, interrupt, enable */
+	}
+	return ticks;
 }
 
 static int flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
@@ -135,6 +171,7 @@ void fwd_port_jump(uint32_t vector_addr)
 		;
 	UART_CTRL = 0;
 	__asm volatile("cpsid i");
+	SYST_CSR = 0;
 	SCB_VTOR = vector_addr;
 	__asm volatile("dsb\n isb");
 	__asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");

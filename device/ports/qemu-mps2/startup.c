@@ -16,6 +16,7 @@ extern uint32_t _estack, _sstack, _sidata, _sdata, _edata, _sbss, _ebss;
 int main(void);
 void Reset_Handler(void);
 void Default_Handler(void);
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
 
 void Default_Handler(void)
 {
@@ -52,6 +53,8 @@ void Reset_Handler(void)
 	paint_stack();
 	memcpy(&_sdata, &_sidata, (size_t)((char *)&_edata - (char *)&_sdata));
 	memset(&_sbss, 0, (size_t)((char *)&_ebss - (char *)&_sbss));
+	/* A previous program jumped here with interrupts masked. */
+	__asm volatile("cpsie i");
 	main();
 	for (;;)
 		;
@@ -62,5 +65,9 @@ typedef void (*vector_t)(void);
 __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + NUM_IRQS] = {
 	[0] = (vector_t)&_estack,
 	[1] = Reset_Handler,
-	[2 ...(15 + NUM_IRQS)] = Default_Handler,
+	[2 ... 14] = Default_Handler,
+	[15] = SysTick_Handler,
+#if NUM_IRQS > 0
+	[16 ...(15 + NUM_IRQS)] = Default_Handler,
+#endif
 };
