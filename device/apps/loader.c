@@ -8,6 +8,7 @@
 #include "fwd_image.h"
 #include "fwd_port.h"
 #include "report.h"
+#include "update_mode.h"
 
 int main(void)
 {
@@ -28,7 +29,8 @@ int main(void)
 	if (a == FWD_BOOT_APP) {
 		if (fwd_counter_raise(&counter, img.hdr.security_counter) != 0)
 			fwd_puts("loader: warning: cannot store the security counter\n");
-		fwd_puts("loader: application ");
+		fwd_puts(img.hdr.image_type == FWP_IMAGE_TYPE_UPDATER ? "loader: updater "
+									: "loader: application ");
 		fwd_report_version(&img.hdr);
 		fwd_puts(" valid, booting it (boot ");
 		fwd_put_u32(sh->boot_count);
@@ -43,6 +45,17 @@ int main(void)
 		fwd_puts(")");
 	}
 	fwd_puts("\n");
-	for (;;)
-		fwd_port_idle(); /* the update transports come with the serial protocol */
+	/*
+	 * The Application slot takes Applications and Updaters under the same
+	 * keys and counter; the Loader's own slot and the Bootloader's are
+	 * listed for the host, but not writable from here.
+	 */
+	struct fwd_update_target targets[] = {
+		{0, {fwd_port_bootloader_slot[0], fwd_port_bootloader_slot[1], 0}, pol},
+		{1, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 0}, pol},
+		{2, {fwd_port_app_slot[0], fwd_port_app_slot[1], 1}, pol},
+	};
+	targets[0].pol.type_mask = 1u << FWP_IMAGE_TYPE_BOOTLOADER;
+	targets[1].pol.type_mask = 1u << FWP_IMAGE_TYPE_LOADER;
+	fwd_update_mode(targets, 3, FWP_ROLE_LOADER);
 }

@@ -173,6 +173,16 @@ static enum fwd_verdict check_policy(const struct fwp_image_header *h,
 	return FWD_IMAGE_OK;
 }
 
+enum fwd_verdict fwd_image_precheck(const uint8_t *raw, uint32_t slot_addr, uint32_t slot_size,
+				    const struct fwd_policy *pol, struct fwp_image_header *h)
+{
+	enum fwd_verdict v;
+	fwp_image_decode_header(raw, h);
+	if ((v = check_header(raw, h, slot_addr, slot_size)) != FWD_IMAGE_OK)
+		return v;
+	return check_policy(h, pol);
+}
+
 enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
 				 uint32_t slot_size, const struct fwd_policy *pol,
 				 struct fwd_image *out)

@@ -48,6 +48,13 @@ enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
 				 uint32_t slot_size, const struct fwd_policy *policy,
 				 struct fwd_image *out);
 
+/*
+ * What can be known from the 64-byte header alone (before any byte is
+ * written): its fields and CRC, that it fits the slot, and the policy.
+ */
+enum fwd_verdict fwd_image_precheck(const uint8_t *raw, uint32_t slot_addr, uint32_t slot_size,
+				    const struct fwd_policy *pol, struct fwp_image_header *h);
+
 /* CRC-32 (IEEE 802.3, as zlib's crc32()) continued from crc. */
 uint32_t fwd_crc32(uint32_t crc, const void *data, uint32_t len);
 

@@ -22,11 +22,31 @@ enum fwd_write_status fwd_writer_begin(struct fwd_writer *w, const struct fwd_fl
 		if (fl->ops->sector_of(fl->ctx, a, &start, &size) != 0 || start != a ||
 		    (uint64_t)start + size > (uint64_t)slot->addr + slot->size)
 			return FWD_WRITE_OUT_OF_RANGE; /* a slot is whole sectors */
-		if (fl->ops->erase_sector(fl->ctx, a) != 0)
-			return FWD_WRITE_FLASH_ERROR;
 		a += size;
 	}
 	w->erased = 1;
+	return FWD_WRITE_OK;
+}
+
+/*
+ * Sectors are erased as the data reaches them, not all at begin: a large
+ * slot on a real part takes seconds to erase, and erasing only what the
+ * image needs lets that time overlap reception. The first write erases the
+ * first sector, which holds the old header: from then on the old image is
+ * gone, and the new one is not bootable until the commit.
+ */
+enum fwd_write_status fwd_writer_erase_to(struct fwd_writer *w, uint32_t end)
+{
+	if (end > w->slot.size)
+		end = w->slot.size;
+	while (w->erased_to < end) {
+		uint32_t start, size;
+		uint32_t a = w->slot.addr + w->erased_to;
+		if (w->fl->ops->sector_of(w->fl->ctx, a, &start, &size) != 0 ||
+		    w->fl->ops->erase_sector(w->fl->ctx, a) != 0)
+			return FWD_WRITE_FLASH_ERROR;
+		w->erased_to += size;
+	}
 	return FWD_WRITE_OK;
 }
 
@@ -40,6 +60,9 @@ enum fwd_write_status fwd_writer_write(struct fwd_writer *w, uint32_t off, const
 		return FWD_WRITE_ORDER;
 	if (!in_slot(&w->slot, off, len))
 		return FWD_WRITE_OUT_OF_RANGE;
+	enum fwd_write_status st = fwd_writer_erase_to(w, off + len);
+	if (st != FWD_WRITE_OK)
+		return st;
 	if (off < FWP_IMAGE_HDR_LEN) {
 		uint32_t n = FWP_IMAGE_HDR_LEN - off < len ? FWP_IMAGE_HDR_LEN - off : len;
 		memcpy(w->header + off, p, n);
@@ -84,6 +107,8 @@ enum fwd_write_status fwd_writer_commit(struct fwd_writer *w, const struct fwd_p
 	struct fwd_image img;
 	if (!w->erased || w->next < FWP_IMAGE_HDR_LEN)
 		return FWD_WRITE_ORDER;
+	if (fwd_writer_erase_to(w, FWP_IMAGE_HDR_LEN) != FWD_WRITE_OK)
+		return FWD_WRITE_FLASH_ERROR;
 	*verdict = fwd_image_check(&view, w->slot.addr, w->slot.size, pol, &img);
 	if (*verdict != FWD_IMAGE_OK)
 		return FWD_WRITE_REJECTED;

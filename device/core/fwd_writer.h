@@ -32,11 +32,16 @@ struct fwd_writer {
 	const struct fwd_flash *fl;
 	struct fwd_slot slot;
 	uint32_t next;          /* offset of the next byte expected */
+	uint32_t erased_to;     /* offset up to which the slot's sectors are erased */
 	uint8_t header[FWP_IMAGE_HDR_LEN]; /* held back until the commit */
-	int erased;
+	int erased;             /* begun: the slot's bounds and sectors were checked */
 };
 
-/* Start writing an image into slot: erases it (sector by sector). */
+/*
+ * Start writing an image into slot: checks that it is writable and made of
+ * whole sectors. Nothing is erased yet: sectors are erased as the writes
+ * reach them.
+ */
 enum fwd_write_status fwd_writer_begin(struct fwd_writer *w, const struct fwd_flash *fl,
 				       const struct fwd_slot *slot);
 
@@ -47,6 +52,9 @@ enum fwd_write_status fwd_writer_begin(struct fwd_writer *w, const struct fwd_fl
  */
 enum fwd_write_status fwd_writer_write(struct fwd_writer *w, uint32_t off, const void *data,
 				       uint32_t len);
+
+/* Erase ahead, up to offset end (clamped to the slot), e.g. while idle. */
+enum fwd_write_status fwd_writer_erase_to(struct fwd_writer *w, uint32_t end);
 
 /* Bytes accepted so far: where an interrupted transfer resumes. */
 uint32_t fwd_writer_offset(const struct fwd_writer *w);

@@ -1,7 +1,7 @@
 /*
  * QEMU mps2-an386 (Cortex-M4): CMSDK APB UART0 for the console, the code
  * SSRAM at 0x00000000 as "flash" with NOR semantics enforced here, system
- * reset through SCB AIRCR.
+ * restart by jumping to the Bootloader (see fwd_port_reset).
  */
 #include <stddef.h>
 #include <string.h>
@@ -17,8 +17,8 @@
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define SYSCLK_HZ 25000000u
+#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
 #define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
-#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 
 const char fwd_port_board[] = "qemu-mps2-an386";
 const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
@@ -151,11 +151,15 @@ struct fwd_shared *fwd_port_shared(void)
 	return &shared;
 }
 
+/*
+ * A system reset in QEMU reloads every image given with -device loader,
+ * which real flash never does: an installed update would vanish. So the
+ * reset restarts the Bootloader by hand, the way the core would after
+ * SYSRESETREQ: peripherals off (fwd_port_jump), its vector table, its stack.
+ */
 void fwd_port_reset(void)
 {
-	SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY, SYSRESETREQ */
-	for (;;)
-		;
+	fwd_port_jump(fwd_port_bootloader_slot[0]);
 }
 
 void fwd_port_idle(void)
@@ -172,6 +176,7 @@ void fwd_port_jump(uint32_t vector_addr)
 	UART_CTRL = 0;
 	__asm volatile("cpsid i");
 	SYST_CSR = 0;
+	SCB_ICSR = 1u << 25; /* PENDSTCLR: no SysTick left pending for the next program */
 	SCB_VTOR = vector_addr;
 	__asm volatile("dsb\n isb");
 	__asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");

@@ -1,0 +1,79 @@
+/*
+ * The fwpack serial update protocol, version 1: request and response
+ * types, status codes and body layouts. The single definition for the
+ * device (device/core/fwd_serial.c) and the host; docs/serial-protocol.md
+ * is the specification. Multi-byte fields are little endian.
+ */
+#ifndef FWPACK_PROTOCOL_H
+#define FWPACK_PROTOCOL_H
+
+#include <stdint.h>
+
+#define FWP_PROTO_VERSION 1u
+
+/* Request types (host to device); a response has the request's type | 0x80. */
+enum fwp_request {
+	FWP_REQ_HELLO = 0x01,  /* -> INFO: version, limits, slots, the last session */
+	FWP_REQ_BEGIN = 0x02,  /* start or resume writing an image into a slot */
+	FWP_REQ_DATA = 0x03,   /* image bytes at an offset */
+	FWP_REQ_FINISH = 0x04, /* verify the image and commit its header */
+	FWP_REQ_BOOT = 0x05,   /* reset into the new firmware */
+	FWP_REQ_ABORT = 0x06,  /* forget the session (the slot stays unbootable) */
+	FWP_REQ_BAUD = 0x07    /* switch the line rate after this response */
+};
+#define FWP_RESPONSE 0x80u
+/* Sent for a frame that could not be read (bad CRC, malformed): seq 0. */
+#define FWP_RESP_BAD_FRAME 0xFFu
+
+enum fwp_status {
+	FWP_ST_OK = 0,
+	FWP_ST_BAD_FRAME = 1,       /* CRC, COBS or length wrong: resend */
+	FWP_ST_UNKNOWN_REQUEST = 2,
+	FWP_ST_BAD_REQUEST = 3,     /* body too short or too long, reserved bits set */
+	FWP_ST_BAD_STATE = 4,       /* e.g. DATA without BEGIN */
+	FWP_ST_OFFSET = 5,          /* not the next expected offset: resend from the one given */
+	FWP_ST_OUT_OF_RANGE = 6,    /* image larger than the slot, data past its size */
+	FWP_ST_WRONG_SLOT = 7,      /* no such slot, not writable here, or wrong image type */
+	FWP_ST_BAD_IMAGE = 8,       /* header, CRC, digest or layout wrong: detail = verdict */
+	FWP_ST_BAD_SIGNATURE = 9,
+	FWP_ST_WRONG_KEY = 10,      /* signed by a key the device does not trust */
+	FWP_ST_ROLLBACK = 11,       /* security counter below the device's */
+	FWP_ST_FLASH_ERROR = 12,
+	FWP_ST_UNSUPPORTED = 13     /* encoding, baud rate or version not supported */
+};
+
+/* Device roles, in INFO. */
+enum fwp_role { FWP_ROLE_LOADER = 1, FWP_ROLE_UPDATER = 2 };
+
+/* Features, in INFO. */
+#define FWP_FEAT_BAUD 0x0001u    /* BAUD is supported */
+#define FWP_FEAT_DEFLATE 0x0002u /* BEGIN encoding FWP_ENC_DEFLATE */
+
+/* Encodings of DATA bytes, in BEGIN. */
+enum fwp_encoding { FWP_ENC_RAW = 0, FWP_ENC_DEFLATE = 1 };
+
+/* Slot flags, in INFO. */
+#define FWP_SLOT_WRITABLE 0x01u
+
+/* Session states, in INFO. */
+enum fwp_session_state {
+	FWP_SESSION_NONE = 0,
+	FWP_SESSION_RECEIVING = 1, /* BEGIN accepted; offset says how far */
+	FWP_SESSION_COMMITTED = 2, /* FINISH succeeded */
+	FWP_SESSION_FAILED = 3     /* FINISH refused the image; the slot is not bootable */
+};
+
+#define FWP_SESSION_ID_LEN 16u /* the first 16 bytes of the image file's SHA-256 */
+
+/* Body sizes and offsets. Every response body starts with status, detail. */
+#define FWP_BEGIN_LEN 88u /* slot, encoding, flags[2], size[4], id[16], header[64] */
+#define FWP_DATA_HDR_LEN 4u /* offset[4], then the bytes */
+#define FWP_STATUS_LEN 6u /* status, detail, offset[4]: the next byte expected */
+#define FWP_INFO_FIXED_LEN 10u /* status, detail, version[2], max_packet[2], window, role,
+				  features[2]; then board (len, chars), slots (count, 12
+				  bytes each: id, flags, type_mask, 0, addr[4], size[4]),
+				  session (state, slot, encoding, 0, size[4], offset[4], id[16]) */
+#define FWP_INFO_SLOT_LEN 12u
+#define FWP_INFO_SESSION_LEN 28u
+
+#endif /* FWPACK_PROTOCOL_H */
