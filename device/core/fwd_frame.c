@@ -33,6 +33,8 @@ static void rx_put(struct fwd_frame_rx *rx, uint8_t b)
 enum fwd_frame_event fwd_frame_rx_byte(struct fwd_frame_rx *rx, uint8_t b)
 {
 	if (b != 0) {
+		if (!rx->started)
+			rx_reset(rx); /* a new frame: the last packet handed out is gone */
 		if (rx->left) {
 			rx_put(rx, b);
 			rx->left--;
@@ -56,10 +58,7 @@ enum fwd_frame_event fwd_frame_rx_byte(struct fwd_frame_rx *rx, uint8_t b)
 		uint32_t n = rx->len - FWD_FRAME_CRC_LEN;
 		good = fwd_crc32(0, rx->buf, n) == fwd_get_le32(rx->buf + n);
 		if (good) {
-			rx->left = 0;
-			rx->zero = 0;
 			rx->started = 0;
-			rx->overflow = 0;
 			rx->len = n;
 			return FWD_FRAME_OK;
 		}

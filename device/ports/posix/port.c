@@ -1,0 +1,245 @@
+/*
+ * The posix port: the device programs as one host process. Flash is a
+ * file mapped into memory, so an installed image survives a "power cycle"
+ * (the process restarting); the UART is a pseudo-terminal whose other end
+ * a host tool opens like a USB serial adapter. NOR rules are enforced as
+ * on the QEMU port. A reset or a jump goes back to the dispatcher in
+ * posix.c, which runs the program that owns the target slot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+const char fwd_port_board[] = "posix";
+const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
+const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
+const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
+const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x4000u};
+
+/* The QEMU port's layout: the cookbook's STM32F429 sectors, then the counter. */
+static const uint32_t sectors[] = {16384,  16384,  16384,  16384,  65536,  131072, 131072,
+				   131072, 131072, 131072, 131072, 131072, 16384,  0};
+
+static uint8_t *flash_mem;
+static int pty_master = -1, pty_slave = -1;
+static uint8_t rxbuf[4096];
+static size_t rx_len, rx_pos;
+static struct fwd_shared shared;
+static int booted_once;
+
+int fwd_posix_open(const char *flash_path, const char *link_path, char *err, size_t errlen)
+{
+	int fd = open(flash_path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", flash_path, strerror(errno));
+		return -1;
+	}
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size != 0 && size != FWD_POSIX_FLASH_SIZE) {
+		snprintf(err, errlen, "%s: %lld bytes, expected %u (a flash image of this port)",
+			 flash_path, (long long)size, FWD_POSIX_FLASH_SIZE);
+		close(fd);
+		return -1;
+	}
+	if (size == 0) {
+		/* A new board: every byte erased. */
+		static uint8_t erased[16384];
+		memset(erased, 0xFF, sizeof(erased));
+		for (uint32_t off = 0; off < FWD_POSIX_FLASH_SIZE; off += sizeof(erased))
+			if (write(fd, erased, sizeof(erased)) != (ssize_t)sizeof(erased)) {
+				snprintf(err, errlen, "%s: %s", flash_path, strerror(errno));
+				close(fd);
+				return -1;
+			}
+	}
+	flash_mem = mmap(NULL, FWD_POSIX_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (flash_mem == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", flash_path, strerror(errno));
+		return -1;
+	}
+
+	pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (pty_master < 0 || grantpt(pty_master) != 0 || unlockpt(pty_master) != 0) {
+		snprintf(err, errlen, "pseudo-terminal: %s", strerror(errno));
+		return -1;
+	}
+	const char *slave = ptsname(pty_master);
+	/*
+	 * Holding the slave open keeps the master readable when the host tool
+	 * closes its side (no EIO between two sessions); raw mode, because
+	 * the line discipline would otherwise eat and translate bytes.
+	 */
+	pty_slave = slave ? open(slave, O_RDWR | O_NOCTTY) : -1;
+	struct termios tio;
+	if (pty_slave < 0 || tcgetattr(pty_slave, &tio) != 0) {
+		snprintf(err, errlen, "pseudo-terminal %s: %s", slave ? slave : "?", strerror(errno));
+		return -1;
+	}
+	cfmakeraw(&tio);
+	if (tcsetattr(pty_slave, TCSANOW, &tio) != 0) {
+		snprintf(err, errlen, "pseudo-terminal %s: %s", slave, strerror(errno));
+		return -1;
+	}
+	if (link_path) {
+		/* Replace the link in one step: a host tool never sees it missing. */
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", link_path, (long)getpid());
+		unlink(tmp);
+		if (symlink(slave, tmp) != 0 || rename(tmp, link_path) != 0) {
+			snprintf(err, errlen, "%s: %s", link_path, strerror(errno));
+			unlink(tmp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void fwd_port_init(void)
+{
+}
+
+void fwd_port_putc(char c)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		if (write(pty_master, &c, 1) == 1)
+			return;
+		if (errno != EAGAIN && errno != EINTR)
+			return;
+		/* Nobody reads: wait a little, then drop, as a UART with no listener. */
+		struct pollfd p = {pty_master, POLLOUT, 0};
+		poll(&p, 1, 10);
+	}
+}
+
+int fwd_port_getc(void)
+{
+	if (rx_pos == rx_len) {
+		struct pollfd p = {pty_master, POLLIN, 0};
+		rx_pos = rx_len = 0;
+		/* The programs poll; a short wait here keeps them from spinning. */
+		if (poll(&p, 1, 5) <= 0)
+			return -1;
+		ssize_t n = read(pty_master, rxbuf, sizeof(rxbuf));
+		if (n <= 0)
+			return -1;
+		rx_len = (size_t)n;
+	}
+	return rxbuf[rx_pos++];
+}
+
+int fwd_port_set_baud(uint32_t baud)
+{
+	return baud ? 0 : -1; /* a pty has no line rate */
+}
+
+uint32_t fwd_port_millis(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+static int flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	if (addr + len < addr || addr + len > FWD_POSIX_FLASH_SIZE)
+		return -1;
+	memcpy(buf, flash_mem + addr, len);
+	return 0;
+}
+
+static int flash_sector_of(void *ctx, uint32_t addr, uint32_t *start, uint32_t *size)
+{
+	(void)ctx;
+	uint32_t a = 0;
+	for (const uint32_t *z = sectors; *z; z++) {
+		if (addr >= a && addr - a < *z) {
+			*start = a;
+			*size = *z;
+			return 0;
+		}
+		a += *z;
+	}
+	return -1;
+}
+
+static int flash_erase(void *ctx, uint32_t addr)
+{
+	uint32_t start, size;
+	if (flash_sector_of(ctx, addr, &start, &size) != 0 || start < fwd_port_loader_slot[0])
+		return -1; /* the Bootloader's sector is never erased */
+	memset(flash_mem + start, 0xFF, size);
+	return 0;
+}
+
+static int flash_program(void *ctx, uint32_t addr, const void *buf, size_t len)
+{
+	(void)ctx;
+	const uint8_t *p = buf;
+	if (addr < fwd_port_loader_slot[0] || addr + len < addr ||
+	    addr + len > FWD_POSIX_FLASH_SIZE)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (flash_mem[addr + i] != 0xFF && p[i] != 0)
+			return -1; /* NOR: programming over data that was not erased */
+	for (size_t i = 0; i < len; i++)
+		flash_mem[addr + i] &= p[i];
+	return 0;
+}
+
+static const struct fwd_flash_ops ops = {flash_read, flash_erase, flash_program,
+					 flash_sector_of};
+static const struct fwd_flash flash = {&ops, NULL};
+
+const struct fwd_flash *fwd_port_flash(void)
+{
+	return &flash;
+}
+
+enum fwd_reset_reason fwd_port_reset_reason(void)
+{
+	return booted_once ? FWD_RESET_SOFTWARE : FWD_RESET_POWER_ON;
+}
+
+struct fwd_shared *fwd_port_shared(void)
+{
+	return &shared;
+}
+
+void fwd_port_reset(void)
+{
+	booted_once = 1;
+	fwd_posix_dispatch(FWD_POSIX_RESET, 0);
+}
+
+void fwd_port_idle(void)
+{
+	struct pollfd p = {pty_master, POLLIN, 0};
+	poll(&p, 1, 10);
+}
+
+void fwd_port_jump(uint32_t vector_addr)
+{
+	booted_once = 1;
+	fwd_posix_dispatch(FWD_POSIX_JUMP, vector_addr);
+}
+
+uint32_t fwd_port_stack_used(void)
+{
+	return 0; /* a host stack: nothing to measure */
+}
+
+uint32_t fwd_port_stack_size(void)
+{
+	return 0;
+}

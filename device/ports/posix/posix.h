@@ -1,0 +1,26 @@
+/* The posix port's process: its flash file, its pty, and the dispatcher. */
+#ifndef FWD_POSIX_H
+#define FWD_POSIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwd_port.h"
+
+#define FWD_POSIX_FLASH_SIZE 0x104000u /* 1 MiB of slots, then the counter sector */
+
+enum fwd_posix_event { FWD_POSIX_RESET = 1, FWD_POSIX_JUMP };
+
+/* Map the flash file (created erased if missing) and open the pty. */
+int fwd_posix_open(const char *flash_path, const char *link_path, char *err, size_t errlen);
+
+/* Leave the running program: restart the Bootloader, or run the program at addr. */
+void fwd_posix_dispatch(enum fwd_posix_event ev, uint32_t addr) __attribute__((noreturn));
+
+/* The programs, compiled for the host (prog_*.c). */
+int fwd_bootloader_main(void);
+int fwd_loader_main(void);
+int fwd_app_main(void);
+int fwd_updater_main(void);
+
+#endif /* FWD_POSIX_H */

@@ -1,0 +1,306 @@
+/*
+ * A minimal host for the serial update protocol, used by the tests to
+ * drive a device (the posix port) through a pseudo-terminal with the real
+ * libserialport. Stop-and-wait, one request at a time: the production host
+ * is `fwpack flash`; this client exists so that the device side can be
+ * tested on its own.
+ *
+ *   serial-client --port PATH [--slot N] [--stop-after BYTES] [--no-boot]
+ *                 [--expect TEXT] IMAGE
+ *   serial-client --port PATH --info
+ *
+ * Exit: 0 done, 1 the device refused (reason printed), 2 usage or I/O,
+ * 3 no answer.
+ */
+#include <libserialport.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fwd_frame.h"
+#include "fwpack/image.h"
+#include "fwpack/protocol.h"
+
+static struct sp_port *port;
+static uint8_t seq;
+static uint8_t rxbuf[4096 + 8];
+static struct fwd_frame_rx rx;
+
+static const char *status_name(unsigned st)
+{
+	static const char *const names[] = {
+		"ok",           "bad frame",     "unknown request", "bad request", "bad state",
+		"offset",       "out of range",  "wrong slot",      "bad image",   "bad signature",
+		"wrong key",    "rollback",      "flash error",     "unsupported"};
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+static void die(const char *what)
+{
+	char *msg = sp_last_error_message();
+	fprintf(stderr, "serial-client: %s: %s\n", what, msg ? msg : "?");
+	sp_free_error_message(msg);
+	exit(2);
+}
+
+static void send_packet(uint8_t *pkt, uint32_t n)
+{
+	uint8_t out[FWD_COBS_MAX(4096 + 16)];
+	uint32_t len = fwd_frame_encode(pkt, n, out);
+	if (sp_blocking_write(port, out, len, 2000) != (int)len)
+		die("write");
+}
+
+/* Send a request and wait for its response; resend on silence or a bad frame. */
+static uint32_t transact(uint8_t type, const uint8_t *body, uint32_t blen, uint8_t **resp)
+{
+	static uint8_t pkt[4096 + 16];
+	for (int attempt = 0; attempt < 5; attempt++) {
+		seq++;
+		pkt[0] = type;
+		pkt[1] = seq;
+		memcpy(pkt + 2, body, blen);
+		send_packet(pkt, 2 + blen);
+		time_t deadline = time(NULL) + 3;
+		while (time(NULL) < deadline) {
+			uint8_t b;
+			int n = sp_blocking_read(port, &b, 1, 200);
+			if (n < 0)
+				die("read");
+			if (n == 0)
+				continue;
+			enum fwd_frame_event ev = fwd_frame_rx_byte(&rx, b);
+			if (ev != FWD_FRAME_OK)
+				continue;
+			if (getenv("SERIAL_CLIENT_DEBUG"))
+				fprintf(stderr, "rx type %02x seq %u len %u (want seq %u)\n", rx.buf[0],
+					rx.buf[1], rx.len, seq);
+			if (rx.buf[0] == FWP_RESP_BAD_FRAME)
+				break; /* the device did not read our frame: resend */
+			if (rx.buf[0] == (type | FWP_RESPONSE) && rx.buf[1] == seq) {
+				*resp = rx.buf + 2;
+				return rx.len - 2;
+			}
+		}
+	}
+	fprintf(stderr, "serial-client: no answer from the device\n");
+	exit(3);
+}
+
+/* Wait for console text (after BOOT): the device prints it on the same line. */
+static int expect_text(const char *text, int seconds)
+{
+	char line[4096];
+	size_t n = 0;
+	time_t deadline = time(NULL) + seconds;
+	while (time(NULL) < deadline) {
+		uint8_t b;
+		int r = sp_blocking_read(port, &b, 1, 200);
+		if (r < 0)
+			die("read");
+		if (r == 0 || b == '\r')
+			continue;
+		if (b == '\n' || n == sizeof(line) - 1) {
+			line[n] = 0;
+			printf("console: %s\n", line);
+			if (strstr(line, text))
+				return 1;
+			n = 0;
+		} else if (b >= 0x20 && b < 0x7F) {
+			line[n++] = (char)b;
+		}
+	}
+	return 0;
+}
+
+struct info {
+	unsigned max_packet, window, role, nslots;
+	struct {
+		unsigned id, flags, types;
+		uint32_t addr, size;
+	} slots[8];
+};
+
+static void hello(struct info *inf)
+{
+	uint8_t body[2] = {FWP_PROTO_VERSION, 0}, *r;
+	uint32_t n = transact(FWP_REQ_HELLO, body, 2, &r);
+	if (n < FWP_INFO_FIXED_LEN + 2 || r[0] != FWP_ST_OK) {
+		fprintf(stderr, "serial-client: HELLO refused: %s\n", status_name(n ? r[0] : 99));
+		exit(1);
+	}
+	inf->max_packet = r[4] | r[5] << 8;
+	inf->window = r[6];
+	inf->role = r[7];
+	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
+	if (p + blen + 1 > n)
+		goto short_info;
+	printf("device: board %.*s, role %s, protocol %u, max packet %u, window %u\n", (int)blen,
+	       (const char *)r + p, inf->role == FWP_ROLE_UPDATER ? "updater" : "loader",
+	       r[2] | r[3] << 8, inf->max_packet, inf->window);
+	p += blen;
+	inf->nslots = r[p++];
+	if (inf->nslots > 8 || p + inf->nslots * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN > n)
+		goto short_info;
+	for (unsigned i = 0; i < inf->nslots; i++, p += FWP_INFO_SLOT_LEN) {
+		inf->slots[i].id = r[p];
+		inf->slots[i].flags = r[p + 1];
+		inf->slots[i].types = r[p + 2];
+		inf->slots[i].addr = fwd_get_le32(r + p + 4);
+		inf->slots[i].size = fwd_get_le32(r + p + 8);
+		printf("slot %u: 0x%08x, %u bytes%s\n", inf->slots[i].id, inf->slots[i].addr,
+		       inf->slots[i].size, inf->slots[i].flags & FWP_SLOT_WRITABLE ? ", writable" : "");
+	}
+	printf("session: state %u, slot %u, size %u, offset %u\n", r[p], r[p + 1],
+	       fwd_get_le32(r + p + 4), fwd_get_le32(r + p + 8));
+	return;
+short_info:
+	fprintf(stderr, "serial-client: INFO response too short\n");
+	exit(1);
+}
+
+static uint32_t status_offset(uint32_t n, const uint8_t *r)
+{
+	return n >= FWP_STATUS_LEN ? fwd_get_le32(r + 2) : 0;
+}
+
+static void refused(const char *req, uint32_t n, const uint8_t *r)
+{
+	printf("device refused %s: %s", req, status_name(n ? r[0] : 99));
+	if (n > 1 && r[1])
+		printf(" (verdict %u)", r[1]);
+	printf("\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL, *image = NULL, *expect = NULL;
+	unsigned slot = 2;
+	long stop_after = -1;
+	int info_only = 0, boot = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--port") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strcmp(argv[i], "--slot") && i + 1 < argc)
+			slot = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--stop-after") && i + 1 < argc)
+			stop_after = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
+			expect = argv[++i];
+		else if (!strcmp(argv[i], "--info"))
+			info_only = 1;
+		else if (!strcmp(argv[i], "--no-boot"))
+			boot = 0;
+		else if (argv[i][0] != '-' && !image)
+			image = argv[i];
+		else {
+			fprintf(stderr, "serial-client: bad argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!path || (!image && !info_only)) {
+		fprintf(stderr, "usage: serial-client --port PATH [--slot N] [--stop-after BYTES] "
+				"[--no-boot] [--expect TEXT] IMAGE | --info\n");
+		return 2;
+	}
+
+	/* The image, and its session id: the first 16 bytes of its SHA-256. */
+	static uint8_t img[1 << 21];
+	size_t size = 0;
+	uint8_t digest[32];
+	if (image) {
+		FILE *f = fopen(image, "rb");
+		if (!f) {
+			perror(image);
+			return 2;
+		}
+		size = fread(img, 1, sizeof(img), f);
+		int toolong = fgetc(f) != EOF;
+		fclose(f);
+		if (toolong || size < FWP_IMAGE_HDR_LEN) {
+			fprintf(stderr, "serial-client: %s: not an image of a usable size\n", image);
+			return 2;
+		}
+		if (!EVP_Digest(img, size, digest, NULL, EVP_sha256(), NULL))
+			return 2;
+	}
+
+	if (sp_get_port_by_name(path, &port) != SP_OK || sp_open(port, SP_MODE_READ_WRITE) != SP_OK)
+		die(path);
+	if (sp_set_baudrate(port, 115200) != SP_OK || sp_set_bits(port, 8) != SP_OK ||
+	    sp_set_parity(port, SP_PARITY_NONE) != SP_OK || sp_set_stopbits(port, 1) != SP_OK ||
+	    sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) != SP_OK)
+		die("configure");
+	fwd_frame_rx_init(&rx, rxbuf, sizeof(rxbuf));
+	/* A delimiter first: whatever the device half-received before is dropped. */
+	uint8_t zero = 0;
+	sp_blocking_write(port, &zero, 1, 1000);
+
+	struct info inf;
+	hello(&inf);
+	if (info_only)
+		return 0;
+	unsigned k;
+	for (k = 0; k < inf.nslots && inf.slots[k].id != slot; k++)
+		;
+	if (k == inf.nslots || !(inf.slots[k].flags & FWP_SLOT_WRITABLE)) {
+		printf("slot %u is not writable on this device\n", slot);
+		return 1;
+	}
+	if (size > inf.slots[k].size) {
+		/* Refused here, before a single byte of the image is sent. */
+		printf("image too large for slot %u (%zu > %u bytes)\n", slot, size,
+		       inf.slots[k].size);
+		return 1;
+	}
+
+	uint8_t begin[FWP_BEGIN_LEN] = {(uint8_t)slot, FWP_ENC_RAW, 0, 0}, *r;
+	fwd_put_le32(begin + 4, (uint32_t)size);
+	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
+	memcpy(begin + 8 + FWP_SESSION_ID_LEN, img, FWP_IMAGE_HDR_LEN);
+	uint32_t n = transact(FWP_REQ_BEGIN, begin, sizeof(begin), &r);
+	if (n < FWP_STATUS_LEN || r[0] != FWP_ST_OK)
+		refused("the image", n, r);
+	uint32_t off = status_offset(n, r);
+	printf("begin: %zu bytes into slot %u from offset %u%s\n", size, slot, off,
+	       off ? " (resumed)" : "");
+
+	uint32_t chunk = inf.max_packet - 2 - FWP_DATA_HDR_LEN;
+	if (chunk > 4096)
+		chunk = 4096;
+	while (off < size) {
+		if (stop_after >= 0 && off >= (uint32_t)stop_after) {
+			printf("stopped at %u of %zu bytes\n", off, size);
+			return 0;
+		}
+		uint8_t body[4096 + FWP_DATA_HDR_LEN];
+		uint32_t len = size - off < chunk ? (uint32_t)(size - off) : chunk;
+		fwd_put_le32(body, off);
+		memcpy(body + FWP_DATA_HDR_LEN, img + off, len);
+		n = transact(FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + len, &r);
+		if (n < FWP_STATUS_LEN)
+			refused("data", n, r);
+		if (r[0] == FWP_ST_OK || r[0] == FWP_ST_OFFSET)
+			off = status_offset(n, r); /* the device says where it is */
+		else
+			refused("data", n, r);
+	}
+	n = transact(FWP_REQ_FINISH, NULL, 0, &r);
+	if (n < FWP_STATUS_LEN || r[0] != FWP_ST_OK)
+		refused("the image", n, r);
+	printf("verified and committed: %zu bytes\n", size);
+	if (!boot)
+		return 0;
+	n = transact(FWP_REQ_BOOT, NULL, 0, &r);
+	printf("booting\n");
+	if (expect && !expect_text(expect, 10)) {
+		printf("did not see '%s'\n", expect);
+		return 1;
+	}
+	sp_close(port);
+	sp_free_port(port);
+	return 0;
+}
