@@ -91,4 +91,41 @@ run "$D/loader.bin" "$T/v/app.bin"
 expect_output "loader: application 1.2.3+4 valid, booting it (boot 3)" "the crash-looping application boots 3 times"
 expect_output "loader: update mode: application unstable (crash loop)" "then the loader stays in update mode"
 
+# The Updater: its bundled Loader 2.0.0 (signed with the next key, trusting
+# only that key) replaces Loader 1.0.0 in one transfer, and the device boots it.
+run "$D/loader.bin" "$D/updater.bin"
+expect_output "loader: updater 1.0.0+1 valid, booting it" "the loader boots the updater"
+expect_output "updater: bundled loader 2.0.0+1 valid, installing it" "the updater checks its bundled loader first"
+expect_output "updater: loader installed" "the updater installs the new loader"
+expect_output "bootloader: loader 2.0.0+1 valid, starting it" "after the reset the bootloader boots the new loader"
+expect_output "loader: update mode: update requested by the application" \
+	"the new loader waits for the application to be reinstalled"
+if [ "$(grep -c "updater: fwpack loader updater" "$T/log")" -eq 1 ]; then
+	ok "the updater removed itself"
+else
+	not_ok "the updater removed itself (it ran more than once)"
+fi
+
+# Power failed after the Updater erased the Loader: the Bootloader starts the
+# Updater (signed with a root key), which finishes the job.
+run "" "$D/updater.bin"
+expect_output "bootloader: loader invalid: no image; starting updater 1.0.0+1 to repair it" \
+	"an empty loader slot: the bootloader starts the updater"
+expect_output "bootloader: loader 2.0.0+1 valid, starting it" "the repaired device boots the new loader"
+flip "$D/loader.bin" 2000 "$T/loader-flipped.bin"
+run "$T/loader-flipped.bin" "$D/app.bin"
+expect_output "bootloader: loader invalid: payload CRC mismatch; halting" \
+	"with an application (not an updater) in slot 2 the bootloader still halts"
+
+# Key rotation: the new Loader refuses what the old key signs, takes the new key.
+run "$D/loader2.bin" "$D/app.bin"
+expect_output "loader: update mode: no valid application (signed with an untrusted key)" \
+	"after rotation, an application signed with the old key is refused"
+run "$D/loader2.bin" "$D/app-next.bin"
+expect_output "loader: application 1.2.3+5 valid, booting it" \
+	"after rotation, an application signed with the new key boots"
+run "$D/loader.bin" "$D/app-next.bin"
+expect_output "loader: update mode: no valid application (signed with an untrusted key)" \
+	"before rotation, the new key is not trusted by the old loader"
+
 finish

@@ -8,6 +8,7 @@
  *   serial-client --port PATH [--slot N] [--stop-after BYTES] [--no-boot]
  *                 [--expect TEXT] IMAGE
  *   serial-client --port PATH --info
+ *   serial-client --port PATH [--send TEXT] --expect TEXT   (console only)
  *
  * Exit: 0 done, 1 the device refused (reason printed), 2 usage or I/O,
  * 3 no answer.
@@ -177,7 +178,7 @@ static void refused(const char *req, uint32_t n, const uint8_t *r)
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *image = NULL, *expect = NULL;
+	const char *path = NULL, *image = NULL, *expect = NULL, *send_text = NULL;
 	unsigned slot = 2;
 	long stop_after = -1;
 	int info_only = 0, boot = 1;
@@ -188,6 +189,8 @@ int main(int argc, char **argv)
 			slot = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--stop-after") && i + 1 < argc)
 			stop_after = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--send") && i + 1 < argc)
+			send_text = argv[++i];
 		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
 			expect = argv[++i];
 		else if (!strcmp(argv[i], "--info"))
@@ -201,7 +204,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!path || (!image && !info_only)) {
+	if (!path || (!image && !info_only && !expect)) {
 		fprintf(stderr, "usage: serial-client --port PATH [--slot N] [--stop-after BYTES] "
 				"[--no-boot] [--expect TEXT] IMAGE | --info\n");
 		return 2;
@@ -235,6 +238,17 @@ int main(int argc, char **argv)
 	    sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) != SP_OK)
 		die("configure");
 	fwd_frame_rx_init(&rx, rxbuf, sizeof(rxbuf));
+	if (!image && !info_only) {
+		/* Console only: talk to a running Application. */
+		if (send_text &&
+		    sp_blocking_write(port, send_text, strlen(send_text), 1000) != (int)strlen(send_text))
+			die("write");
+		if (!expect_text(expect, 10)) {
+			printf("did not see '%s'\n", expect);
+			return 1;
+		}
+		return 0;
+	}
 	/* A delimiter first: whatever the device half-received before is dropped. */
 	uint8_t zero = 0;
 	sp_blocking_write(port, &zero, 1, 1000);

@@ -8,7 +8,9 @@
  * lines the program sets are remembered; DSR, CTS and CD read as asserted)
  * and leaves every byte of the data path to the real pty.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>

@@ -1,0 +1,132 @@
+#!/bin/sh
+# The posix port (the device programs as a host process, flash in a file,
+# UART on a pty) updated through the serial protocol by tests/serial-client
+# over the real libserialport: a clean update, a resumed one, refusals with
+# their reasons (wrong key, too large, rollback), an Updater that replaces
+# the Loader over serial, and flash that survives a power cycle.
+. "$top_srcdir/tests/lib.sh"
+
+DEV=$top_builddir/device/ports/posix/fwd-posix
+CLIENT=$top_builddir/tests/serial-client
+# libserialport refuses ptys (no modem lines, no sysfs entry): the shim is
+# the null-modem that answers for them (tests/tools/ptyshim.c).
+SHIM=$top_builddir/tests/tools/ptyshim.so
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+
+# Images for the port: raw stand-ins for the programs, signed by fwpack.
+I=$T/img
+mkdir -p "$I"
+cp "$top_srcdir/device/ports/posix/manifest.json" "$I/"
+cp -r "$top_builddir/device/ports/posix/keys" "$I/"
+tail -c +4097 "$FWPACK" | head -c 20000 >"$I/loader-payload.bin"
+tail -c +30001 "$FWPACK" | head -c 100000 >"$I/app-payload.bin"
+tail -c +50001 "$FWPACK" | head -c 120000 >"$I/app2-payload.bin"
+"$FWPACK" build -q -o "$I/out" "$I/manifest.json" || { not_ok "build the posix images"; finish; exit 1; }
+ok "build the posix images"
+O=$I/out
+
+# A board fresh from the factory: erased flash, the Loader programmed.
+factory() {
+	rm -f "$1"
+	head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$1"
+	dd if="$O/loader.bin" of="$1" bs=1024 seek=16 conv=notrunc status=none
+}
+
+PID=
+start() { # FLASH
+	rm -f "$T/tty"
+	"$DEV" --flash "$1" --link "$T/tty" >"$T/dev.log" 2>&1 &
+	PID=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -L "$T/tty" ] && break; sleep 0.1; done
+}
+stop() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	PID=
+}
+trap 'stop; rm -rf "$T"' EXIT
+
+client() {
+	LD_PRELOAD=$SHIM "$CLIENT" --port "$(readlink "$T/tty")" "$@"
+}
+
+slot_bytes() { # FLASH OFFSET LEN OUT
+	dd if="$1" of="$4" bs=1 skip="$2" count="$3" status=none
+}
+
+# 1. A clean update, and the device boots the new Application.
+factory "$T/f1"
+start "$T/f1"
+expect_exit 0 "a clean update" client --expect "app: fwpack example application" "$O/app.bin"
+expect_output "device: board posix, role loader, protocol 1" "the device reports itself"
+expect_output "slot 2: 0x00020000, 917504 bytes, writable" "the device reports its slots"
+expect_output "verified and committed: $(wc -c <"$O/app.bin") bytes" "the device verified and committed"
+expect_output "loader: application 1.2.3+4 valid, booting it" "the loader boots the new application"
+stop
+slot_bytes "$T/f1" $((0x20000)) "$(wc -c <"$O/app.bin")" "$T/slot.bin"
+expect_same "$T/slot.bin" "$O/app.bin" "the slot holds the image byte for byte"
+
+# Flash is a file: after a power cycle the Application boots again.
+start "$T/f1"
+expect_exit 0 "after a power cycle the application runs" client --send u --expect "app: update requested"
+stop
+
+# 2. Interrupted, then resumed: the result is the same image.
+factory "$T/f2"
+start "$T/f2"
+expect_exit 0 "a transfer stopped at 40000 bytes" client --stop-after 40000 --no-boot "$O/app.bin"
+expect_output "stopped at 40960 of" "the host stops after 40960 bytes"
+expect_exit 0 "a new session resumes" client --expect "app: fwpack example application" "$O/app.bin"
+expect_output "from offset 40960 (resumed)" "it continues where the device stopped"
+stop
+slot_bytes "$T/f2" $((0x20000)) "$(wc -c <"$O/app.bin")" "$T/slot.bin"
+expect_same "$T/slot.bin" "$O/app.bin" "the resumed image is byte-identical"
+
+# 3. A wrongly signed image: refused with the reason, nothing bootable.
+"$FWPACK" keygen "$T/rogue.pem" >/dev/null
+sed "s|keys/dev.pem|$T/rogue.pem|" "$I/manifest.json" >"$I/rogue.json"
+"$FWPACK" build -q -o "$I/rogue" "$I/rogue.json"
+factory "$T/f3"
+start "$T/f3"
+expect_exit 1 "a wrongly signed image is refused" client "$I/rogue/app.bin"
+expect_output "device refused the image: wrong key" "the reason is wrong key"
+expect_exit 0 "the device stays in update mode" client --info
+expect_output "session: state 3" "the session is marked failed"
+
+# 4. Too large for the slot: refused before a byte is sent.
+{ cat "$O/app.bin"; head -c 1048576 /dev/zero; } >"$T/big.bin"
+expect_exit 1 "an image larger than the slot" client "$T/big.bin"
+expect_output "image too large for slot 2" "refused before sending"
+if grep -q "^begin:" "$T/log"; then not_ok "no transfer started"; else ok "no transfer started"; fi
+stop
+
+# 5. Rollback: the device booted counter 2, so counter 1 is refused at BEGIN,
+# before anything is erased.
+factory "$T/f5"
+start "$T/f5"
+expect_exit 0 "install an application with security counter 2" \
+	client --expect "app: fwpack example application" "$O/app2.bin"
+stop
+dd if=/dev/zero of="$T/f5" bs=1 seek=$((0x20000)) count=64 conv=notrunc status=none
+slot_bytes "$T/f5" $((0x20040)) 4096 "$T/before.bin"
+start "$T/f5"
+expect_exit 1 "an older application (counter 1) is refused" client "$O/app.bin"
+expect_output "device refused the image: rollback" "the reason is rollback"
+stop
+slot_bytes "$T/f5" $((0x20040)) 4096 "$T/after.bin"
+expect_same "$T/before.bin" "$T/after.bin" "nothing was erased for the refused image"
+
+# 6. The Updater over serial: the Loader installs it, it takes a new Loader
+# into slot 1, and the Bootloader boots that Loader.
+factory "$T/f6"
+start "$T/f6"
+expect_exit 0 "install the updater" client --expect "updater: fwpack loader updater" "$O/updater.bin"
+expect_output "loader: updater 1.0.0+1 valid, booting it" "the loader boots the updater"
+expect_exit 0 "the updater takes a new loader" \
+	client --slot 1 --expect "update requested by the application" "$O/loader2.bin"
+expect_output "role updater" "the updater reports its role"
+expect_output "bootloader: loader 2.0.0+1 valid, starting it" "the bootloader boots the new loader"
+expect_exit 1 "the new loader does not take images for slot 1" client --slot 1 "$O/app.bin"
+expect_output "slot 1 is not writable" "the host is told slot 1 is not writable"
+stop
+
+finish
