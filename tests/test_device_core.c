@@ -9,7 +9,11 @@
 #include "fwd_boot.h"
 #include "fwd_counter.h"
 #include "fwd_flash_sim.h"
+#include "fwd_frame.h"
 #include "fwd_image.h"
+#include "fwd_remap.h"
+#include "fwd_serial.h"
+#include "fwd_update.h"
 #include "fwd_shared.h"
 #include "fwd_writer.h"
 #include "slotimage.h"
@@ -348,6 +352,433 @@ START_TEST(device_crc_matches_zlib)
 }
 END_TEST
 
+/* Feed an encoded frame to a receiver; the last event. */
+static enum fwd_frame_event feed(struct fwd_frame_rx *rx, const uint8_t *p, uint32_t n)
+{
+	enum fwd_frame_event ev = FWD_FRAME_NONE;
+	for (uint32_t i = 0; i < n; i++) {
+		ev = fwd_frame_rx_byte(rx, p[i]);
+		if (ev != FWD_FRAME_NONE && i + 1 < n)
+			return FWD_FRAME_BAD; /* ended early */
+	}
+	return ev;
+}
+
+START_TEST(frames_round_trip)
+{
+	static uint8_t pkt[1100], copy[1100], enc[FWD_COBS_MAX(1100)], buf[1100];
+	struct fwd_frame_rx rx;
+	fwd_frame_rx_init(&rx, buf, sizeof(buf));
+	/* Lengths around the 254-byte COBS block, all-zero, all-0xFF and mixed. */
+	for (uint32_t n = 2; n < 1000; n += (n < 600 ? 1 : 37)) {
+		for (int pattern = 0; pattern < 4; pattern++) {
+			for (uint32_t i = 0; i < n; i++)
+				pkt[i] = pattern == 0   ? 0
+					 : pattern == 1 ? 0xFF
+					 : pattern == 2 ? (uint8_t)(i % 7 ? i : 0)
+							: (uint8_t)(i * 2654435761u >> 24);
+			memcpy(copy, pkt, n);
+			uint32_t len = fwd_frame_encode(pkt, n, enc);
+			ck_assert_uint_le(len, FWD_COBS_MAX(n + 4));
+			for (uint32_t i = 0; i + 1 < len; i++)
+				ck_assert_uint_ne(enc[i], 0);
+			ck_assert_uint_eq(enc[len - 1], 0);
+			ck_assert_int_eq(feed(&rx, enc, len), FWD_FRAME_OK);
+			ck_assert_uint_eq(rx.len, n);
+			ck_assert_mem_eq(rx.buf, copy, n);
+		}
+	}
+}
+END_TEST
+
+START_TEST(frames_corruption_and_resync)
+{
+	uint8_t pkt[300], enc[FWD_COBS_MAX(300)], bad[FWD_COBS_MAX(300)], buf[400];
+	struct fwd_frame_rx rx;
+	fwd_frame_rx_init(&rx, buf, sizeof(buf));
+	for (uint32_t i = 0; i < 290; i++)
+		pkt[i] = (uint8_t)(i * 7);
+	uint32_t len = fwd_frame_encode(pkt, 290, enc);
+	/* Every single-byte change inside the frame is caught. */
+	for (uint32_t i = 0; i + 1 < len; i++) {
+		memcpy(bad, enc, len);
+		bad[i] = (uint8_t)(bad[i] == 0x55 ? 0x56 : 0x55);
+		ck_assert_int_ne(feed(&rx, bad, len), FWD_FRAME_OK);
+	}
+	/* A lost byte too. */
+	ck_assert_int_ne(feed(&rx, enc + 1, len - 1), FWD_FRAME_OK);
+	/* Console text, a delimiter, then a frame: the frame is read. */
+	const char *text = "loader: update mode\r\n";
+	feed(&rx, (const uint8_t *)text, (uint32_t)strlen(text));
+	ck_assert_int_eq(fwd_frame_rx_byte(&rx, 0), FWD_FRAME_BAD);
+	ck_assert_int_eq(fwd_frame_rx_byte(&rx, 0), FWD_FRAME_NONE); /* idle delimiters */
+	ck_assert_int_eq(feed(&rx, enc, len), FWD_FRAME_OK);
+	/* Longer than the buffer: dropped, and the next frame is read. */
+	struct fwd_frame_rx small;
+	uint8_t sbuf[100];
+	fwd_frame_rx_init(&small, sbuf, sizeof(sbuf));
+	ck_assert_int_eq(feed(&small, enc, len), FWD_FRAME_BAD);
+	uint8_t shortpkt[10] = {1, 2, 3}, senc[32];
+	uint32_t slen = fwd_frame_encode(shortpkt, 3, senc);
+	ck_assert_int_eq(feed(&small, senc, slen), FWD_FRAME_OK);
+	ck_assert_uint_eq(small.len, 3);
+}
+END_TEST
+
+/* The Loader's view: slots 0 and 1 listed but not writable, slot 2 takes apps. */
+static void loader_targets(struct fwd_update_target t[3], uint32_t min_counter)
+{
+	struct fwd_policy pol = app_policy();
+	pol.min_security_counter = min_counter;
+	t[0] = (struct fwd_update_target){0, boot_slot, pol};
+	t[1] = (struct fwd_update_target){1, loader_slot, pol};
+	t[2] = (struct fwd_update_target){2, app_slot, pol};
+	t[0].slot.writable = t[1].slot.writable = 0;
+}
+
+static const uint8_t sid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+START_TEST(update_checks_before_erasing)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0}, old = {0}, ldr = {0};
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	struct fwd_image out;
+	enum fwd_write_status st;
+	uint32_t off;
+	uint8_t detail;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec low = {FWP_IMAGE_TYPE_APP, 1, 0, 0, key};
+	struct spec loader = {FWP_IMAGE_TYPE_LOADER, 5, 0, 0, key};
+	make(&app_slot, &good, 5000, &old);
+	struct fwd_policy pol = app_policy();
+	ck_assert_int_eq(install(&fl, &app_slot, &old, &pol, &st), FWD_IMAGE_OK);
+	unsigned long erases = sim.erases, programs = sim.programs;
+
+	loader_targets(t, 3);
+	fwd_update_init(&u, &fl, t, 3);
+	make(&app_slot, &low, 5000, &img);
+	make(&loader_slot, &loader, 5000, &ldr);
+	ck_assert_int_eq(fwd_update_begin(&u, 0, 0, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_WRONG_SLOT);
+	ck_assert_int_eq(fwd_update_begin(&u, 1, 0, ldr.len, sid, ldr.data, &off, &detail),
+			 FWP_ST_WRONG_SLOT);
+	ck_assert_int_eq(fwd_update_begin(&u, 7, 0, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_WRONG_SLOT);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 1, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_UNSUPPORTED);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, app_slot.size + 1, sid, img.data, &off,
+					  &detail), FWP_ST_OUT_OF_RANGE);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_ROLLBACK);
+	ck_assert_int_eq(detail, FWD_IMAGE_ROLLBACK);
+	/* A loader image for the application slot: its type and load address are wrong. */
+	ck_assert_int_ne(fwd_update_begin(&u, 2, 0, ldr.len, sid, ldr.data, &off, &detail),
+			 FWP_ST_OK);
+	/* The file must hold what its header promises. */
+	fwp_buf_free(&img);
+	make(&app_slot, &good, 5000, &img);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, 0x200 + 4000, sid, img.data, &off, &detail),
+			 FWP_ST_BAD_IMAGE);
+	uint8_t junk[64];
+	memset(junk, 0xA5, sizeof(junk));
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, junk, &off, &detail),
+			 FWP_ST_BAD_IMAGE);
+	/* None of that touched flash: the old image still boots. */
+	ck_assert_uint_eq(sim.erases, erases);
+	ck_assert_uint_eq(sim.programs, programs);
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_OK);
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_BAD_STATE);
+	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 10), FWP_ST_BAD_STATE);
+	fwp_buf_free(&img);
+	fwp_buf_free(&old);
+	fwp_buf_free(&ldr);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+START_TEST(update_resumes_and_commits)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	struct fwd_image out;
+	uint32_t off;
+	uint8_t detail;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	make(&app_slot, &good, 300000, &img);
+	uint32_t n = (uint32_t)img.len;
+	loader_targets(t, 0);
+	fwd_update_init(&u, &fl, t, 3);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_uint_eq(off, 0);
+	/* Only the sectors the data reached are erased. */
+	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 1000), FWP_ST_OK);
+	ck_assert_uint_eq(sim.erases, 1);
+	ck_assert_int_eq(fwd_update_data(&u, 2000, img.data + 2000, 1000), FWP_ST_OFFSET);
+	ck_assert_uint_eq(fwd_update_offset(&u), 1000);
+	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 1000), FWP_ST_OK); /* a resend */
+	ck_assert_int_eq(fwd_update_data(&u, 500, img.data + 500, 1500), FWP_ST_OK); /* overlap */
+	ck_assert_uint_eq(fwd_update_offset(&u), 2000);
+	ck_assert_int_eq(fwd_update_data(&u, n - 10, img.data, 20), FWP_ST_OUT_OF_RANGE);
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OFFSET);
+	/* A changed header at offset 0 is not the image BEGIN checked. */
+	uint8_t hdr[64];
+	memcpy(hdr, img.data, 64);
+	hdr[20] ^= 1;
+	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_OK); /* already written: ignored */
+	/* The link drops; the host comes back with the same image: resume. */
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_uint_eq(off, 2000);
+	for (uint32_t o = off; o < n; o += 2048) {
+		uint32_t k = n - o < 2048 ? n - o : 2048;
+		ck_assert_int_eq(fwd_update_data(&u, o, img.data + o, k), FWP_ST_OK);
+	}
+	struct fwd_policy pol = app_policy();
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_EMPTY); /* complete, but not committed */
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_OK);
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK); /* idempotent */
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_uint_eq(off, n); /* already there */
+	/* Another image starts over. */
+	uint8_t sid2[16] = {9};
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid2, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_uint_eq(off, 0);
+	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_BAD_REQUEST);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+START_TEST(update_refuses_wrong_key_at_finish)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	struct fwd_image out;
+	uint32_t off;
+	uint8_t detail;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	make(&app_slot, &rogue, 3000, &img);
+	loader_targets(t, 0);
+	fwd_update_init(&u, &fl, t, 3);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, img.len), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_WRONG_KEY);
+	ck_assert_int_eq(detail, FWD_IMAGE_WRONG_KEY);
+	ck_assert_int_eq(u.state, FWP_SESSION_FAILED);
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_WRONG_KEY);
+	struct fwd_policy pol = app_policy();
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_EMPTY);
+	/* A failed session is not resumed: BEGIN starts again. */
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_OK);
+	ck_assert_uint_eq(off, 0);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+/* The serial protocol end to end in memory: requests in, responses decoded. */
+struct wire {
+	uint8_t out[8192];
+	uint32_t len;
+};
+
+static void wire_put(void *ctx, uint8_t b)
+{
+	struct wire *w = ctx;
+	ck_assert_uint_lt(w->len, sizeof(w->out));
+	w->out[w->len++] = b;
+}
+
+static struct fwd_serial ser;
+
+/* Send one request; return the response packet (type, seq, body) in resp. */
+static uint32_t request(struct wire *w, uint8_t type, uint8_t seq, const uint8_t *body,
+			uint32_t blen, uint8_t *resp)
+{
+	static uint8_t pkt[4200], enc[FWD_COBS_MAX(4200)], buf[4200];
+	struct fwd_frame_rx rx;
+	pkt[0] = type;
+	pkt[1] = seq;
+	memcpy(pkt + 2, body, blen);
+	uint32_t len = fwd_frame_encode(pkt, 2 + blen, enc);
+	w->len = 0;
+	for (uint32_t i = 0; i < len; i++)
+		ck_assert_int_ne(fwd_serial_input(&ser, enc[i]), FWD_SERIAL_SET_BAUD);
+	fwd_frame_rx_init(&rx, buf, sizeof(buf));
+	ck_assert_int_eq(feed(&rx, w->out, w->len), FWD_FRAME_OK);
+	memcpy(resp, rx.buf, rx.len);
+	return rx.len;
+}
+
+START_TEST(serial_protocol_session)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	struct fwd_image out;
+	static struct wire w;
+	uint8_t r[512], body[FWP_BEGIN_LEN + 2048];
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	make(&app_slot, &good, 10000, &img);
+	loader_targets(t, 0);
+	fwd_update_init(&u, &fl, t, 3);
+	struct fwd_serial_config cfg = {"testboard", FWP_ROLE_LOADER, wire_put, &w, NULL};
+	fwd_serial_init(&ser, &cfg, &u);
+
+	uint8_t v[2] = {1, 0};
+	uint32_t n = request(&w, FWP_REQ_HELLO, 1, v, 2, r);
+	ck_assert_uint_eq(r[0], FWP_REQ_HELLO | FWP_RESPONSE);
+	ck_assert_uint_eq(r[1], 1);
+	ck_assert_uint_eq(r[2], FWP_ST_OK);
+	ck_assert_uint_eq(r[6] | r[7] << 8, FWD_SERIAL_MAX_PACKET);
+	ck_assert_uint_eq(r[10] | r[11] << 8, 0); /* no BAUD without set_baud */
+	ck_assert_uint_eq(r[12], 9);
+	ck_assert_mem_eq(r + 13, "testboard", 9);
+	ck_assert_uint_eq(r[22], 3); /* slots */
+	ck_assert_uint_eq(n, 2 + FWP_INFO_FIXED_LEN + 1 + 9 + 1 + 3 * FWP_INFO_SLOT_LEN +
+				 FWP_INFO_SESSION_LEN);
+	ck_assert_uint_eq(r[23 + 2 * 12 + 1], FWP_SLOT_WRITABLE);
+	ck_assert_uint_eq(fwd_get_le32(r + 23 + 2 * 12 + 4), app_slot.addr);
+
+	body[0] = 2, body[1] = 0, body[2] = 0, body[3] = 0;
+	fwd_put_le32(body + 4, (uint32_t)img.len);
+	memcpy(body + 8, sid, 16);
+	memcpy(body + 24, img.data, 64);
+	request(&w, FWP_REQ_BEGIN, 2, body, FWP_BEGIN_LEN - 1, r);
+	ck_assert_uint_eq(r[2], FWP_ST_BAD_REQUEST);
+	request(&w, FWP_REQ_BEGIN, 3, body, FWP_BEGIN_LEN, r);
+	ck_assert_uint_eq(r[2], FWP_ST_OK);
+	ck_assert_uint_eq(fwd_get_le32(r + 4), 0);
+	for (uint32_t o = 0; o < img.len; o += 2048) {
+		uint32_t k = img.len - o < 2048 ? (uint32_t)(img.len - o) : 2048;
+		fwd_put_le32(body, o);
+		memcpy(body + 4, img.data + o, k);
+		request(&w, FWP_REQ_DATA, (uint8_t)(4 + o / 2048), body, 4 + k, r);
+		ck_assert_uint_eq(r[2], FWP_ST_OK);
+		ck_assert_uint_eq(fwd_get_le32(r + 4), o + k);
+	}
+	/* A frame with a bad CRC gets the BAD_FRAME answer with the current offset. */
+	uint8_t enc[64];
+	uint8_t pkt[16] = {FWP_REQ_FINISH, 40};
+	uint32_t len = fwd_frame_encode(pkt, 2, enc);
+	enc[2] ^= 0x10;
+	w.len = 0;
+	for (uint32_t i = 0; i < len; i++)
+		fwd_serial_input(&ser, enc[i]);
+	ck_assert_uint_gt(w.len, 0);
+	uint8_t rb[64];
+	struct fwd_frame_rx rx;
+	fwd_frame_rx_init(&rx, rb, sizeof(rb));
+	ck_assert_int_eq(feed(&rx, w.out, w.len), FWD_FRAME_OK);
+	ck_assert_uint_eq(rb[0], FWP_RESP_BAD_FRAME);
+	ck_assert_uint_eq(rb[2], FWP_ST_BAD_FRAME);
+	ck_assert_uint_eq(fwd_get_le32(rb + 4), img.len);
+
+	request(&w, 0x55, 41, NULL, 0, r);
+	ck_assert_uint_eq(r[2], FWP_ST_UNKNOWN_REQUEST);
+	request(&w, FWP_REQ_BAUD, 42, (const uint8_t *)"\x00\x10\x0e\x00", 4, r);
+	ck_assert_uint_eq(r[2], FWP_ST_UNSUPPORTED);
+	request(&w, FWP_REQ_FINISH, 43, NULL, 0, r);
+	ck_assert_uint_eq(r[2], FWP_ST_OK);
+	struct fwd_policy pol = app_policy();
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_OK);
+	n = request(&w, FWP_REQ_HELLO, 44, v, 2, r);
+	ck_assert_uint_eq(r[n - 28], FWP_SESSION_COMMITTED);
+	/* BOOT is answered, then the caller resets. */
+	uint8_t benc[16];
+	pkt[0] = FWP_REQ_BOOT;
+	pkt[1] = 45;
+	len = fwd_frame_encode(pkt, 2, benc);
+	enum fwd_serial_action last = FWD_SERIAL_CONTINUE;
+	for (uint32_t i = 0; i < len; i++)
+		last = fwd_serial_input(&ser, benc[i]);
+	ck_assert_int_eq(last, FWD_SERIAL_BOOT);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+START_TEST(remap_reads_through_a_window)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_image out;
+	enum fwd_write_status st;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	/* A loader image stored inside the application slot, as an Updater carries it. */
+	struct spec ldr = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
+	make(&loader_slot, &ldr, 7000, &img);
+	struct fwd_slot carrier = app_slot;
+	struct fwd_writer w;
+	ck_assert_int_eq(fwd_writer_begin(&w, &fl, &carrier), FWD_WRITE_OK);
+	uint8_t pad[64] = {0};
+	ck_assert_int_eq(fwd_writer_write(&w, 0, pad, 64), FWD_WRITE_OK);
+	ck_assert_int_eq(fwd_writer_write(&w, 64, img.data, img.len), FWD_WRITE_OK);
+	(void)st;
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_remap r;
+	fwd_remap_init(&r, &fl, loader_slot.addr, img.len, app_slot.addr + 64);
+	ck_assert_int_eq(fwd_image_check(&r.view, loader_slot.addr, loader_slot.size, &pol, &out),
+			 FWD_IMAGE_OK);
+	ck_assert_int_eq(fwd_image_check(&fl, loader_slot.addr, loader_slot.size, &pol, &out),
+			 FWD_IMAGE_EMPTY);
+	/* Reads that straddle the window's edges come from both sides. */
+	uint8_t b[16];
+	ck_assert_int_eq(r.view.ops->read(r.view.ctx, loader_slot.addr - 8, b, 16), 0);
+	ck_assert_mem_eq(b + 8, img.data, 8);
+	ck_assert_uint_eq(b[0], 0xFF);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+START_TEST(root_keys_list)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_image out;
+	enum fwd_write_status st;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, other};
+	make(&loader_slot, &sp, 3000, &img);
+	uint8_t keys[2][65];
+	memcpy(keys[0], pubkey, 65);
+	memcpy(keys[1], other_pub, 65);
+	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy first = both;
+	first.key_count = 1;
+	ck_assert_int_eq(install(&fl, &loader_slot, &img, &both, &st), FWD_IMAGE_OK);
+	ck_assert_int_eq(fwd_image_check(&fl, loader_slot.addr, loader_slot.size, &first, &out),
+			 FWD_IMAGE_WRONG_KEY);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device-core");
@@ -361,6 +792,14 @@ int main(void)
 	tcase_add_test(tc, boot_decision);
 	tcase_add_test(tc, security_counter_log);
 	tcase_add_test(tc, device_crc_matches_zlib);
+	tcase_add_test(tc, frames_round_trip);
+	tcase_add_test(tc, frames_corruption_and_resync);
+	tcase_add_test(tc, update_checks_before_erasing);
+	tcase_add_test(tc, update_resumes_and_commits);
+	tcase_add_test(tc, update_refuses_wrong_key_at_finish);
+	tcase_add_test(tc, serial_protocol_session);
+	tcase_add_test(tc, remap_reads_through_a_window);
+	tcase_add_test(tc, root_keys_list);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -68,13 +68,13 @@ static void respond_info(struct fwd_serial *s, uint8_t seq)
 		fwd_put_le32(pkt + n + 4, t->slot.size);
 		n += 8;
 	}
-	pkt[n++] = u->state;
-	pkt[n++] = u->state != FWP_SESSION_NONE ? u->targets[u->target].id : 0;
-	pkt[n++] = u->encoding;
-	pkt[n++] = 0;
-	fwd_put_le32(pkt + n, u->size);
-	fwd_put_le32(pkt + n + 4, fwd_update_offset(u));
-	memcpy(pkt + n + 8, u->id, FWP_SESSION_ID_LEN);
+	pkt[n] = u->state;
+	pkt[n + 1] = u->state != FWP_SESSION_NONE ? u->targets[u->target].id : 0;
+	pkt[n + 2] = u->encoding;
+	pkt[n + 3] = 0;
+	fwd_put_le32(pkt + n + 4, u->size);
+	fwd_put_le32(pkt + n + 8, fwd_update_offset(u));
+	memcpy(pkt + n + 12, u->id, FWP_SESSION_ID_LEN);
 	n += FWP_INFO_SESSION_LEN;
 	respond(s, pkt, n);
 }
