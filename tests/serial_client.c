@@ -62,7 +62,8 @@ static uint32_t transact(uint8_t type, const uint8_t *body, uint32_t blen, uint8
 		seq++;
 		pkt[0] = type;
 		pkt[1] = seq;
-		memcpy(pkt + 2, body, blen);
+		if (blen)
+			memcpy(pkt + 2, body, blen);
 		send_packet(pkt, 2 + blen);
 		time_t deadline = time(NULL) + 3;
 		while (time(NULL) < deadline) {

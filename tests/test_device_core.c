@@ -617,7 +617,8 @@ static uint32_t request(struct wire *w, uint8_t type, uint8_t seq, const uint8_t
 	struct fwd_frame_rx rx;
 	pkt[0] = type;
 	pkt[1] = seq;
-	memcpy(pkt + 2, body, blen);
+	if (blen)
+		memcpy(pkt + 2, body, blen);
 	uint32_t len = fwd_frame_encode(pkt, 2 + blen, enc);
 	w->len = 0;
 	for (uint32_t i = 0; i < len; i++)
