@@ -128,4 +128,42 @@ run "$D/loader.bin" "$D/app-next.bin"
 expect_output "loader: update mode: no valid application (signed with an untrusted key)" \
 	"before rotation, the new key is not trusted by the old loader"
 
+# Update mode over the emulated UART: the host client sends images through
+# a pty (QEMU's -chardev pty) with the real libserialport.
+serial_update() { # EXPECT IMAGE: the Loader alone in flash, then IMAGE sent to slot 2
+	rm -f "$T/qemu.log"
+	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u \
+		-serial chardev:u -kernel "$D/bootloader.elf" \
+		-device loader,file="$D/loader.bin",addr=0x4000 \
+		-device loader,file="$D/nvstate.bin",addr=0x100000 >"$T/qemu.log" 2>&1 &
+	qpid=$!
+	pts=
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		pts=$(sed -n 's/.*redirected to \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/qemu.log")
+		[ -n "$pts" ] && break
+		sleep 0.2
+	done
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so \
+		"$top_builddir/tests/serial-client" --port "$pts" --expect "$1" "$2" >"$T/log" 2>&1
+	rc=$?
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	return $rc
+}
+if serial_update "app: fwpack example application 1.2.3" "$D/app.bin"; then
+	ok "the loader takes an application over the UART and boots it"
+else
+	not_ok "the loader takes an application over the UART and boots it"
+	sed 's/^/    /' "$T/log"
+fi
+expect_output "device: board qemu-mps2-an386, role loader" "the loader reports the board"
+if serial_update "loader: update mode: update requested" "$D/updater.bin"; then
+	ok "one transfer of the updater replaces the loader"
+else
+	not_ok "one transfer of the updater replaces the loader"
+	sed 's/^/    /' "$T/log"
+fi
+expect_output "bootloader: loader 2.0.0+1 valid, starting it" "the new loader runs after the transfer"
+
 finish
