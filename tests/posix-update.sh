@@ -13,17 +13,12 @@ CLIENT=$top_builddir/tests/serial-client
 SHIM=$top_builddir/tests/tools/ptyshim.so
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 
-# Images for the port: raw stand-ins for the programs, signed by fwpack.
-I=$T/img
-mkdir -p "$I"
-cp "$top_srcdir/device/ports/posix/manifest.json" "$I/"
-cp -r "$top_builddir/device/ports/posix/keys" "$I/"
-tail -c +4097 "$FWPACK" | head -c 20000 >"$I/loader-payload.bin"
-tail -c +30001 "$FWPACK" | head -c 100000 >"$I/app-payload.bin"
-tail -c +50001 "$FWPACK" | head -c 120000 >"$I/app2-payload.bin"
-"$FWPACK" build -q -o "$I/out" "$I/manifest.json" || { not_ok "build the posix images"; finish; exit 1; }
-ok "build the posix images"
-O=$I/out
+# Images for the port, as the top-level build made them (raw stand-ins for
+# the programs, signed by fwpack from examples/manifests/device-posix.json).
+I=$top_builddir/device-build/posix
+if [ -f "$I/.stamp" ] && [ -f "$I/app.bin" ]; then ok "the posix images are built"; else
+	not_ok "the posix images are built"; finish; exit 1; fi
+O=$I
 
 # A board fresh from the factory: erased flash, the Loader programmed.
 factory() {
@@ -83,11 +78,13 @@ expect_same "$T/slot.bin" "$O/app.bin" "the resumed image is byte-identical"
 
 # 3. A wrongly signed image: refused with the reason, nothing bootable.
 "$FWPACK" keygen "$T/rogue.pem" >/dev/null
-sed "s|keys/dev.pem|$T/rogue.pem|" "$I/manifest.json" >"$I/rogue.json"
-"$FWPACK" build -q -o "$I/rogue" "$I/rogue.json"
+mkdir -p "$T/rogue"
+cp "$I"/*-payload.bin "$T/rogue/" && cp -r "$I/keys" "$T/rogue/"
+sed "s|keys/dev.pem|$T/rogue.pem|" "$I/manifest.json" >"$T/rogue/manifest.json"
+"$FWPACK" build -q -o "$T/rogue" "$T/rogue/manifest.json"
 factory "$T/f3"
 start "$T/f3"
-expect_exit 1 "a wrongly signed image is refused" client "$I/rogue/app.bin"
+expect_exit 1 "a wrongly signed image is refused" client "$T/rogue/app.bin"
 expect_output "device refused the image: wrong key" "the reason is wrong key"
 expect_exit 0 "the device stays in update mode" client --info
 expect_output "session: state 3" "the session is marked failed"
