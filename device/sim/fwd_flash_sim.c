@@ -9,6 +9,11 @@ static int in_range(const struct fwd_flash_sim *s, uint32_t addr, size_t len)
 	return addr >= s->base && addr - s->base <= s->size && len <= s->size - (addr - s->base);
 }
 
+static int writable(const struct fwd_flash_sim *s, uint32_t addr)
+{
+	return addr >= s->base + s->protected_size;
+}
+
 /* One more operation; 0 when the power is (now) off. */
 static int powered(struct fwd_flash_sim *s)
 {
@@ -48,7 +53,7 @@ static int sim_erase(void *ctx, uint32_t addr)
 {
 	struct fwd_flash_sim *s = ctx;
 	uint32_t start, size;
-	if (sim_sector_of(ctx, addr, &start, &size) != 0 || !powered(s))
+	if (sim_sector_of(ctx, addr, &start, &size) != 0 || !writable(s, start) || !powered(s))
 		return -1;
 	memset(s->mem + (start - s->base), 0xFF, size);
 	s->erases++;
@@ -59,7 +64,7 @@ static int sim_program(void *ctx, uint32_t addr, const void *buf, size_t len)
 {
 	struct fwd_flash_sim *s = ctx;
 	const uint8_t *p = buf;
-	if (!in_range(s, addr, len) || !powered(s))
+	if (!in_range(s, addr, len) || !writable(s, addr) || !powered(s))
 		return -1;
 	uint8_t *m = s->mem + (addr - s->base);
 	for (size_t i = 0; i < len; i++)
@@ -75,24 +80,40 @@ static int sim_program(void *ctx, uint32_t addr, const void *buf, size_t len)
 
 static const struct fwd_flash_ops sim_ops = {sim_read, sim_erase, sim_program, sim_sector_of};
 
-int fwd_flash_sim_init(struct fwd_flash_sim *s, uint32_t base, const uint32_t *sector_sizes)
+uint32_t fwd_flash_sim_size(const uint32_t *sector_sizes)
+{
+	uint32_t size = 0;
+	for (const uint32_t *z = sector_sizes; *z; z++)
+		size += *z;
+	return size;
+}
+
+void fwd_flash_sim_attach(struct fwd_flash_sim *s, uint32_t base, const uint32_t *sector_sizes,
+			  uint8_t *mem)
 {
 	memset(s, 0, sizeof(*s));
-	for (const uint32_t *z = sector_sizes; *z; z++)
-		s->size += *z;
-	s->mem = malloc(s->size);
-	if (!s->mem)
-		return -1;
-	memset(s->mem, 0xFF, s->size);
+	s->size = fwd_flash_sim_size(sector_sizes);
+	s->mem = mem;
 	s->base = base;
 	s->sector_sizes = sector_sizes;
 	s->ops_left = -1;
+}
+
+int fwd_flash_sim_init(struct fwd_flash_sim *s, uint32_t base, const uint32_t *sector_sizes)
+{
+	uint8_t *mem = malloc(fwd_flash_sim_size(sector_sizes));
+	if (!mem)
+		return -1;
+	fwd_flash_sim_attach(s, base, sector_sizes, mem);
+	memset(mem, 0xFF, s->size);
+	s->owned = 1;
 	return 0;
 }
 
 void fwd_flash_sim_free(struct fwd_flash_sim *s)
 {
-	free(s->mem);
+	if (s->owned)
+		free(s->mem);
 	s->mem = NULL;
 }
 

@@ -18,11 +18,19 @@ struct fwd_flash_sim {
 	uint32_t size;
 	uint8_t *mem;
 	const uint32_t *sector_sizes; /* in address order, 0-terminated */
+	uint32_t protected_size;      /* bytes from base never erased or programmed */
 	long ops_left;                /* < 0: no power cut; else operations until it */
+	int owned;                    /* mem was allocated by fwd_flash_sim_init */
 	unsigned long erases, programs, refused_programs;
 };
 
+/* A model with its own memory, erased. */
 int fwd_flash_sim_init(struct fwd_flash_sim *s, uint32_t base, const uint32_t *sector_sizes);
+/* A model over memory the caller owns (the posix port's mapped file), as it is. */
+void fwd_flash_sim_attach(struct fwd_flash_sim *s, uint32_t base, const uint32_t *sector_sizes,
+			  uint8_t *mem);
+/* The sum of a 0-terminated sector list. */
+uint32_t fwd_flash_sim_size(const uint32_t *sector_sizes);
 void fwd_flash_sim_free(struct fwd_flash_sim *s);
 struct fwd_flash fwd_flash_sim_flash(struct fwd_flash_sim *s);
 

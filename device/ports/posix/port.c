@@ -2,9 +2,9 @@
  * The posix port: the device programs as one host process. Flash is a
  * file mapped into memory, so an installed image survives a "power cycle"
  * (the process restarting); the UART is a pseudo-terminal whose other end
- * a host tool opens like a USB serial adapter. NOR rules are enforced as
- * on the QEMU port. A reset or a jump goes back to the dispatcher in
- * posix.c, which runs the program that owns the target slot.
+ * a host tool opens like a USB serial adapter. A reset or a jump goes back to the dispatcher in
+ * posix.c, which runs the program that owns the target slot. The NOR
+ * rules are the host tests' flash model (device/sim), over the mapped file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fwd_flash_sim.h"
 #include "posix.h"
 
 const char fwd_port_board[] = "posix";
@@ -30,6 +31,8 @@ static const uint32_t sectors[] = {16384,  16384,  16384,  16384,  65536,  13107
 				   131072, 131072, 131072, 131072, 131072, 16384,  0};
 
 static uint8_t *flash_mem;
+static struct fwd_flash_sim sim; /* NOR rules over the mapped file */
+static struct fwd_flash flash;
 static int pty_master = -1, pty_slave = -1;
 static uint8_t rxbuf[4096];
 static size_t rx_len, rx_pos;
@@ -67,6 +70,9 @@ int fwd_posix_open(const char *flash_path, const char *link_path, char *err, siz
 		snprintf(err, errlen, "%s: mmap: %s", flash_path, strerror(errno));
 		return -1;
 	}
+	fwd_flash_sim_attach(&sim, 0, sectors, flash_mem);
+	sim.protected_size = fwd_port_loader_slot[0]; /* the Bootloader's sector */
+	flash = fwd_flash_sim_flash(&sim);
 
 	pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
 	if (pty_master < 0 || grantpt(pty_master) != 0 || unlockpt(pty_master) != 0) {
@@ -148,58 +154,6 @@ uint32_t fwd_port_millis(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
-
-static int flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
-{
-	(void)ctx;
-	if (addr + len < addr || addr + len > FWD_POSIX_FLASH_SIZE)
-		return -1;
-	memcpy(buf, flash_mem + addr, len);
-	return 0;
-}
-
-static int flash_sector_of(void *ctx, uint32_t addr, uint32_t *start, uint32_t *size)
-{
-	(void)ctx;
-	uint32_t a = 0;
-	for (const uint32_t *z = sectors; *z; z++) {
-		if (addr >= a && addr - a < *z) {
-			*start = a;
-			*size = *z;
-			return 0;
-		}
-		a += *z;
-	}
-	return -1;
-}
-
-static int flash_erase(void *ctx, uint32_t addr)
-{
-	uint32_t start, size;
-	if (flash_sector_of(ctx, addr, &start, &size) != 0 || start < fwd_port_loader_slot[0])
-		return -1; /* the Bootloader's sector is never erased */
-	memset(flash_mem + start, 0xFF, size);
-	return 0;
-}
-
-static int flash_program(void *ctx, uint32_t addr, const void *buf, size_t len)
-{
-	(void)ctx;
-	const uint8_t *p = buf;
-	if (addr < fwd_port_loader_slot[0] || addr + len < addr ||
-	    addr + len > FWD_POSIX_FLASH_SIZE)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		if (flash_mem[addr + i] != 0xFF && p[i] != 0)
-			return -1; /* NOR: programming over data that was not erased */
-	for (size_t i = 0; i < len; i++)
-		flash_mem[addr + i] &= p[i];
-	return 0;
-}
-
-static const struct fwd_flash_ops ops = {flash_read, flash_erase, flash_program,
-					 flash_sector_of};
-static const struct fwd_flash flash = {&ops, NULL};
 
 const struct fwd_flash *fwd_port_flash(void)
 {

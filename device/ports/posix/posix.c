@@ -34,8 +34,8 @@ static void run(uint32_t addr)
 	if (in_slot(addr, fwd_port_loader_slot)) {
 		fwd_loader_main();
 	} else if (in_slot(addr, fwd_port_app_slot)) {
-		fwd_port_flash()->ops->read(NULL, fwd_port_app_slot[0] + FWP_HDR_OFF_IMAGE_TYPE, &type,
-					    1);
+		const struct fwd_flash *fl = fwd_port_flash();
+		fl->ops->read(fl->ctx, fwd_port_app_slot[0] + FWP_HDR_OFF_IMAGE_TYPE, &type, 1);
 		if (type == FWP_IMAGE_TYPE_UPDATER)
 			fwd_updater_main();
 		else
