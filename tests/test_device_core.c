@@ -653,7 +653,7 @@ START_TEST(serial_protocol_session)
 	ck_assert_uint_eq(r[1], 1);
 	ck_assert_uint_eq(r[2], FWP_ST_OK);
 	ck_assert_uint_eq(r[6] | r[7] << 8, FWD_SERIAL_MAX_PACKET);
-	ck_assert_uint_eq(r[10] | r[11] << 8, 0); /* no BAUD without set_baud */
+	ck_assert_uint_eq(r[10] | r[11] << 8, 0); /* no BAUD without baud_ok */
 	ck_assert_uint_eq(r[12], 9);
 	ck_assert_mem_eq(r + 13, "testboard", 9);
 	ck_assert_uint_eq(r[22], 3); /* slots */
@@ -717,6 +717,43 @@ START_TEST(serial_protocol_session)
 		last = fwd_serial_input(&ser, benc[i]);
 	ck_assert_int_eq(last, FWD_SERIAL_BOOT);
 	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+static int only_921600(uint32_t baud)
+{
+	return baud == 921600 ? 0 : -1;
+}
+
+START_TEST(serial_baud_switch_asks_the_port_first)
+{
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	static struct wire w;
+	struct fwd_flash_sim sim;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	loader_targets(t, 0);
+	fwd_update_init(&u, &fl, t, 3);
+	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, only_921600};
+	fwd_serial_init(&ser, &cfg, &u);
+	uint8_t pkt[8] = {FWP_REQ_BAUD, 1}, enc[32], r[64];
+	struct fwd_frame_rx rx;
+	for (int k = 0; k < 2; k++) {
+		uint32_t baud = k ? 921600 : 1000000;
+		fwd_put_le32(pkt + 2, baud);
+		uint32_t len = fwd_frame_encode(pkt, 6, enc);
+		enum fwd_serial_action last = FWD_SERIAL_CONTINUE;
+		w.len = 0;
+		for (uint32_t i = 0; i < len; i++)
+			last = fwd_serial_input(&ser, enc[i]);
+		fwd_frame_rx_init(&rx, r, sizeof(r));
+		ck_assert_int_eq(feed(&rx, w.out, w.len), FWD_FRAME_OK);
+		ck_assert_uint_eq(r[2], k ? FWP_ST_OK : FWP_ST_UNSUPPORTED);
+		ck_assert_int_eq(last, k ? FWD_SERIAL_SET_BAUD : FWD_SERIAL_CONTINUE);
+	}
+	ck_assert_uint_eq(ser.baud, 921600);
 	fwd_flash_sim_free(&sim);
 }
 END_TEST
@@ -799,6 +836,7 @@ int main(void)
 	tcase_add_test(tc, update_resumes_and_commits);
 	tcase_add_test(tc, update_refuses_wrong_key_at_finish);
 	tcase_add_test(tc, serial_protocol_session);
+	tcase_add_test(tc, serial_baud_switch_asks_the_port_first);
 	tcase_add_test(tc, remap_reads_through_a_window);
 	tcase_add_test(tc, root_keys_list);
 	suite_add_tcase(s, tc);

@@ -21,7 +21,7 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 	cfg.board = fwd_port_board;
 	cfg.role = role;
 	cfg.put = put;
-	cfg.set_baud = fwd_port_set_baud;
+	cfg.baud_ok = fwd_port_baud_ok;
 	fwd_update_init(&up, fwd_port_flash(), targets, ntargets);
 	fwd_serial_init(&ser, &cfg, &up);
 	fwd_puts("update: waiting for the host (fwpack serial protocol ");

@@ -21,6 +21,8 @@ void fwd_port_putc(char c);
  * ring buffer) where the hardware FIFO is too small.
  */
 int fwd_port_getc(void);
+/* 0 if the UART can run at baud; fwd_port_set_baud then switches to it. */
+int fwd_port_baud_ok(uint32_t baud);
 /* Change the UART's bit rate (after the current output drained); 0 if done. */
 int fwd_port_set_baud(uint32_t baud);
 /* Milliseconds since reset, monotonic, wrapping at 2^32. */

@@ -51,7 +51,7 @@ static void respond_info(struct fwd_serial *s, uint8_t seq)
 	pkt[n++] = FWD_SERIAL_MAX_PACKET >> 8;
 	pkt[n++] = FWD_SERIAL_WINDOW;
 	pkt[n++] = s->cfg->role;
-	pkt[n++] = s->cfg->set_baud ? FWP_FEAT_BAUD : 0;
+	pkt[n++] = s->cfg->baud_ok ? FWP_FEAT_BAUD : 0;
 	pkt[n++] = 0;
 	pkt[n++] = (uint8_t)blen;
 	memcpy(pkt + n, board, blen);
@@ -132,7 +132,8 @@ enum fwd_serial_action fwd_serial_packet(struct fwd_serial *s, const uint8_t *pk
 	case FWP_REQ_BAUD:
 		if (blen != 4)
 			break;
-		if (!s->cfg->set_baud || fwd_get_le32(body) == 0) {
+		/* Asked before the answer: an OK means the device will follow. */
+		if (!s->cfg->baud_ok || s->cfg->baud_ok(fwd_get_le32(body)) != 0) {
 			respond_status(s, rtype, seq, FWP_ST_UNSUPPORTED, 0);
 			return FWD_SERIAL_CONTINUE;
 		}

@@ -28,7 +28,8 @@ struct fwd_serial_config {
 	uint8_t role; /* enum fwp_role */
 	void (*put)(void *ctx, uint8_t b);
 	void *put_ctx;
-	int (*set_baud)(uint32_t baud); /* NULL: BAUD is not offered */
+	/* 0 if the UART can run at baud (it switches after the answer); NULL: no BAUD. */
+	int (*baud_ok)(uint32_t baud);
 };
 
 enum fwd_serial_action {

@@ -15,7 +15,9 @@ int fwd_shared_init(struct fwd_shared *s, enum fwd_reset_reason reason)
 	int valid = s->magic == FWD_SHARED_MAGIC && s->version == FWD_SHARED_VERSION &&
 		    s->crc == fwd_crc32(0, s, offsetof(struct fwd_shared, crc));
 	if (valid && reason != FWD_RESET_POWER_ON) {
-		s->reset_reason = (uint8_t)reason;
+		/* A program started by a jump learns nothing new: keep what the first one saw. */
+		if (reason != FWD_RESET_UNKNOWN)
+			s->reset_reason = (uint8_t)reason;
 		fwd_shared_seal(s);
 		return 0;
 	}

@@ -54,9 +54,14 @@ int fwd_port_getc(void)
 }
 
 /* QEMU's UART moves bytes at host speed whatever the divider says. */
+int fwd_port_baud_ok(uint32_t baud)
+{
+	return baud >= 300 && baud <= SYSCLK_HZ / 16u ? 0 : -1;
+}
+
 int fwd_port_set_baud(uint32_t baud)
 {
-	if (baud == 0)
+	if (fwd_port_baud_ok(baud) != 0)
 		return -1;
 	while (UART_STATE & 1u)
 		;

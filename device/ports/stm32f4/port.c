@@ -1,0 +1,124 @@
+/*
+ * ST Nucleo-F429ZI (STM32F429ZI) for the device programs: the slots, time,
+ * reset, and the jump between programs. Clocks are in clock.c, the console
+ * in uart.c, the internal flash in flash.c.
+ */
+#include "fwd_port.h"
+#include "stm32f4.h"
+
+const char fwd_port_board[] = "stm32f429zi-nucleo";
+const uint32_t fwd_port_bootloader_slot[2] = {0x08000000u, 0x4000u};
+const uint32_t fwd_port_loader_slot[2] = {0x08004000u, 0x1C000u};
+const uint32_t fwd_port_app_slot[2] = {0x08020000u, 0xE0000u};
+/* Bank 2's first sector: small, and writing it does not stall code in bank 1. */
+const uint32_t fwd_port_counter_sector[2] = {0x08100000u, 0x4000u};
+
+__attribute__((section(".shared_ram"))) static struct fwd_shared shared;
+
+void fwd_port_init(void)
+{
+	stm32f4_clock_init();
+	stm32f4_uart_init();
+}
+
+static volatile uint32_t ticks;
+
+void SysTick_Handler(void);
+void SysTick_Handler(void)
+{
+	ticks++;
+}
+
+/*
+ * SysTick starts on first use: the Bootloader never pays for it. Ticks
+ * stop while a flash operation stalls the CPU (the handler lives in
+ * flash), so time runs slow across an erase, never fast.
+ */
+uint32_t fwd_port_millis(void)
+{
+	if (!(SYST_CSR & 1u)) {
+		SYST_RVR = stm32f4_hclk() / 1000u - 1u;
+		SYST_CVR = 0;
+		SYST_CSR = 7u; /* processor clock, interrupt, enable */
+	}
+	return ticks;
+}
+
+/*
+ * Every reset source pulls NRST low, so PINRSTF comes with all the others,
+ * and a power-on sets BORRSTF as well: the most specific flag wins. Flags
+ * add up across resets until RMVF; left set, every later reset would read
+ * as power-on and wipe the shared block. The first reader clears them, so
+ * a program started later by a jump (not a reset) reads unknown.
+ */
+enum fwd_reset_reason fwd_port_reset_reason(void)
+{
+	static enum fwd_reset_reason reason;
+	static int known;
+	if (!known) {
+		uint32_t csr = RCC_CSR;
+		RCC_CSR |= RCC_CSR_RMVF;
+		if (csr & (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF))
+			reason = FWD_RESET_POWER_ON;
+		else if (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF))
+			reason = FWD_RESET_WATCHDOG;
+		else if (csr & RCC_CSR_SFTRSTF)
+			reason = FWD_RESET_SOFTWARE;
+		else if (csr & RCC_CSR_PINRSTF)
+			reason = FWD_RESET_PIN;
+		else
+			reason = FWD_RESET_UNKNOWN;
+		known = 1;
+	}
+	return reason;
+}
+
+struct fwd_shared *fwd_port_shared(void)
+{
+	return &shared;
+}
+
+/* A system reset keeps SRAM, so the shared block survives it. */
+void fwd_port_reset(void)
+{
+	stm32f4_uart_drain();
+	__asm volatile("dsb" : : : "memory");
+	SCB_AIRCR = SCB_AIRCR_SYSRESET;
+	__asm volatile("dsb" : : : "memory");
+	for (;;)
+		;
+}
+
+void fwd_port_idle(void)
+{
+	__asm volatile("wfi");
+}
+
+/*
+ * The next program starts as from reset: its Reset_Handler sets up its own
+ * clock and peripherals, and an interrupt left enabled or pending would
+ * enter its vector table before it is ready. Interrupts are masked first,
+ * so that none fires while things are taken down.
+ */
+void fwd_port_jump(uint32_t vector_addr)
+{
+	const volatile uint32_t *vt = (const volatile uint32_t *)(uintptr_t)vector_addr;
+	uint32_t sp = vt[0], pc = vt[1];
+	__asm volatile("cpsid i" : : : "memory");
+	SYST_CSR = 0;
+	SCB_ICSR = SCB_ICSR_PENDSTCLR;
+	stm32f4_uart_deinit(); /* drains the console; stops the DMA; resets USART3, DMA1, GPIOD */
+	stm32f4_clock_reset();
+	RCC_APB1RSTR |= RCC_APB1_PWR;
+	RCC_APB1RSTR &= ~RCC_APB1_PWR;
+	RCC_APB1ENR &= ~RCC_APB1_PWR;
+	for (uint32_t n = 0; n < 8; n++) {
+		NVIC_ICER(n) = 0xFFFFFFFFu;
+		NVIC_ICPR(n) = 0xFFFFFFFFu;
+	}
+	SCB_VTOR = vector_addr;
+	__asm volatile("dsb\n isb" : : : "memory");
+	__asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");
+	for (;;)
+		;
+}
