@@ -25,6 +25,10 @@ int fwp_exit_code(int rc)
 		return FWP_EXIT_NOINPUT;
 	case FWP_ERR_IO:
 		return FWP_EXIT_IO;
+	case FWP_ERR_REFUSED:
+		return FWP_EXIT_REFUSED;
+	case FWP_ERR_NO_DEVICE:
+		return FWP_EXIT_NO_DEVICE;
 	default:
 		return FWP_EXIT_SOFTWARE;
 	}

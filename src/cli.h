@@ -31,9 +31,11 @@ struct fwp_cmd {
 enum fwp_exit {
 	FWP_EXIT_OK = 0,
 	FWP_EXIT_VERIFY = 1,    /* an image failed verification */
+	FWP_EXIT_REFUSED = 2,   /* the device refused an image (flash) */
 	FWP_EXIT_USAGE = 64,    /* bad command line or manifest setting */
 	FWP_EXIT_DATA = 65,     /* malformed input: manifest, ELF, image, key */
 	FWP_EXIT_NOINPUT = 66,  /* an input file does not exist */
+	FWP_EXIT_NO_DEVICE = 69, /* no device answers, or the link was lost (flash) */
 	FWP_EXIT_SOFTWARE = 70, /* internal error, out of memory */
 	FWP_EXIT_IO = 74        /* reading or writing a file failed */
 };
@@ -67,5 +69,6 @@ int fwp_cmd_build(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_inspect(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_verify(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_keygen(const struct fwp_cmd *cmd, int argc, char **argv);
+int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv);
 
 #endif /* FWP_CLI_H */

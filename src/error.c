@@ -21,6 +21,8 @@ static const struct {
 	{FWP_ERR_VERIFY, "FWP_ERR_VERIFY", "verification failed"},
 	{FWP_ERR_NOT_FOUND, "FWP_ERR_NOT_FOUND", "not found"},
 	{FWP_ERR_UNSUPPORTED, "FWP_ERR_UNSUPPORTED", "not supported"},
+	{FWP_ERR_REFUSED, "FWP_ERR_REFUSED", "refused by the device"},
+	{FWP_ERR_NO_DEVICE, "FWP_ERR_NO_DEVICE", "no answer from the device"},
 };
 
 const char *fwp_error_name(int code)

@@ -1,5 +1,5 @@
 /*
- * fwpack: build, sign, inspect and verify firmware slot images.
+ * fwpack: build, sign, inspect, verify and flash firmware slot images.
  *
  * To add a command: write src/cmd_NAME.c with its option table and run
  * function, add it to `commands` below, write man/fwpack-NAME.1 (the
@@ -37,6 +37,19 @@ static const struct fwp_opt keygen_opts[] = {
 	{0, 0, 0, 0},
 };
 
+static const struct fwp_opt flash_opts[] = {
+	{"port", 'p', "PATH", "the serial port of the device (required), e.g. /dev/ttyACM0"},
+	{"baud", 'b', "RATE", "line rate in bit/s (default 115200)"},
+	{"slot", 's', "N", "write every image to slot N (default: by image type, 1 Loader, 2 Application or Updater)"},
+	{"no-boot", 0, NULL, "leave the device in update mode afterwards"},
+	{"json", 0, NULL, "one JSON event per line on stdout (connect, begin, progress, retry, verify, done, error)"},
+	{"quiet", 'q', NULL, "print only errors"},
+	{"timeout", 0, "MS", "wait at most MS milliseconds for an answer (default 2000)"},
+	{"retries", 0, "N", "give up after N failed attempts in a row (default 10)"},
+	{"stop-after", 0, "BYTES", "testing: stop sending after BYTES, as if the link dropped"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_cmd commands[] = {
 	{"build", "[options] MANIFEST",
 	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
@@ -46,6 +59,9 @@ static const struct fwp_cmd commands[] = {
 	{"verify", "[options] IMAGE...",
 	 "Check the CRCs, the digest and (with --key) the signature of images.", verify_opts,
 	 fwp_cmd_verify},
+	{"flash", "[options] --port PATH IMAGE...",
+	 "Send images to a device's fwpack Loader or Updater over serial; it verifies and commits each.",
+	 flash_opts, fwp_cmd_flash},
 	{"keygen", "[options] KEYFILE",
 	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
 	 keygen_opts, fwp_cmd_keygen},

@@ -1,6 +1,6 @@
 /* COBS framing with a CRC-32 per packet. */
 #include "fwd_frame.h"
-#include "fwd_image.h" /* fwd_crc32 */
+#include "fwd_crc32.h"
 
 void fwd_frame_rx_init(struct fwd_frame_rx *rx, uint8_t *buf, uint32_t cap)
 {

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "fwd_crc32.h"
 #include "fwd_flash.h"
 #include "fwpack/image.h"
 
@@ -55,7 +56,5 @@ enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
 enum fwd_verdict fwd_image_precheck(const uint8_t *raw, uint32_t slot_addr, uint32_t slot_size,
 				    const struct fwd_policy *pol, struct fwp_image_header *h);
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32()) continued from crc. */
-uint32_t fwd_crc32(uint32_t crc, const void *data, uint32_t len);
 
 #endif /* FWD_IMAGE_H */

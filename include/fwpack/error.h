@@ -27,7 +27,9 @@ enum fwp_error {
 	FWP_ERR_CRYPTO = -7,      /* the crypto library failed or a key is unusable */
 	FWP_ERR_VERIFY = -8,      /* an integrity or signature check failed */
 	FWP_ERR_NOT_FOUND = -9,   /* a named file, slot or key does not exist */
-	FWP_ERR_UNSUPPORTED = -10 /* valid input that this version does not handle */
+	FWP_ERR_UNSUPPORTED = -10, /* valid input that this version does not handle */
+	FWP_ERR_REFUSED = -11,     /* the device refused the image (its reason in the message) */
+	FWP_ERR_NO_DEVICE = -12    /* no device answers, or the link was lost for good */
 };
 
 /* Short constant name of an error code, e.g. "FWP_ERR_FORMAT". */

@@ -1,0 +1,327 @@
+/* fwpack flash: images to a device over serial, with progress for people and for scripts. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "flasher.h"
+#include "fwpack/image.h"
+#include "slotimage.h"
+#include "util.h"
+
+enum out_mode { OUT_TTY, OUT_LINES, OUT_JSON, OUT_QUIET };
+
+struct flash_args {
+	const char *port;
+	unsigned long baud, timeout, retries;
+	long slot, stop_after;
+	int no_boot;
+	enum out_mode mode;
+	int bad;
+};
+
+struct progress {
+	enum out_mode mode;
+	const char *image;
+	struct timespec t0;
+	uint32_t start_off;
+	int last_decile;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	if (!*s || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int on_opt(const char *name, const char *arg, void *ctx)
+{
+	struct flash_args *a = ctx;
+	unsigned long v = 0;
+	if (!strcmp(name, "port")) {
+		a->port = arg;
+	} else if (!strcmp(name, "baud")) {
+		if (parse_ulong(arg, 16000000, &a->baud) || a->baud == 0)
+			a->bad = 1;
+	} else if (!strcmp(name, "slot")) {
+		if (parse_ulong(arg, 255, &v))
+			a->bad = 1;
+		a->slot = (long)v;
+	} else if (!strcmp(name, "no-boot")) {
+		a->no_boot = 1;
+	} else if (!strcmp(name, "json")) {
+		a->mode = OUT_JSON;
+	} else if (!strcmp(name, "quiet")) {
+		if (a->mode != OUT_JSON)
+			a->mode = OUT_QUIET;
+	} else if (!strcmp(name, "timeout")) {
+		if (parse_ulong(arg, 600000, &a->timeout) || a->timeout == 0)
+			a->bad = 1;
+	} else if (!strcmp(name, "retries")) {
+		if (parse_ulong(arg, 1000, &a->retries) || a->retries == 0)
+			a->bad = 1;
+	} else if (!strcmp(name, "stop-after")) {
+		if (parse_ulong(arg, 0x7FFFFFFF, &v))
+			a->bad = 1;
+		a->stop_after = (long)v;
+	}
+	if (a->bad) {
+		fprintf(stderr, "fwpack flash: --%s: '%s' is not a valid value\n", name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void json_event(cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	if (s) {
+		printf("%s\n", s);
+		fflush(stdout);
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+}
+
+static cJSON *event(const char *name)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", name);
+	return o;
+}
+
+static void on_report(const struct fwp_flash_report *r, void *ctx)
+{
+	struct progress *p = ctx;
+	const struct fwp_device_info *d = r->info;
+	double t = seconds_since(&p->t0);
+	double rate = t > 0 ? (double)(r->offset - p->start_off) / t : 0;
+	if (p->mode == OUT_JSON) {
+		cJSON *o;
+		switch (r->ev) {
+		case FWP_EV_CONNECT:
+			o = event("connect");
+			cJSON_AddStringToObject(o, "board", d->board);
+			cJSON_AddStringToObject(o, "role",
+						d->role == FWP_ROLE_UPDATER ? "updater" : "loader");
+			cJSON_AddNumberToObject(o, "protocol", d->version);
+			cJSON_AddNumberToObject(o, "max_packet", d->max_packet);
+			cJSON_AddNumberToObject(o, "window", d->window);
+			cJSON *slots = cJSON_AddArrayToObject(o, "slots");
+			for (unsigned i = 0; i < d->nslots; i++) {
+				cJSON *s = cJSON_CreateObject();
+				cJSON_AddNumberToObject(s, "id", d->slots[i].id);
+				cJSON_AddNumberToObject(s, "address", d->slots[i].addr);
+				cJSON_AddNumberToObject(s, "size", d->slots[i].size);
+				cJSON_AddBoolToObject(s, "writable",
+						      d->slots[i].flags & FWP_SLOT_WRITABLE);
+				cJSON_AddItemToArray(slots, s);
+			}
+			break;
+		case FWP_EV_BEGIN:
+			o = event("begin");
+			cJSON_AddStringToObject(o, "image", p->image);
+			cJSON_AddNumberToObject(o, "offset", r->offset);
+			cJSON_AddNumberToObject(o, "size", r->size);
+			cJSON_AddBoolToObject(o, "resumed", r->offset > 0);
+			break;
+		case FWP_EV_PROGRESS:
+			o = event("progress");
+			cJSON_AddNumberToObject(o, "bytes", r->offset);
+			cJSON_AddNumberToObject(o, "total", r->size);
+			cJSON_AddNumberToObject(o, "bytes_per_second", (int)rate);
+			break;
+		case FWP_EV_RETRY:
+			o = event("retry");
+			cJSON_AddNumberToObject(o, "offset", r->offset);
+			cJSON_AddStringToObject(o, "reason", r->text ? r->text : "");
+			break;
+		case FWP_EV_VERIFY:
+			o = event("verify");
+			break;
+		default:
+			o = event("done");
+			cJSON_AddStringToObject(o, "image", p->image);
+			cJSON_AddNumberToObject(o, "bytes", r->size);
+			cJSON_AddNumberToObject(o, "seconds", t);
+			cJSON_AddNumberToObject(o, "bytes_per_second", (int)rate);
+			break;
+		}
+		json_event(o);
+		return;
+	}
+	if (p->mode == OUT_QUIET)
+		return;
+	switch (r->ev) {
+	case FWP_EV_CONNECT:
+		printf("Connected: %s, fwpack %s, protocol %u, %u-byte frames, window %u\n", d->board,
+		       d->role == FWP_ROLE_UPDATER ? "Updater" : "Loader", d->version,
+		       d->max_packet, d->window);
+		break;
+	case FWP_EV_BEGIN:
+		p->start_off = r->offset;
+		clock_gettime(CLOCK_MONOTONIC, &p->t0);
+		if (r->offset)
+			printf("%s: resuming at byte %u of %u\n", p->image, r->offset, r->size);
+		else
+			printf("%s: %u bytes\n", p->image, r->size);
+		break;
+	case FWP_EV_PROGRESS:
+		if (p->mode == OUT_TTY) {
+			int pct = (int)((uint64_t)r->offset * 100 / r->size), w = pct * 30 / 100;
+			double eta = rate > 0 ? (double)(r->size - r->offset) / rate : 0;
+			printf("\r[%.*s%*s] %3d%% %u/%u bytes %.1f KiB/s ETA %.0f s ", w,
+			       "##############################", 30 - w, "", pct, r->offset, r->size,
+			       rate / 1024, eta);
+			fflush(stdout);
+		} else {
+			int decile = (int)((uint64_t)r->offset * 10 / r->size);
+			if (decile > p->last_decile) {
+				p->last_decile = decile;
+				printf("progress: %u/%u bytes (%d%%)\n", r->offset, r->size, decile * 10);
+			}
+		}
+		break;
+	case FWP_EV_RETRY:
+		if (p->mode == OUT_TTY)
+			printf("\n");
+		printf("retry at byte %u: %s\n", r->offset, r->text ? r->text : "");
+		break;
+	case FWP_EV_VERIFY:
+		if (p->mode == OUT_TTY)
+			printf("\n");
+		printf("Verifying on the device (digest and signature)...\n");
+		break;
+	default:
+		printf("Wrote %u bytes in %.2f s (%.1f kbit/s effective); verified and committed\n",
+		       r->size - p->start_off, t, rate * 8 / 1000);
+		break;
+	}
+	fflush(stdout);
+}
+
+static int fail(const struct flash_args *a, struct fwp_err *err)
+{
+	if (a->mode == OUT_JSON) {
+		cJSON *o = event("error");
+		cJSON_AddStringToObject(o, "code", fwp_error_name(err->code));
+		cJSON_AddNumberToObject(o, "exit", fwp_exit_code(err->code));
+		cJSON_AddStringToObject(o, "message", err->msg);
+		json_event(o);
+	}
+	return fwp_report(err);
+}
+
+/* The slot an image goes to, from its header's type. */
+static int slot_for(const struct fwp_buf *img, const char *path, long forced, uint8_t *slot,
+		    struct fwp_err *err)
+{
+	struct fwp_image_info info;
+	int rc = fwp_image_parse(img->data, img->len, &info, err);
+	if (rc < 0)
+		return fwp_err_prefix(err, path);
+	if (forced >= 0) {
+		*slot = (uint8_t)forced;
+		return FWP_OK;
+	}
+	switch (info.hdr.image_type) {
+	case FWP_IMAGE_TYPE_LOADER:
+		*slot = 1;
+		return FWP_OK;
+	case FWP_IMAGE_TYPE_APP:
+	case FWP_IMAGE_TYPE_UPDATER:
+		*slot = 2;
+		return FWP_OK;
+	default:
+		return fwp_fail(err, FWP_ERR_UNSUPPORTED,
+				"%s: image type %u is not updated in the field (use --slot)", path,
+				info.hdr.image_type);
+	}
+}
+
+int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
+{
+	struct flash_args a = {NULL, 115200, 2000, 10, -1, -1, 0, OUT_LINES, 0};
+	struct fwp_err err;
+	struct fwp_serial *port = NULL;
+	struct fwp_flasher *f = NULL;
+	struct fwp_device_info info;
+	int done, rc;
+
+	fwp_err_clear(&err);
+	if (isatty(STDOUT_FILENO))
+		a.mode = OUT_TTY;
+	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	if (first < 0)
+		return FWP_EXIT_USAGE;
+	if (done)
+		return FWP_EXIT_OK;
+	if (!a.port)
+		return fwp_cli_usage_error(cmd, "no --port given");
+	if (first == argc)
+		return fwp_cli_usage_error(cmd, "no image given");
+
+	/* Every image is read and checked before the device is touched. */
+	int n = argc - first;
+	struct fwp_buf *imgs = calloc((size_t)n, sizeof(*imgs));
+	uint8_t *slots = calloc((size_t)n, 1);
+	if (!imgs || !slots) {
+		free(imgs);
+		free(slots);
+		fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
+		return fail(&a, &err);
+	}
+	for (int i = 0; i < n; i++) {
+		rc = fwp_file_read(argv[first + i], FWP_IMAGE_FILE_MAX, &imgs[i], &err);
+		if (rc == FWP_OK)
+			rc = slot_for(&imgs[i], argv[first + i], a.slot, &slots[i], &err);
+		if (rc < 0)
+			goto out;
+	}
+
+	struct progress p = {a.mode, NULL, {0, 0}, 0, 0};
+	clock_gettime(CLOCK_MONOTONIC, &p.t0);
+	struct fwp_flasher_opts o = {(unsigned)a.timeout, (unsigned)a.retries, a.stop_after,
+				     on_report, &p};
+	rc = fwp_serial_open(a.port, (uint32_t)a.baud, &port, &err);
+	if (rc == FWP_OK)
+		rc = fwp_flasher_new(port, &o, &f, &err);
+	if (rc == FWP_OK)
+		rc = fwp_flasher_connect(f, &info, &err);
+	for (int i = 0; rc == FWP_OK && i < n; i++) {
+		p.image = argv[first + i];
+		p.last_decile = 0;
+		rc = fwp_flasher_send(f, slots[i], imgs[i].data, imgs[i].len, &err);
+		if (rc < 0)
+			fwp_err_prefix(&err, argv[first + i]);
+	}
+	if (rc == FWP_OK && !a.no_boot) {
+		rc = fwp_flasher_boot(f, &err);
+		if (rc == FWP_OK && a.mode == OUT_JSON)
+			json_event(event("boot"));
+		else if (rc == FWP_OK && a.mode != OUT_QUIET)
+			printf("Resetting the device into the new firmware\n");
+	}
+out:
+	fwp_flasher_free(f);
+	fwp_serial_close(port);
+	for (int i = 0; i < n; i++)
+		fwp_buf_free(&imgs[i]);
+	free(imgs);
+	free(slots);
+	return rc < 0 ? fail(&a, &err) : FWP_EXIT_OK;
+}

@@ -1,0 +1,365 @@
+/* The serial update protocol, host side: go-back-N over the device's offsets. */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fwd_frame.h"
+#include "flasher.h"
+#include "fwpack/image.h"
+
+#define PKT_MAX 4200u
+#define CHUNK_MIN 64u
+#define CHUNK_MAX 4096u
+
+struct fwp_flasher {
+	struct fwp_serial *port;
+	struct fwp_flasher_opts o;
+	struct fwp_device_info info;
+	uint8_t seq;
+	struct fwd_frame_rx rx;
+	uint8_t rxbuf[PKT_MAX];
+	uint8_t pkt[PKT_MAX];
+	uint8_t enc[FWD_COBS_MAX(PKT_MAX)];
+	uint8_t in[4096];
+	size_t in_len, in_pos;
+};
+
+const char *fwp_status_str(unsigned st)
+{
+	static const char *const names[] = {
+		"ok", "bad frame", "unknown request", "bad request", "bad state",
+		"unexpected offset", "out of range", "wrong slot or image type", "bad image",
+		"bad signature", "wrong key (signed by a key the device does not trust)",
+		"rollback (security counter below the device's)", "flash error", "unsupported"};
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown status";
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void report(struct fwp_flasher *f, enum fwp_flash_event ev, uint32_t off, uint32_t size,
+		   const char *text)
+{
+	struct fwp_flash_report r = {ev, &f->info, off, size, text};
+	if (f->o.report)
+		f->o.report(&r, f->o.ctx);
+}
+
+int fwp_flasher_new(struct fwp_serial *port, const struct fwp_flasher_opts *opts,
+		    struct fwp_flasher **out, struct fwp_err *err)
+{
+	struct fwp_flasher *f = calloc(1, sizeof(*f));
+	if (!f)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	f->port = port;
+	f->o = *opts;
+	if (!f->o.timeout_ms)
+		f->o.timeout_ms = 2000;
+	if (!f->o.retries)
+		f->o.retries = 10;
+	fwd_frame_rx_init(&f->rx, f->rxbuf, sizeof(f->rxbuf));
+	*out = f;
+	return FWP_OK;
+}
+
+void fwp_flasher_free(struct fwp_flasher *f)
+{
+	free(f);
+}
+
+static int send_packet(struct fwp_flasher *f, uint8_t type, const uint8_t *body, uint32_t blen,
+		       struct fwp_err *err)
+{
+	f->pkt[0] = type;
+	f->pkt[1] = ++f->seq;
+	if (blen)
+		memcpy(f->pkt + 2, body, blen);
+	uint32_t n = fwd_frame_encode(f->pkt, 2 + blen, f->enc);
+	return fwp_serial_write(f->port, f->enc, n, f->o.timeout_ms, err);
+}
+
+/* The next good packet before the deadline: 1, with it in f->rx; 0 on timeout. */
+static int next_packet(struct fwp_flasher *f, uint64_t deadline, struct fwp_err *err)
+{
+	for (;;) {
+		while (f->in_pos < f->in_len)
+			if (fwd_frame_rx_byte(&f->rx, f->in[f->in_pos++]) == FWD_FRAME_OK)
+				return 1;
+		uint64_t t = now_ms();
+		if (t >= deadline)
+			return 0;
+		int n = fwp_serial_read(f->port, f->in, sizeof(f->in), (unsigned)(deadline - t), err);
+		if (n < 0)
+			return n;
+		f->in_pos = 0;
+		f->in_len = (size_t)n;
+	}
+}
+
+/* One request, one answer: resent on silence or a BAD_FRAME answer. Body in *resp. */
+static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, uint32_t blen,
+		    unsigned timeout_ms, const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
+{
+	for (unsigned attempt = 0; attempt <= f->o.retries; attempt++) {
+		int rc = send_packet(f, type, body, blen, err);
+		if (rc < 0)
+			return rc;
+		uint64_t deadline = now_ms() + timeout_ms;
+		while ((rc = next_packet(f, deadline, err)) == 1) {
+			const uint8_t *p = f->rx.buf;
+			if (p[0] == FWP_RESP_BAD_FRAME)
+				break;
+			if (p[0] == (type | FWP_RESPONSE) && p[1] == f->seq && f->rx.len >= 4) {
+				*resp = p + 2;
+				*rlen = f->rx.len - 2;
+				return FWP_OK;
+			}
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: no answer from the device after %u attempts",
+			fwp_serial_name(f->port), f->o.retries + 1);
+}
+
+static int parse_info(struct fwp_flasher *f, const uint8_t *r, uint32_t n, struct fwp_err *err)
+{
+	struct fwp_device_info *d = &f->info;
+	memset(d, 0, sizeof(*d));
+	if (n < FWP_INFO_FIXED_LEN + 1)
+		goto bad;
+	d->version = (uint16_t)(r[2] | r[3] << 8);
+	d->max_packet = (uint16_t)(r[4] | r[5] << 8);
+	d->window = r[6];
+	d->role = r[7];
+	d->features = (uint16_t)(r[8] | r[9] << 8);
+	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
+	if (p + blen + 1 > n)
+		goto bad;
+	memcpy(d->board, r + p, blen);
+	d->board[blen] = 0;
+	p += blen;
+	d->nslots = r[p++];
+	if (d->nslots > FWP_MAX_DEVICE_SLOTS ||
+	    p + d->nslots * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN > n)
+		goto bad;
+	for (unsigned i = 0; i < d->nslots; i++, p += FWP_INFO_SLOT_LEN) {
+		d->slots[i].id = r[p];
+		d->slots[i].flags = r[p + 1];
+		d->slots[i].type_mask = r[p + 2];
+		d->slots[i].addr = fwd_get_le32(r + p + 4);
+		d->slots[i].size = fwd_get_le32(r + p + 8);
+	}
+	d->session_state = r[p];
+	d->session_slot = r[p + 1];
+	d->session_size = fwd_get_le32(r + p + 4);
+	d->session_offset = fwd_get_le32(r + p + 8);
+	memcpy(d->session_id, r + p + 12, FWP_SESSION_ID_LEN);
+	if (d->max_packet < 16 || d->max_packet > PKT_MAX - 8)
+		return fwp_fail(err, FWP_ERR_FORMAT, "%s: the device's maximum packet (%u) is unusable",
+				fwp_serial_name(f->port), d->max_packet);
+	return FWP_OK;
+bad:
+	return fwp_fail(err, FWP_ERR_FORMAT, "%s: malformed INFO from the device (%u bytes)",
+			fwp_serial_name(f->port), n);
+}
+
+int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
+			struct fwp_err *err)
+{
+	const uint8_t hello[2] = {FWP_PROTO_VERSION & 0xFF, FWP_PROTO_VERSION >> 8};
+	const uint8_t zero = 0, *r;
+	uint32_t n;
+	/* A delimiter ends whatever half frame the device holds from before. */
+	int rc = fwp_serial_write(f->port, &zero, 1, f->o.timeout_ms, err);
+	if (rc < 0)
+		return rc;
+	rc = transact(f, FWP_REQ_HELLO, hello, 2, 500, &r, &n, err);
+	if (rc < 0)
+		return fwp_fail(err, rc, "%s: no fwpack Loader or Updater answers (is it in update "
+				"mode?)", fwp_serial_name(f->port));
+	if (r[0] != FWP_ST_OK)
+		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device refused HELLO: %s",
+				fwp_serial_name(f->port), fwp_status_str(r[0]));
+	if ((rc = parse_info(f, r, n, err)) < 0)
+		return rc;
+	*info = f->info;
+	report(f, FWP_EV_CONNECT, 0, 0, NULL);
+	return FWP_OK;
+}
+
+static int refused(struct fwp_flasher *f, const char *what, const uint8_t *r, uint32_t n,
+		   struct fwp_err *err)
+{
+	unsigned st = n ? r[0] : 255, detail = n > 1 ? r[1] : 0;
+	if (st == FWP_ST_BAD_IMAGE && detail)
+		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (verdict %u)",
+				fwp_serial_name(f->port), what, fwp_status_str(st), detail);
+	return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s",
+			fwp_serial_name(f->port), what, fwp_status_str(st));
+}
+
+struct inflight {
+	uint8_t seq;
+	uint32_t end;
+};
+
+/* Send [offset, len) with up to window frames in flight; go back to the device's offset on loss. */
+static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, uint32_t offset,
+		     struct fwp_err *err)
+{
+	struct inflight fl[16];
+	unsigned nfl = 0, window = f->info.window ? f->info.window : 1, fails = 0, good = 0;
+	uint32_t chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
+	uint32_t chunk = chunk_max < CHUNK_MAX ? chunk_max : CHUNK_MAX;
+	uint32_t next = offset, acked = offset;
+	static uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX];
+	if (window > 16)
+		window = 16;
+	if (chunk_max > CHUNK_MAX)
+		chunk_max = CHUNK_MAX;
+
+	while (acked < len) {
+		while (nfl < window && next < len) {
+			if (f->o.stop_after >= 0 && next >= (uint32_t)f->o.stop_after)
+				break;
+			uint32_t k = len - next < chunk ? len - next : chunk;
+			fwd_put_le32(body, next);
+			memcpy(body + FWP_DATA_HDR_LEN, image + next, k);
+			int rc = send_packet(f, FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + k, err);
+			if (rc < 0)
+				return rc;
+			fl[nfl].seq = f->seq;
+			fl[nfl].end = next + k;
+			nfl++;
+			next += k;
+		}
+		if (nfl == 0)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE, "stopped after %u bytes, as asked",
+					acked); /* --stop-after, for tests */
+		int rc = next_packet(f, now_ms() + f->o.timeout_ms, err);
+		if (rc < 0)
+			return rc;
+		const char *why = NULL;
+		uint32_t dev_off = acked;
+		if (rc == 0) {
+			why = "no answer in time";
+		} else {
+			const uint8_t *p = f->rx.buf;
+			uint32_t n = f->rx.len;
+			if (n < 2 + FWP_STATUS_LEN)
+				continue;
+			dev_off = fwd_get_le32(p + 4);
+			if (p[0] == FWP_RESP_BAD_FRAME) {
+				why = "a frame was damaged on the line";
+			} else if (p[0] == (FWP_REQ_DATA | FWP_RESPONSE)) {
+				unsigned i;
+				for (i = 0; i < nfl && fl[i].seq != p[1]; i++)
+					;
+				if (i == nfl)
+					continue; /* an answer to a frame sent before a go-back */
+				if (p[2] == FWP_ST_OFFSET) {
+					why = "a frame was lost";
+				} else if (p[2] != FWP_ST_OK) {
+					return refused(f, "the data", p + 2, n - 2, err);
+				} else {
+					/* This answer covers every frame before it too. */
+					memmove(fl, fl + i + 1, (nfl - i - 1) * sizeof(fl[0]));
+					nfl -= i + 1;
+					if (dev_off > acked) {
+						acked = dev_off;
+						report(f, FWP_EV_PROGRESS, acked, len, NULL);
+					}
+					fails = 0;
+					if (++good >= 16 && chunk < chunk_max) {
+						chunk = chunk * 2 < chunk_max ? chunk * 2 : chunk_max;
+						good = 0;
+					}
+					continue;
+				}
+			} else {
+				continue;
+			}
+		}
+		/* Go back to what the device has, with smaller frames on a bad line. */
+		if (++fails > f->o.retries)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"%s: transfer failed at byte %u of %u after %u retries (%s)",
+					fwp_serial_name(f->port), acked, len, f->o.retries, why);
+		if (dev_off > acked && dev_off <= len)
+			acked = dev_off;
+		next = acked;
+		nfl = 0;
+		good = 0;
+		if (chunk / 2 >= CHUNK_MIN)
+			chunk /= 2;
+		report(f, FWP_EV_RETRY, acked, len, why);
+	}
+	return FWP_OK;
+}
+
+int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
+		     struct fwp_err *err)
+{
+	const struct fwp_device_slot *s = NULL;
+	const uint8_t *r;
+	uint32_t n;
+	for (unsigned i = 0; i < f->info.nslots; i++)
+		if (f->info.slots[i].id == slot)
+			s = &f->info.slots[i];
+	if (!s)
+		return fwp_fail(err, FWP_ERR_NOT_FOUND, "%s: the device (%s) has no slot %u",
+				fwp_serial_name(f->port), f->info.board, slot);
+	if (!(s->flags & FWP_SLOT_WRITABLE))
+		return fwp_fail(err, FWP_ERR_REFUSED,
+				"%s: slot %u is not writable through the device's %s",
+				fwp_serial_name(f->port), slot,
+				f->info.role == FWP_ROLE_UPDATER ? "Updater" : "Loader");
+	if (len < FWP_IMAGE_HDR_LEN)
+		return fwp_fail(err, FWP_ERR_FORMAT, "image too short (%zu bytes)", len);
+	if (len > s->size)
+		return fwp_fail(err, FWP_ERR_RANGE,
+				"image of %zu bytes does not fit slot %u (%u bytes at 0x%08x); "
+				"nothing was sent",
+				len, slot, s->size, s->addr);
+
+	uint8_t begin[FWP_BEGIN_LEN] = {slot, FWP_ENC_RAW, 0, 0}, digest[32];
+	if (!EVP_Digest(image, len, digest, NULL, EVP_sha256(), NULL))
+		return fwp_fail(err, FWP_ERR_CRYPTO, "SHA-256 failed");
+	fwd_put_le32(begin + 4, (uint32_t)len);
+	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
+	memcpy(begin + 8 + FWP_SESSION_ID_LEN, image, FWP_IMAGE_HDR_LEN);
+	int rc = transact(f, FWP_REQ_BEGIN, begin, sizeof(begin), f->o.timeout_ms, &r, &n, err);
+	if (rc < 0)
+		return rc;
+	if (r[0] != FWP_ST_OK || n < FWP_STATUS_LEN)
+		return refused(f, "the image", r, n, err);
+	uint32_t off = fwd_get_le32(r + 2);
+	report(f, FWP_EV_BEGIN, off, (uint32_t)len, NULL);
+	if ((rc = send_data(f, image, (uint32_t)len, off, err)) < 0)
+		return rc;
+	report(f, FWP_EV_VERIFY, (uint32_t)len, (uint32_t)len, NULL);
+	/* Checking the signature takes the device a while: a longer wait. */
+	rc = transact(f, FWP_REQ_FINISH, NULL, 0, f->o.timeout_ms * 5, &r, &n, err);
+	if (rc < 0)
+		return rc;
+	if (r[0] != FWP_ST_OK)
+		return refused(f, "the image", r, n, err);
+	report(f, FWP_EV_DONE, (uint32_t)len, (uint32_t)len, NULL);
+	return FWP_OK;
+}
+
+int fwp_flasher_boot(struct fwp_flasher *f, struct fwp_err *err)
+{
+	const uint8_t *r;
+	uint32_t n;
+	int rc = transact(f, FWP_REQ_BOOT, NULL, 0, f->o.timeout_ms, &r, &n, err);
+	if (rc < 0)
+		return rc;
+	return r[0] == FWP_ST_OK ? FWP_OK : refused(f, "to boot", r, n, err);
+}

@@ -1,0 +1,85 @@
+/*
+ * The host side of the serial update protocol (docs/serial-protocol.md):
+ * sync with a Loader or Updater, read its layout, send an image with a
+ * window of frames in flight, recover from lost or corrupted frames by
+ * going back to the offset the device confirmed, resume an interrupted
+ * session, have the device verify and commit, and reset it.
+ */
+#ifndef FWP_FLASHER_H
+#define FWP_FLASHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwpack/error.h"
+#include "fwpack/protocol.h"
+#include "serial.h"
+
+#define FWP_MAX_DEVICE_SLOTS 8
+
+struct fwp_device_slot {
+	uint8_t id, flags, type_mask;
+	uint32_t addr, size;
+};
+
+struct fwp_device_info {
+	uint16_t version, max_packet, features;
+	uint8_t window, role;
+	char board[256];
+	unsigned nslots;
+	struct fwp_device_slot slots[FWP_MAX_DEVICE_SLOTS];
+	uint8_t session_state, session_slot;
+	uint32_t session_size, session_offset;
+	uint8_t session_id[FWP_SESSION_ID_LEN];
+};
+
+/* What the flasher reports as it goes. */
+enum fwp_flash_event {
+	FWP_EV_CONNECT,  /* info is valid */
+	FWP_EV_BEGIN,    /* offset = where the transfer starts (resumed if > 0) */
+	FWP_EV_PROGRESS, /* offset of size bytes confirmed by the device */
+	FWP_EV_RETRY,    /* a frame was resent (reason in text) */
+	FWP_EV_VERIFY,   /* the device is checking the image */
+	FWP_EV_DONE      /* committed */
+};
+
+struct fwp_flash_report {
+	enum fwp_flash_event ev;
+	const struct fwp_device_info *info;
+	uint32_t offset, size;
+	const char *text;
+};
+
+struct fwp_flasher_opts {
+	unsigned timeout_ms; /* for one answer */
+	unsigned retries;    /* consecutive failures before giving up */
+	long stop_after;     /* testing: stop sending after this many bytes (-1: never) */
+	void (*report)(const struct fwp_flash_report *r, void *ctx);
+	void *ctx;
+};
+
+struct fwp_flasher;
+
+int fwp_flasher_new(struct fwp_serial *port, const struct fwp_flasher_opts *opts,
+		    struct fwp_flasher **out, struct fwp_err *err);
+void fwp_flasher_free(struct fwp_flasher *f);
+
+/* HELLO until the device answers (opts->retries attempts). */
+int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
+			struct fwp_err *err);
+
+/*
+ * Send image (a whole fwpack image file) into slot and have it committed.
+ * Checks before sending anything: the slot exists, is writable, and holds
+ * the image. The device's refusal is FWP_ERR_REFUSED with its reason.
+ */
+int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
+		     struct fwp_err *err);
+
+/* Ask the device to reset into its new firmware. */
+int fwp_flasher_boot(struct fwp_flasher *f, struct fwp_err *err);
+
+/* "wrong key", "rollback", ...: a device status in words. */
+const char *fwp_status_str(unsigned status);
+
+#endif /* FWP_FLASHER_H */
