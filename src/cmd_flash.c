@@ -29,6 +29,8 @@ struct progress {
 	struct timespec t0;
 	uint32_t start_off;
 	int last_decile;
+	unsigned retries;
+	const char *last_retry;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -197,9 +199,9 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 		}
 		break;
 	case FWP_EV_RETRY:
-		if (p->mode == OUT_TTY)
-			printf("\n");
-		printf("retry at byte %u: %s\n", r->offset, r->text ? r->text : "");
+		/* Counted, not listed: a bad line resends thousands of frames. */
+		p->retries++;
+		p->last_retry = r->text;
 		break;
 	case FWP_EV_VERIFY:
 		if (p->mode == OUT_TTY)
@@ -209,6 +211,9 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 	default:
 		printf("Wrote %u bytes in %.2f s (%.1f kbit/s effective); verified and committed\n",
 		       r->size - p->start_off, t, rate * 8 / 1000);
+		if (p->retries)
+			printf("(%u resends; the last because %s)\n", p->retries,
+			       p->last_retry ? p->last_retry : "?");
 		break;
 	}
 	fflush(stdout);
@@ -293,7 +298,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 			goto out;
 	}
 
-	struct progress p = {a.mode, NULL, {0, 0}, 0, 0};
+	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, NULL};
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 	struct fwp_flasher_opts o = {(unsigned)a.timeout, (unsigned)a.retries, a.stop_after,
 				     on_report, &p};
@@ -305,6 +310,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 	for (int i = 0; rc == FWP_OK && i < n; i++) {
 		p.image = argv[first + i];
 		p.last_decile = 0;
+		p.retries = 0;
 		rc = fwp_flasher_send(f, slots[i], imgs[i].data, imgs[i].len, &err);
 		if (rc < 0)
 			fwp_err_prefix(&err, argv[first + i]);

@@ -9,7 +9,7 @@
 #include "fwpack/image.h"
 
 #define PKT_MAX 4200u
-#define CHUNK_MIN 64u
+#define CHUNK_MIN 32u
 #define CHUNK_MAX 4096u
 
 struct fwp_flasher {
@@ -209,20 +209,27 @@ struct inflight {
 	uint32_t end;
 };
 
-/* Send [offset, len) with up to window frames in flight; go back to the device's offset on loss. */
+/*
+ * Send [offset, len) with up to window frames in flight. The device answers
+ * every frame, in order: a status with its offset, or BAD_FRAME for one it
+ * could not read. On a loss, go back to the device's offset (go-back-N)
+ * with smaller frames; the answers still due for frames sent before the
+ * go-back are counted and ignored.
+ */
 static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, uint32_t offset,
 		     struct fwp_err *err)
 {
 	struct inflight fl[16];
-	unsigned nfl = 0, window = f->info.window ? f->info.window : 1, fails = 0, good = 0;
+	unsigned nfl = 0, stale = 0, window = f->info.window ? f->info.window : 1, fails = 0,
+		 good = 0;
 	uint32_t chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
-	uint32_t chunk = chunk_max < CHUNK_MAX ? chunk_max : CHUNK_MAX;
-	uint32_t next = offset, acked = offset;
+	uint32_t next = offset, acked = offset, chunk;
 	static uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX];
 	if (window > 16)
 		window = 16;
 	if (chunk_max > CHUNK_MAX)
 		chunk_max = CHUNK_MAX;
+	chunk = chunk_max;
 
 	while (acked < len) {
 		while (nfl < window && next < len) {
@@ -240,38 +247,46 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 			next += k;
 		}
 		if (nfl == 0)
-			return fwp_fail(err, FWP_ERR_NO_DEVICE, "stopped after %u bytes, as asked",
-					acked); /* --stop-after, for tests */
+			return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: stopped after %u bytes, as asked",
+					fwp_serial_name(f->port), acked);
 		int rc = next_packet(f, now_ms() + f->o.timeout_ms, err);
 		if (rc < 0)
 			return rc;
-		const char *why = NULL;
+		const char *why;
 		uint32_t dev_off = acked;
+		unsigned answered; /* frames of fl[] this answer accounts for */
 		if (rc == 0) {
 			why = "no answer in time";
+			answered = nfl;
+			stale = 0; /* whatever was on its way is lost */
 		} else {
 			const uint8_t *p = f->rx.buf;
-			uint32_t n = f->rx.len;
-			if (n < 2 + FWP_STATUS_LEN)
+			if (f->rx.len < 2 + FWP_STATUS_LEN)
 				continue;
 			dev_off = fwd_get_le32(p + 4);
 			if (p[0] == FWP_RESP_BAD_FRAME) {
+				if (stale) {
+					stale--;
+					continue;
+				}
 				why = "a frame was damaged on the line";
+				answered = 1; /* the oldest frame: answers come in order */
 			} else if (p[0] == (FWP_REQ_DATA | FWP_RESPONSE)) {
 				unsigned i;
 				for (i = 0; i < nfl && fl[i].seq != p[1]; i++)
 					;
-				if (i == nfl)
-					continue; /* an answer to a frame sent before a go-back */
-				if (p[2] == FWP_ST_OFFSET) {
-					why = "a frame was lost";
-				} else if (p[2] != FWP_ST_OK) {
-					return refused(f, "the data", p + 2, n - 2, err);
-				} else {
-					/* This answer covers every frame before it too. */
+				if (i == nfl) {
+					if (stale)
+						stale--;
+					continue; /* for a frame sent before a go-back */
+				}
+				if (p[2] != FWP_ST_OK && p[2] != FWP_ST_OFFSET)
+					return refused(f, "the data", p + 2, f->rx.len - 2, err);
+				if (p[2] == FWP_ST_OK) {
+					/* It covers the frames before it too (their answers were lost). */
 					memmove(fl, fl + i + 1, (nfl - i - 1) * sizeof(fl[0]));
 					nfl -= i + 1;
-					if (dev_off > acked) {
+					if (dev_off > acked && dev_off <= len) {
 						acked = dev_off;
 						report(f, FWP_EV_PROGRESS, acked, len, NULL);
 					}
@@ -282,9 +297,12 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 					}
 					continue;
 				}
+				why = "a frame was lost";
+				answered = i + 1;
 			} else {
 				continue;
 			}
+			stale += nfl - answered;
 		}
 		/* Go back to what the device has, with smaller frames on a bad line. */
 		if (++fails > f->o.retries)

@@ -1,0 +1,218 @@
+/*
+ * A serial link emulator for tests and benchmarks: relays bytes between
+ * the device's pty and a new pty for the host, as a UART cable at a given
+ * rate would (bytes/s = baud / 10), with latency, and with faults on
+ * demand: bytes corrupted or dropped at random (seeded, so a failure can
+ * be replayed), and a disconnect after a number of host-to-device bytes.
+ *
+ *   linkemu --device PATH --link PATH [--baud N] [--latency-ms N]
+ *           [--corrupt P] [--drop P] [--disconnect-at N] [--seed N]
+ *
+ * --device: the device's end (a pty slave, e.g. the posix port's --link or
+ * QEMU's /dev/pts/N); --link: where the host's end appears (a symlink).
+ * P is a fraction of bytes, e.g. 0.01. Stops on SIGTERM or at the
+ * disconnect; prints what it did on stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QMAX (1u << 20)
+
+struct dir {
+	int from, to;
+	uint8_t q[QMAX];   /* bytes on the wire */
+	double due[QMAX];  /* when each reaches the far end */
+	size_t head, tail; /* ring indices */
+	double line_free;  /* when the line can start the next byte */
+	unsigned long moved, corrupted, dropped;
+};
+
+static volatile sig_atomic_t stop;
+static double byte_time, latency, p_corrupt, p_drop;
+static uint64_t rng;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: reproducible from --seed. */
+static double uniform(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static int raw_fd(int fd)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) != 0)
+		return -1;
+	cfmakeraw(&t);
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
+/* Take what arrived from d->from onto the wire, with the line's timing and faults. */
+static int pull(struct dir *d, double t)
+{
+	uint8_t buf[4096];
+	ssize_t n = read(d->from, buf, sizeof(buf));
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR || errno == EIO ? 0 : -1;
+	for (ssize_t i = 0; i < n; i++) {
+		uint8_t b = buf[i];
+		if (d->line_free < t)
+			d->line_free = t;
+		d->line_free += byte_time;
+		if (p_drop > 0 && uniform() < p_drop) {
+			d->dropped++;
+			continue;
+		}
+		if (p_corrupt > 0 && uniform() < p_corrupt) {
+			b ^= (uint8_t)(1u << (unsigned)(uniform() * 8));
+			d->corrupted++;
+		}
+		if ((d->tail + 1) % QMAX == d->head)
+			return -1; /* a megabyte in flight: not a serial line */
+		d->q[d->tail] = b;
+		d->due[d->tail] = d->line_free + latency;
+		d->tail = (d->tail + 1) % QMAX;
+	}
+	return 0;
+}
+
+/* Deliver the bytes whose time has come; the earliest still waiting, or -1. */
+static double push(struct dir *d, double t, unsigned long limit)
+{
+	uint8_t buf[4096];
+	size_t n = 0;
+	while (d->head != d->tail && d->due[d->head] <= t && n < sizeof(buf) &&
+	       d->moved + n < limit) {
+		buf[n++] = d->q[d->head];
+		d->head = (d->head + 1) % QMAX;
+	}
+	if (n) {
+		size_t off = 0;
+		while (off < n) {
+			ssize_t w = write(d->to, buf + off, n - off);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				break;
+			if (w > 0)
+				off += (size_t)w;
+			else
+				usleep(1000);
+		}
+		d->moved += n;
+	}
+	return d->head != d->tail ? d->due[d->head] : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *device = NULL, *link = NULL;
+	double baud = 115200, lat_ms = 0;
+	unsigned long disconnect_at = (unsigned long)-1;
+	rng = 88172645463325252ull;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *o = argv[i], *v = argv[i + 1];
+		if (!strcmp(o, "--device"))
+			device = v;
+		else if (!strcmp(o, "--link"))
+			link = v;
+		else if (!strcmp(o, "--baud"))
+			baud = atof(v);
+		else if (!strcmp(o, "--latency-ms"))
+			lat_ms = atof(v);
+		else if (!strcmp(o, "--corrupt"))
+			p_corrupt = atof(v);
+		else if (!strcmp(o, "--drop"))
+			p_drop = atof(v);
+		else if (!strcmp(o, "--disconnect-at"))
+			disconnect_at = strtoul(v, NULL, 0);
+		else if (!strcmp(o, "--seed"))
+			rng = strtoull(v, NULL, 0) * 2654435761ull + 1;
+		else {
+			fprintf(stderr, "linkemu: unknown option %s\n", o);
+			return 2;
+		}
+	}
+	if (!device || !link || baud <= 0) {
+		fprintf(stderr, "usage: linkemu --device PATH --link PATH [--baud N] [--latency-ms N] "
+				"[--corrupt P] [--drop P] [--disconnect-at N] [--seed N]\n");
+		return 2;
+	}
+	byte_time = 10.0 / baud;
+	latency = lat_ms / 1000.0;
+
+	int dev = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	int host = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (dev < 0 || host < 0 || grantpt(host) || unlockpt(host) || raw_fd(dev)) {
+		perror("linkemu: open");
+		return 1;
+	}
+	/* Hold the host's slave open: the pty stays usable between two host sessions. */
+	const char *hs = ptsname(host);
+	int keep = hs ? open(hs, O_RDWR | O_NOCTTY) : -1;
+	if (keep < 0 || raw_fd(keep)) {
+		perror("linkemu: pty");
+		return 1;
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", link);
+	unlink(tmp);
+	if (symlink(hs, tmp) || rename(tmp, link)) {
+		perror(link);
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	static struct dir up, down; /* host -> device, device -> host */
+	up.from = host, up.to = dev;
+	down.from = dev, down.to = host;
+	while (!stop) {
+		double t = now();
+		if (pull(&up, t) || pull(&down, t))
+			break;
+		double a = push(&up, t, disconnect_at), b = push(&down, t, (unsigned long)-1);
+		if (up.moved >= disconnect_at) {
+			fprintf(stderr, "linkemu: disconnect after %lu bytes to the device\n", up.moved);
+			break;
+		}
+		double next = a < 0 ? b : (b < 0 ? a : (a < b ? a : b));
+		int wait = next < 0 ? 20 : (int)((next - now()) * 1000);
+		if (wait < 0)
+			wait = 0;
+		if (wait > 20)
+			wait = 20;
+		struct pollfd p[2] = {{host, POLLIN, 0}, {dev, POLLIN, 0}};
+		poll(p, 2, wait);
+	}
+	fprintf(stderr, "linkemu: to device %lu bytes (%lu corrupted, %lu dropped), to host %lu "
+			"(%lu corrupted, %lu dropped)\n",
+		up.moved, up.corrupted, up.dropped, down.moved, down.corrupted, down.dropped);
+	unlink(link);
+	close(keep);
+	close(host);
+	close(dev);
+	return 0;
+}
