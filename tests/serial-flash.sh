@@ -1,0 +1,152 @@
+#!/bin/sh
+# fwpack flash end to end: the real libserialport on a pty, the link
+# emulator (tests/tools/linkemu) in between, and the device as the posix
+# port (a host process, flash in a file) or the real Loader under QEMU.
+# Clean transfer; 1% of bytes corrupted; a disconnect at 50% and a resume;
+# a wrongly signed image refused with the reason; an image too large for
+# the slot refused before a byte is sent; JSON events.
+. "$top_srcdir/tests/lib.sh"
+
+DEV=$top_builddir/device/ports/posix/fwd-posix
+EMU=$top_builddir/tests/tools/linkemu
+I=$top_builddir/device-build/posix
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+
+factory() {
+	head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$1"
+	dd if="$I/loader.bin" of="$1" bs=1024 seek=16 conv=notrunc status=none
+}
+
+DPID= EPID=
+device() { # FLASH
+	rm -f "$T/dev"
+	"$DEV" --flash "$1" --link "$T/dev" >"$T/dev.log" 2>&1 &
+	DPID=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -L "$T/dev" ] && break; sleep 0.1; done
+}
+link() { # linkemu options: between the device's pty and $T/host
+	rm -f "$T/host"
+	"$EMU" --device "$(readlink "$T/dev")" --link "$T/host" "$@" 2>"$T/emu.log" &
+	EPID=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -L "$T/host" ] && break; sleep 0.1; done
+}
+unlink_() { [ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null; EPID=; }
+stop() {
+	unlink_
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	DPID=
+}
+trap 'stop; rm -rf "$T"' EXIT
+
+flash() { # fwpack flash through the link; output in $T/log
+	LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so \
+		"$FWPACK" flash --port "$(readlink "$T/host")" --timeout 300 --retries 30 "$@"
+}
+
+in_slot() { # FLASH IMAGE DESCRIPTION: the image's bytes are in the application slot
+	dd if="$1" of="$T/slot.bin" bs=1 skip=$((0x20000)) count="$(wc -c <"$2")" status=none
+	expect_same "$T/slot.bin" "$2" "$3"
+}
+
+# Clean, at 921600 baud.
+factory "$T/f1"
+device "$T/f1"
+link --baud 921600
+expect_exit 0 "a clean transfer at 921600 baud" flash "$I/app.bin"
+expect_output "Connected: posix, fwpack Loader, protocol 1" "it reports the device"
+expect_output "verified and committed" "the device verified and committed"
+expect_output "Resetting the device into the new firmware" "and reset it"
+stop
+in_slot "$T/f1" "$I/app.bin" "the slot holds the image"
+
+# 1% of the bytes corrupted, both ways.
+factory "$T/f2"
+device "$T/f2"
+link --baud 921600 --corrupt 0.01 --seed 7
+expect_exit 0 "1% of bytes corrupted: the transfer still completes" flash "$I/app.bin"
+expect_output "resends" "damaged frames were resent"
+stop
+in_slot "$T/f2" "$I/app.bin" "the slot holds the image, byte for byte"
+
+# The cable pulled at 50%, then a new fwpack flash resumes.
+factory "$T/f3"
+device "$T/f3"
+half=$(($(wc -c <"$I/app.bin") / 2))
+link --baud 921600 --disconnect-at "$half"
+flash "$I/app.bin" >"$T/log" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then ok "a disconnect at 50% fails the transfer (exit $rc)"; else
+	not_ok "a disconnect at 50% fails the transfer"; fi
+wait "$EPID" 2>/dev/null
+EPID=
+link --baud 921600
+expect_exit 0 "a new fwpack flash after the disconnect" flash "$I/app.bin"
+expect_output "resuming at byte" "it resumes where the device stopped"
+off=$(sed -n 's/.*resuming at byte \([0-9]*\) of.*/\1/p' "$T/log")
+if [ -n "$off" ] && [ "$off" -gt 0 ]; then ok "resumed from byte $off, not 0"; else
+	not_ok "resumed from a byte > 0"; fi
+stop
+in_slot "$T/f3" "$I/app.bin" "the resumed transfer is byte-identical"
+
+# A wrongly signed image, and one that is too large.
+"$FWPACK" keygen "$T/rogue.pem" >/dev/null
+mkdir -p "$T/rogue" && cp "$I"/*-payload.bin "$T/rogue/" && cp -r "$I/keys" "$T/rogue/"
+sed "s|keys/dev.pem|$T/rogue.pem|" "$I/manifest.json" >"$T/rogue/manifest.json"
+"$FWPACK" build -q -o "$T/rogue" "$T/rogue/manifest.json"
+factory "$T/f4"
+device "$T/f4"
+link --baud 921600
+expect_exit 2 "a wrongly signed image is refused (exit 2)" flash "$T/rogue/app.bin"
+expect_output "the device refused the image: wrong key" "with the device's reason"
+{ cat "$I/app.bin"; head -c 1048576 /dev/zero; } >"$T/big.bin"
+unlink_
+link --baud 921600
+expect_exit 65 "an image too large for the slot (exit 65)" flash "$T/big.bin"
+expect_output "does not fit slot 2" "refused by the host"
+unlink_
+sent=$(sed -n 's/.*to device \([0-9]*\) bytes.*/\1/p' "$T/emu.log")
+if [ -n "$sent" ] && [ "$sent" -lt 100 ]; then ok "no image byte was sent ($sent bytes: the greeting)"; else
+	not_ok "no image byte was sent (${sent:-?} bytes went to the device)"; fi
+
+# JSON events for production scripts.
+link --baud 921600
+flash --json "$I/app2.bin" >"$T/log" 2>&1
+for ev in connect begin progress verify done boot; do
+	expect_output "{\"event\":\"$ev\"" "JSON event $ev"
+done
+stop
+link_json_ok=1
+while IFS= read -r line; do
+	case "$line" in "{"*"}") ;; *) link_json_ok=0 ;; esac
+done <"$T/log"
+if [ $link_json_ok -eq 1 ]; then ok "every line is one JSON object"; else not_ok "every line is one JSON object"; fi
+
+# The real Loader under QEMU, through the same emulated link at 115200.
+Q=$top_builddir/device-build/qemu-mps2
+if [ -f "$Q/bootloader.elf" ]; then
+	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u \
+		-serial chardev:u -kernel "$Q/bootloader.elf" \
+		-device loader,file="$Q/loader.bin",addr=0x4000 \
+		-device loader,file="$Q/nvstate.bin",addr=0x100000 >"$T/qemu.log" 2>&1 &
+	QPID=$!
+	pts=
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		pts=$(sed -n 's/.*redirected to \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/qemu.log")
+		[ -n "$pts" ] && break
+		sleep 0.2
+	done
+	ln -sf "$pts" "$T/dev"
+	link --baud 115200
+	expect_exit 0 "QEMU: the Loader takes the application at 115200 baud" flash --no-boot "$Q/app.bin"
+	expect_output "Connected: qemu-mps2-an386" "QEMU: it reports the board"
+	unlink_
+	link --baud 115200
+	expect_exit 2 "QEMU: a loader image for the application slot is refused" \
+		flash --slot 2 "$Q/loader2.bin"
+	unlink_
+	kill "$QPID" 2>/dev/null
+	wait "$QPID" 2>/dev/null
+else
+	not_ok "QEMU images missing (tests/qemu-boot.sh builds them)"
+fi
+finish
