@@ -738,7 +738,7 @@ START_TEST(serial_baud_switch_asks_the_port_first)
 	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, only_921600};
 	fwd_serial_init(&ser, &cfg, &u);
-	uint8_t pkt[8] = {FWP_REQ_BAUD, 1}, enc[32], r[64];
+	uint8_t pkt[16] = {FWP_REQ_BAUD, 1}, enc[32], r[64]; /* room for the CRC */
 	struct fwd_frame_rx rx;
 	for (int k = 0; k < 2; k++) {
 		uint32_t baud = k ? 921600 : 1000000;
