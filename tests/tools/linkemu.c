@@ -7,13 +7,19 @@
  *
  *   linkemu --device PATH --link PATH [--baud N] [--latency-ms N]
  *           [--corrupt P] [--drop P] [--disconnect-at N] [--seed N]
+ *   linkemu --device-exec CMD --host-exec CMD [options]
  *
  * --device: the device's end (a pty slave, e.g. the posix port's --link or
  * QEMU's /dev/pts/N); --link: where the host's end appears (a symlink).
+ * --device-exec / --host-exec run a command (sh -c) with a new pty as its
+ * standard input and output at that end instead, e.g. XMODEM's `rx` and
+ * `sx` for a reference transfer; the emulator then ends with the host
+ * command and exits with its status.
  * P is a fraction of bytes, e.g. 0.01. Stops on SIGTERM or at the
  * disconnect; prints what it did on stderr.
  */
 #include <errno.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -60,6 +66,32 @@ static double uniform(void)
 	rng ^= rng << 25;
 	rng ^= rng >> 27;
 	return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static int raw_fd(int fd);
+
+/* A pty whose slave runs cmd as stdin/stdout; the master in *master. */
+static pid_t spawn(const char *cmd, int *master)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return -1;
+	const char *name = ptsname(m);
+	int sl = name ? open(name, O_RDWR | O_NOCTTY) : -1;
+	if (sl < 0 || raw_fd(sl))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(sl, 0);
+		dup2(sl, 1);
+		close(sl);
+		close(m);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(sl);
+	*master = m;
+	return pid;
 }
 
 static int raw_fd(int fd)
@@ -128,8 +160,10 @@ static double push(struct dir *d, double t, unsigned long limit)
 
 int main(int argc, char **argv)
 {
-	const char *device = NULL, *link = NULL;
+	const char *device = NULL, *link = NULL, *device_exec = NULL, *host_exec = NULL;
+	pid_t host_pid = -1, dev_pid = -1;
 	double baud = 115200, lat_ms = 0;
+	int exit_status = 0;
 	unsigned long disconnect_at = (unsigned long)-1;
 	rng = 88172645463325252ull;
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -138,6 +172,10 @@ int main(int argc, char **argv)
 			device = v;
 		else if (!strcmp(o, "--link"))
 			link = v;
+		else if (!strcmp(o, "--device-exec"))
+			device_exec = v;
+		else if (!strcmp(o, "--host-exec"))
+			host_exec = v;
 		else if (!strcmp(o, "--baud"))
 			baud = atof(v);
 		else if (!strcmp(o, "--latency-ms"))
@@ -155,7 +193,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!device || !link || baud <= 0) {
+	if ((!device && !device_exec) || (!link && !host_exec) || baud <= 0) {
 		fprintf(stderr, "usage: linkemu --device PATH --link PATH [--baud N] [--latency-ms N] "
 				"[--corrupt P] [--drop P] [--disconnect-at N] [--seed N]\n");
 		return 2;
@@ -163,25 +201,41 @@ int main(int argc, char **argv)
 	byte_time = 10.0 / baud;
 	latency = lat_ms / 1000.0;
 
-	int dev = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	int host = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
-	if (dev < 0 || host < 0 || grantpt(host) || unlockpt(host) || raw_fd(dev)) {
-		perror("linkemu: open");
+	int dev = -1, host = -1, keep = -1;
+	if (device_exec)
+		dev_pid = spawn(device_exec, &dev);
+	else
+		dev = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (dev < 0 || (!device_exec && raw_fd(dev))) {
+		perror("linkemu: device end");
 		return 1;
 	}
-	/* Hold the host's slave open: the pty stays usable between two host sessions. */
-	const char *hs = ptsname(host);
-	int keep = hs ? open(hs, O_RDWR | O_NOCTTY) : -1;
-	if (keep < 0 || raw_fd(keep)) {
-		perror("linkemu: pty");
-		return 1;
-	}
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", link);
-	unlink(tmp);
-	if (symlink(hs, tmp) || rename(tmp, link)) {
-		perror(link);
-		return 1;
+	if (host_exec) {
+		host_pid = spawn(host_exec, &host);
+		if (host_pid < 0) {
+			perror("linkemu: host end");
+			return 1;
+		}
+	} else {
+		host = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+		if (host < 0 || grantpt(host) || unlockpt(host)) {
+			perror("linkemu: open");
+			return 1;
+		}
+		/* Hold the host's slave open: the pty stays usable between two host sessions. */
+		const char *hs = ptsname(host);
+		keep = hs ? open(hs, O_RDWR | O_NOCTTY) : -1;
+		if (keep < 0 || raw_fd(keep)) {
+			perror("linkemu: pty");
+			return 1;
+		}
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", link);
+		unlink(tmp);
+		if (symlink(hs, tmp) || rename(tmp, link)) {
+			perror(link);
+			return 1;
+		}
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -206,13 +260,31 @@ int main(int argc, char **argv)
 			wait = 20;
 		struct pollfd p[2] = {{host, POLLIN, 0}, {dev, POLLIN, 0}};
 		poll(p, 2, wait);
+		int st;
+		if (host_pid > 0 && waitpid(host_pid, &st, WNOHANG) == host_pid) {
+			host_pid = -1;
+			exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+			/* The far end gets what is still on the wire. */
+			for (double end = now() + 2; (up.head != up.tail) && now() < end;)
+				push(&up, now(), disconnect_at), usleep(1000);
+			break;
+		}
 	}
 	fprintf(stderr, "linkemu: to device %lu bytes (%lu corrupted, %lu dropped), to host %lu "
 			"(%lu corrupted, %lu dropped)\n",
 		up.moved, up.corrupted, up.dropped, down.moved, down.corrupted, down.dropped);
-	unlink(link);
-	close(keep);
+	if (link)
+		unlink(link);
+	if (keep >= 0)
+		close(keep);
 	close(host);
 	close(dev);
-	return 0;
+	if (dev_pid > 0) {
+		int st;
+		for (int i = 0; i < 200 && waitpid(dev_pid, &st, WNOHANG) == 0; i++)
+			usleep(10000);
+		kill(dev_pid, SIGTERM);
+		waitpid(dev_pid, &st, 0);
+	}
+	return exit_status;
 }
