@@ -16,7 +16,7 @@ enum out_mode { OUT_TTY, OUT_LINES, OUT_JSON, OUT_QUIET };
 
 struct flash_args {
 	const char *port;
-	unsigned long baud, timeout, retries;
+	unsigned long baud, fast_baud, timeout, retries;
 	long slot, stop_after;
 	int no_boot;
 	enum out_mode mode;
@@ -58,6 +58,9 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->port = arg;
 	} else if (!strcmp(name, "baud")) {
 		if (parse_ulong(arg, 16000000, &a->baud) || a->baud == 0)
+			a->bad = 1;
+	} else if (!strcmp(name, "fast-baud")) {
+		if (parse_ulong(arg, 16000000, &a->fast_baud) || a->fast_baud == 0)
 			a->bad = 1;
 	} else if (!strcmp(name, "slot")) {
 		if (parse_ulong(arg, 255, &v))
@@ -260,7 +263,7 @@ static int slot_for(const struct fwp_buf *img, const char *path, long forced, ui
 
 int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 {
-	struct flash_args a = {NULL, 115200, 2000, 10, -1, -1, 0, OUT_LINES, 0};
+	struct flash_args a = {NULL, 115200, 0, 2000, 10, -1, -1, 0, OUT_LINES, 0};
 	struct fwp_err err;
 	struct fwp_serial *port = NULL;
 	struct fwp_flasher *f = NULL;
@@ -307,6 +310,21 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 		rc = fwp_flasher_new(port, &o, &f, &err);
 	if (rc == FWP_OK)
 		rc = fwp_flasher_connect(f, &info, &err);
+	if (rc == FWP_OK && a.fast_baud && a.fast_baud != a.baud) {
+		/* A faster line is worth having, not worth failing for. */
+		struct fwp_err berr;
+		fwp_err_clear(&berr);
+		if (fwp_flasher_switch_baud(f, (uint32_t)a.baud, (uint32_t)a.fast_baud, &berr) < 0) {
+			if (a.mode != OUT_QUIET && a.mode != OUT_JSON)
+				fprintf(stderr, "fwpack: warning: %s\n", berr.msg);
+		} else if (a.mode == OUT_JSON) {
+			cJSON *ev = event("baud");
+			cJSON_AddNumberToObject(ev, "baud", (double)a.fast_baud);
+			json_event(ev);
+		} else if (a.mode != OUT_QUIET) {
+			printf("Switched to %lu baud\n", a.fast_baud);
+		}
+	}
 	for (int i = 0; rc == FWP_OK && i < n; i++) {
 		p.image = argv[first + i];
 		p.last_decile = 0;

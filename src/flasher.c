@@ -372,6 +372,39 @@ int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, 
 	return FWP_OK;
 }
 
+int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t baud,
+			    struct fwp_err *err)
+{
+	const uint8_t hello[2] = {FWP_PROTO_VERSION & 0xFF, FWP_PROTO_VERSION >> 8}, *r;
+	uint8_t body[4];
+	uint32_t n;
+	if (!(f->info.features & FWP_FEAT_BAUD))
+		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device cannot change its rate",
+				fwp_serial_name(f->port));
+	fwd_put_le32(body, baud);
+	int rc = transact(f, FWP_REQ_BAUD, body, 4, f->o.timeout_ms, &r, &n, err);
+	if (rc < 0)
+		return rc;
+	if (r[0] != FWP_ST_OK)
+		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device cannot run at %u baud: %s",
+				fwp_serial_name(f->port), baud, fwp_status_str(r[0]));
+	if ((rc = fwp_serial_set_baud(f->port, baud, err)) < 0)
+		return rc;
+	unsigned retries = f->o.retries;
+	f->o.retries = 2;
+	rc = transact(f, FWP_REQ_HELLO, hello, 2, 300, &r, &n, err);
+	f->o.retries = retries;
+	if (rc == FWP_OK && r[0] == FWP_ST_OK)
+		return FWP_OK;
+	/* Both sides go back: the device after its grace second. */
+	fwp_serial_set_baud(f->port, old_baud, NULL);
+	struct timespec ts = {1, 200000000};
+	nanosleep(&ts, NULL);
+	fwp_serial_flush_input(f->port);
+	return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: no answer at %u baud; staying at %u",
+			fwp_serial_name(f->port), baud, old_baud);
+}
+
 int fwp_flasher_boot(struct fwp_flasher *f, struct fwp_err *err)
 {
 	const uint8_t *r;

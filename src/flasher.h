@@ -76,6 +76,14 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
 int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
 		     struct fwp_err *err);
 
+/*
+ * Switch the line to baud: the device answers at the old rate, both switch,
+ * and a HELLO must pass at the new one; otherwise the host goes back (the
+ * device does so by itself after a second without a good frame).
+ */
+int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t baud,
+			    struct fwp_err *err);
+
 /* Ask the device to reset into its new firmware. */
 int fwp_flasher_boot(struct fwp_flasher *f, struct fwp_err *err);
 

@@ -39,7 +39,8 @@ static const struct fwp_opt keygen_opts[] = {
 
 static const struct fwp_opt flash_opts[] = {
 	{"port", 'p', "PATH", "the serial port of the device (required), e.g. /dev/ttyACM0"},
-	{"baud", 'b', "RATE", "line rate in bit/s (default 115200)"},
+	{"baud", 'b', "RATE", "line rate in bit/s to connect at (default 115200)"},
+	{"fast-baud", 0, "RATE", "after connecting, switch both sides to RATE if the device can"},
 	{"slot", 's', "N", "write every image to slot N (default: by image type, 1 Loader, 2 Application or Updater)"},
 	{"no-boot", 0, NULL, "leave the device in update mode afterwards"},
 	{"json", 0, NULL, "one JSON event per line on stdout (connect, begin, progress, retry, verify, done, error)"},

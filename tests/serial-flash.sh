@@ -108,6 +108,18 @@ sent=$(sed -n 's/.*to device \([0-9]*\) bytes.*/\1/p' "$T/emu.log")
 if [ -n "$sent" ] && [ "$sent" -lt 100 ]; then ok "no image byte was sent ($sent bytes: the greeting)"; else
 	not_ok "no image byte was sent (${sent:-?} bytes went to the device)"; fi
 
+# A faster rate after sync: the emulated cable follows the host's setting.
+factory "$T/f5"
+device "$T/f5"
+link --baud follow
+expect_exit 0 "connect at 115200, switch to 921600" flash --baud 115200 --fast-baud 921600 "$I/app.bin"
+expect_output "Switched to 921600 baud" "both sides switched"
+expect_output "verified and committed" "and the transfer completed at the new rate"
+stop
+in_slot "$T/f5" "$I/app.bin" "the image arrived intact after the switch"
+factory "$T/f6"
+device "$T/f6"
+
 # JSON events for production scripts.
 link --baud 921600
 flash --json "$I/app2.bin" >"$T/log" 2>&1
@@ -142,7 +154,9 @@ if [ -f "$Q/bootloader.elf" ]; then
 	unlink_
 	link --baud 115200
 	expect_exit 2 "QEMU: a loader image for the application slot is refused" \
-		flash --slot 2 "$Q/loader2.bin"
+		flash --slot 2 --fast-baud 3000000 "$Q/loader2.bin"
+	expect_output "warning: /dev/pts" "QEMU: a rate the device cannot run at is declined"
+	expect_output "the device cannot run at 3000000 baud" "QEMU: with the reason"
 	unlink_
 	kill "$QPID" 2>/dev/null
 	wait "$QPID" 2>/dev/null

@@ -10,6 +10,11 @@ static void put(void *ctx, uint8_t b)
 	fwd_port_putc((char)b);
 }
 
+/* Every port starts its UART at this rate; a BAUD switch that the host does
+ * not follow with a good frame within this time is undone. */
+#define DEFAULT_BAUD 115200u
+#define BAUD_GRACE_MS 1000u
+
 /* Large (the receive buffer): static, not on the stack. */
 static struct fwd_update up;
 static struct fwd_serial ser;
@@ -29,8 +34,18 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 	fwd_puts(")\n");
 	/* A delimiter ends the console text for the host's frame decoder. */
 	fwd_port_putc(0);
+	uint32_t baud = DEFAULT_BAUD, old_baud = 0, switched_at = 0, frames_at_switch = 0;
 	for (;;) {
 		int c = fwd_port_getc();
+		if (old_baud && ser.good_frames == frames_at_switch &&
+		    fwd_port_millis() - switched_at > BAUD_GRACE_MS) {
+			/* The host never arrived at the new rate: back to where it was. */
+			fwd_port_set_baud(old_baud);
+			baud = old_baud;
+			old_baud = 0;
+		} else if (old_baud && ser.good_frames != frames_at_switch) {
+			old_baud = 0; /* it did */
+		}
 		if (c < 0)
 			continue; /* polled: waiting for an interrupt would add latency per byte */
 		switch (fwd_serial_input(&ser, (uint8_t)c)) {
@@ -44,7 +59,12 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 			}
 			fwd_port_reset();
 		case FWD_SERIAL_SET_BAUD:
-			fwd_port_set_baud(ser.baud);
+			if (fwd_port_set_baud(ser.baud) == 0) {
+				old_baud = baud;
+				baud = ser.baud;
+				switched_at = fwd_port_millis();
+				frames_at_switch = ser.good_frames;
+			}
 			break;
 		default:
 			break;

@@ -152,6 +152,7 @@ enum fwd_serial_action fwd_serial_input(struct fwd_serial *s, uint8_t b)
 {
 	switch (fwd_frame_rx_byte(&s->rx, b)) {
 	case FWD_FRAME_OK:
+		s->good_frames++;
 		return fwd_serial_packet(s, s->rx.buf, s->rx.len);
 	case FWD_FRAME_BAD:
 		/* The sender cannot be trusted from this frame: seq 0, and where we are. */

@@ -44,6 +44,7 @@ struct fwd_serial {
 	struct fwd_frame_rx rx;
 	uint32_t baud;
 	uint32_t bad_frames;
+	uint32_t good_frames;
 	uint8_t rxbuf[FWD_SERIAL_MAX_PACKET + FWD_FRAME_CRC_LEN];
 };
 

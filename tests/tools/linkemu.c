@@ -15,6 +15,8 @@
  * standard input and output at that end instead, e.g. XMODEM's `rx` and
  * `sx` for a reference transfer; the emulator then ends with the host
  * command and exits with its status.
+ * --baud follow: the rate the host sets on its end of the pty (a switch
+ * with fwpack flash --fast-baud changes it), as a real cable would carry.
  * P is a fraction of bytes, e.g. 0.01. Stops on SIGTERM or at the
  * disconnect; prints what it did on stderr.
  */
@@ -44,6 +46,27 @@ struct dir {
 
 static volatile sig_atomic_t stop;
 static double byte_time, latency, p_corrupt, p_drop;
+static int follow;
+
+/* The rate the host set on its side of the pty. */
+static double host_rate(int fd)
+{
+	static const struct {
+		speed_t s;
+		double bps;
+	} map[] = {{B9600, 9600},     {B19200, 19200},     {B38400, 38400},
+		   {B57600, 57600},   {B115200, 115200},   {B230400, 230400},
+		   {B460800, 460800}, {B921600, 921600},   {B1000000, 1000000},
+		   {B1500000, 1500000}, {B2000000, 2000000}, {B3000000, 3000000}};
+	struct termios t;
+	if (tcgetattr(fd, &t) != 0)
+		return 0;
+	speed_t sp = cfgetospeed(&t);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].s == sp)
+			return map[i].bps;
+	return 0;
+}
 static uint64_t rng;
 
 static void on_signal(int sig)
@@ -176,6 +199,8 @@ int main(int argc, char **argv)
 			device_exec = v;
 		else if (!strcmp(o, "--host-exec"))
 			host_exec = v;
+		else if (!strcmp(o, "--baud") && !strcmp(v, "follow"))
+			follow = 1;
 		else if (!strcmp(o, "--baud"))
 			baud = atof(v);
 		else if (!strcmp(o, "--latency-ms"))
@@ -245,6 +270,11 @@ int main(int argc, char **argv)
 	down.from = dev, down.to = host;
 	while (!stop) {
 		double t = now();
+		if (follow) {
+			double r = host_rate(host);
+			if (r > 0)
+				byte_time = 10.0 / r;
+		}
 		if (pull(&up, t) || pull(&down, t))
 			break;
 		double a = push(&up, t, disconnect_at), b = push(&down, t, (unsigned long)-1);
