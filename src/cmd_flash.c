@@ -18,7 +18,7 @@ struct flash_args {
 	const char *port;
 	unsigned long baud, fast_baud, timeout, retries;
 	long slot, stop_after;
-	int no_boot;
+	int no_boot, no_compress;
 	enum out_mode mode;
 	int bad;
 };
@@ -68,6 +68,8 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->slot = (long)v;
 	} else if (!strcmp(name, "no-boot")) {
 		a->no_boot = 1;
+	} else if (!strcmp(name, "no-compress")) {
+		a->no_compress = 1;
 	} else if (!strcmp(name, "json")) {
 		a->mode = OUT_JSON;
 	} else if (!strcmp(name, "quiet")) {
@@ -142,6 +144,8 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 			cJSON_AddStringToObject(o, "image", p->image);
 			cJSON_AddNumberToObject(o, "offset", r->offset);
 			cJSON_AddNumberToObject(o, "size", r->size);
+			cJSON_AddNumberToObject(o, "image_size", r->image_size);
+			cJSON_AddBoolToObject(o, "compressed", r->text != NULL);
 			cJSON_AddBoolToObject(o, "resumed", r->offset > 0);
 			break;
 		case FWP_EV_PROGRESS:
@@ -161,9 +165,11 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 		default:
 			o = event("done");
 			cJSON_AddStringToObject(o, "image", p->image);
-			cJSON_AddNumberToObject(o, "bytes", r->size);
+			cJSON_AddNumberToObject(o, "bytes", r->image_size);
+			cJSON_AddNumberToObject(o, "wire_bytes", r->size - p->start_off);
 			cJSON_AddNumberToObject(o, "seconds", t);
-			cJSON_AddNumberToObject(o, "bytes_per_second", (int)rate);
+			cJSON_AddNumberToObject(o, "bytes_per_second",
+						t > 0 ? (int)(r->image_size / t) : 0);
 			break;
 		}
 		json_event(o);
@@ -182,6 +188,8 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 		clock_gettime(CLOCK_MONOTONIC, &p->t0);
 		if (r->offset)
 			printf("%s: resuming at byte %u of %u\n", p->image, r->offset, r->size);
+		else if (r->text)
+			printf("%s: %u bytes, %u compressed\n", p->image, r->image_size, r->size);
 		else
 			printf("%s: %u bytes\n", p->image, r->size);
 		break;
@@ -212,8 +220,11 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 		printf("Verifying on the device (digest and signature)...\n");
 		break;
 	default:
-		printf("Wrote %u bytes in %.2f s (%.1f kbit/s effective); verified and committed\n",
-		       r->size - p->start_off, t, rate * 8 / 1000);
+		/* The effective rate counts image bytes, as esptool does. */
+		printf("Wrote %u bytes (%u on the wire) in %.2f s (%.1f kbit/s effective); verified "
+		       "and committed\n",
+		       r->image_size, r->size - p->start_off, t,
+		       t > 0 ? r->image_size * 8.0 / t / 1000 : 0);
 		if (p->retries)
 			printf("(%u resends; the last because %s)\n", p->retries,
 			       p->last_retry ? p->last_retry : "?");
@@ -263,7 +274,7 @@ static int slot_for(const struct fwp_buf *img, const char *path, long forced, ui
 
 int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 {
-	struct flash_args a = {NULL, 115200, 0, 2000, 10, -1, -1, 0, OUT_LINES, 0};
+	struct flash_args a = {NULL, 115200, 0, 2000, 10, -1, -1, 0, 0, OUT_LINES, 0};
 	struct fwp_err err;
 	struct fwp_serial *port = NULL;
 	struct fwp_flasher *f = NULL;
@@ -304,7 +315,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, NULL};
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 	struct fwp_flasher_opts o = {(unsigned)a.timeout, (unsigned)a.retries, a.stop_after,
-				     on_report, &p};
+				     a.no_compress, on_report, &p};
 	rc = fwp_serial_open(a.port, (uint32_t)a.baud, &port, &err);
 	if (rc == FWP_OK)
 		rc = fwp_flasher_new(port, &o, &f, &err);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "fwd_frame.h"
 #include "flasher.h"
@@ -23,6 +24,7 @@ struct fwp_flasher {
 	uint8_t enc[FWD_COBS_MAX(PKT_MAX)];
 	uint8_t in[4096];
 	size_t in_len, in_pos;
+	uint32_t image_size;
 };
 
 const char *fwp_status_str(unsigned st)
@@ -45,7 +47,7 @@ static uint64_t now_ms(void)
 static void report(struct fwp_flasher *f, enum fwp_flash_event ev, uint32_t off, uint32_t size,
 		   const char *text)
 {
-	struct fwp_flash_report r = {ev, &f->info, off, size, text};
+	struct fwp_flash_report r = {ev, &f->info, off, size, f->image_size, text};
 	if (f->o.report)
 		f->o.report(&r, f->o.ctx);
 }
@@ -321,6 +323,35 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 	return FWP_OK;
 }
 
+/* A raw deflate stream with the window the protocol allows devices (4 KiB). */
+static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
+			 struct fwp_err *err)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return fwp_fail(err, FWP_ERR_NOMEM, "zlib: cannot start deflate");
+	uLong cap = deflateBound(&z, (uLong)len);
+	*out = malloc(cap);
+	if (!*out) {
+		deflateEnd(&z);
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	}
+	z.next_in = (Bytef *)(uintptr_t)image;
+	z.avail_in = (uInt)len;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	int rc = deflate(&z, Z_FINISH);
+	*out_len = (uint32_t)z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(*out);
+		*out = NULL;
+		return fwp_fail(err, FWP_ERR_NOMEM, "zlib: deflate failed (%d)", rc);
+	}
+	return FWP_OK;
+}
+
 int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
 		     struct fwp_err *err)
 {
@@ -349,27 +380,44 @@ int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, 
 	uint8_t begin[FWP_BEGIN_LEN] = {slot, FWP_ENC_RAW, 0, 0}, digest[32];
 	if (!EVP_Digest(image, len, digest, NULL, EVP_sha256(), NULL))
 		return fwp_fail(err, FWP_ERR_CRYPTO, "SHA-256 failed");
+	/* Compressed when the device inflates and it pays: firmware shrinks, noise does not. */
+	uint8_t *z = NULL;
+	uint32_t wire_len = (uint32_t)len;
+	const uint8_t *wire = image;
+	if ((f->info.features & FWP_FEAT_DEFLATE) && !f->o.no_compress) {
+		int rc = deflate_image(image, len, &z, &wire_len, err);
+		if (rc < 0)
+			return rc;
+		if (wire_len < len) {
+			wire = z;
+			begin[1] = FWP_ENC_DEFLATE;
+		} else {
+			wire_len = (uint32_t)len;
+		}
+	}
+	f->image_size = (uint32_t)len;
 	fwd_put_le32(begin + 4, (uint32_t)len);
 	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
 	memcpy(begin + 8 + FWP_SESSION_ID_LEN, image, FWP_IMAGE_HDR_LEN);
 	int rc = transact(f, FWP_REQ_BEGIN, begin, sizeof(begin), f->o.timeout_ms, &r, &n, err);
-	if (rc < 0)
-		return rc;
-	if (r[0] != FWP_ST_OK || n < FWP_STATUS_LEN)
-		return refused(f, "the image", r, n, err);
-	uint32_t off = fwd_get_le32(r + 2);
-	report(f, FWP_EV_BEGIN, off, (uint32_t)len, NULL);
-	if ((rc = send_data(f, image, (uint32_t)len, off, err)) < 0)
-		return rc;
-	report(f, FWP_EV_VERIFY, (uint32_t)len, (uint32_t)len, NULL);
-	/* Checking the signature takes the device a while: a longer wait. */
-	rc = transact(f, FWP_REQ_FINISH, NULL, 0, f->o.timeout_ms * 5, &r, &n, err);
-	if (rc < 0)
-		return rc;
-	if (r[0] != FWP_ST_OK)
-		return refused(f, "the image", r, n, err);
-	report(f, FWP_EV_DONE, (uint32_t)len, (uint32_t)len, NULL);
-	return FWP_OK;
+	if (rc == FWP_OK && (r[0] != FWP_ST_OK || n < FWP_STATUS_LEN))
+		rc = refused(f, "the image", r, n, err);
+	if (rc == FWP_OK) {
+		uint32_t off = fwd_get_le32(r + 2);
+		report(f, FWP_EV_BEGIN, off, wire_len, begin[1] == FWP_ENC_DEFLATE ? "deflate" : NULL);
+		rc = send_data(f, wire, wire_len, off, err);
+	}
+	if (rc == FWP_OK) {
+		report(f, FWP_EV_VERIFY, wire_len, wire_len, NULL);
+		/* Checking the signature takes the device a while: a longer wait. */
+		rc = transact(f, FWP_REQ_FINISH, NULL, 0, f->o.timeout_ms * 5, &r, &n, err);
+		if (rc == FWP_OK && r[0] != FWP_ST_OK)
+			rc = refused(f, "the image", r, n, err);
+	}
+	if (rc == FWP_OK)
+		report(f, FWP_EV_DONE, wire_len, wire_len, NULL);
+	free(z);
+	return rc;
 }
 
 int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t baud,

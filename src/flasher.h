@@ -46,7 +46,8 @@ enum fwp_flash_event {
 struct fwp_flash_report {
 	enum fwp_flash_event ev;
 	const struct fwp_device_info *info;
-	uint32_t offset, size;
+	uint32_t offset, size; /* in bytes on the wire: compressed when compressing */
+	uint32_t image_size;   /* the image's own size */
 	const char *text;
 };
 
@@ -54,6 +55,7 @@ struct fwp_flasher_opts {
 	unsigned timeout_ms; /* for one answer */
 	unsigned retries;    /* consecutive failures before giving up */
 	long stop_after;     /* testing: stop sending after this many bytes (-1: never) */
+	int no_compress;     /* send raw even when the device inflates */
 	void (*report)(const struct fwp_flash_report *r, void *ctx);
 	void *ctx;
 };

@@ -43,6 +43,7 @@ static const struct fwp_opt flash_opts[] = {
 	{"fast-baud", 0, "RATE", "after connecting, switch both sides to RATE if the device can"},
 	{"slot", 's', "N", "write every image to slot N (default: by image type, 1 Loader, 2 Application or Updater)"},
 	{"no-boot", 0, NULL, "leave the device in update mode afterwards"},
+	{"no-compress", 0, NULL, "send the image as it is, even to a device that inflates"},
 	{"json", 0, NULL, "one JSON event per line on stdout (connect, begin, progress, retry, verify, done, error)"},
 	{"quiet", 'q', NULL, "print only errors"},
 	{"timeout", 0, "MS", "wait at most MS milliseconds for an answer (default 2000)"},

@@ -4,6 +4,8 @@
  * into a NOR flash model, with power cut at every operation; the boot
  * decision and the shared RAM block.
  */
+#include <zlib.h>
+
 #include "check_util.h"
 #include "crypto.h"
 #include "fwd_boot.h"
@@ -11,6 +13,7 @@
 #include "fwd_flash_sim.h"
 #include "fwd_frame.h"
 #include "fwd_image.h"
+#include "fwd_inflate.h"
 #include "fwd_remap.h"
 #include "fwd_serial.h"
 #include "fwd_update.h"
@@ -468,8 +471,8 @@ START_TEST(update_checks_before_erasing)
 			 FWP_ST_WRONG_SLOT);
 	ck_assert_int_eq(fwd_update_begin(&u, 7, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 1, img.len, sid, img.data, &off, &detail),
-			 FWP_ST_UNSUPPORTED);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, 9, img.len, sid, img.data, &off, &detail),
+			 FWP_ST_UNSUPPORTED); /* no such encoding */
 	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, app_slot.size + 1, sid, img.data, &off,
 					  &detail), FWP_ST_OUT_OF_RANGE);
 	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
@@ -555,6 +558,80 @@ START_TEST(update_resumes_and_commits)
 	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid2, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
 	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_BAD_REQUEST);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+/* A raw deflate stream with the device's window, as fwpack flash sends it. */
+static uint8_t *deflate_image(const struct fwp_buf *img, uint32_t *clen)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -FWD_INFLATE_WBITS, 8, Z_DEFAULT_STRATEGY),
+			 Z_OK);
+	uLong cap = deflateBound(&z, img->len);
+	uint8_t *out = malloc(cap);
+	z.next_in = img->data;
+	z.avail_in = (uInt)img->len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*clen = (uint32_t)z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+START_TEST(update_inflates_compressed_data)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	struct fwd_image out;
+	uint32_t off, clen;
+	uint8_t detail;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	make(&app_slot, &good, 200000, &img);
+	uint8_t *z = deflate_image(&img, &clen);
+	ck_assert_uint_lt(clen, img.len);
+	loader_targets(t, 0);
+	fwd_update_init(&u, &fl, t, 3);
+	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
+					  &detail), FWP_ST_OK);
+	/* Offsets count compressed bytes; resends and gaps as with raw data. */
+	ck_assert_int_eq(fwd_update_data(&u, 0, z, 500), FWP_ST_OK);
+	ck_assert_uint_eq(fwd_update_offset(&u), 500);
+	ck_assert_int_eq(fwd_update_data(&u, 900, z + 900, 100), FWP_ST_OFFSET);
+	ck_assert_int_eq(fwd_update_data(&u, 200, z + 200, 700), FWP_ST_OK);
+	ck_assert_uint_eq(fwd_update_offset(&u), 900);
+	/* Resumed by BEGIN, the inflate state carries on. */
+	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
+					  &detail), FWP_ST_OK);
+	ck_assert_uint_eq(off, 900);
+	for (uint32_t o = off; o < clen; o += 1000) {
+		uint32_t k = clen - o < 1000 ? clen - o : 1000;
+		ck_assert_int_eq(fwd_update_data(&u, o, z + o, k), FWP_ST_OK);
+	}
+	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK);
+	struct fwd_policy pol = app_policy();
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_OK);
+	ck_assert_mem_eq(sim.mem + (app_slot.addr - sim.base) + 64, img.data + 64, img.len - 64);
+
+	/* A corrupt stream fails the session; the slot stays unbootable. */
+	uint8_t sid2[16] = {2};
+	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid2, img.data, &off,
+					  &detail), FWP_ST_OK);
+	uint8_t junk[64];
+	memset(junk, 0xFF, sizeof(junk));
+	ck_assert_int_eq(fwd_update_data(&u, 0, junk, sizeof(junk)), FWP_ST_BAD_IMAGE);
+	ck_assert_int_eq(u.state, FWP_SESSION_FAILED);
+	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+			 FWD_IMAGE_OK); /* nothing was written: the header check came first */
+	free(z);
 	fwp_buf_free(&img);
 	fwd_flash_sim_free(&sim);
 }
@@ -653,7 +730,7 @@ START_TEST(serial_protocol_session)
 	ck_assert_uint_eq(r[1], 1);
 	ck_assert_uint_eq(r[2], FWP_ST_OK);
 	ck_assert_uint_eq(r[6] | r[7] << 8, FWD_SERIAL_MAX_PACKET);
-	ck_assert_uint_eq(r[10] | r[11] << 8, 0); /* no BAUD without baud_ok */
+	ck_assert_uint_eq(r[10] | r[11] << 8, FWP_FEAT_DEFLATE); /* no BAUD without baud_ok */
 	ck_assert_uint_eq(r[12], 9);
 	ck_assert_mem_eq(r + 13, "testboard", 9);
 	ck_assert_uint_eq(r[22], 3); /* slots */
@@ -835,6 +912,7 @@ int main(void)
 	tcase_add_test(tc, update_checks_before_erasing);
 	tcase_add_test(tc, update_resumes_and_commits);
 	tcase_add_test(tc, update_refuses_wrong_key_at_finish);
+	tcase_add_test(tc, update_inflates_compressed_data);
 	tcase_add_test(tc, serial_protocol_session);
 	tcase_add_test(tc, serial_baud_switch_asks_the_port_first);
 	tcase_add_test(tc, remap_reads_through_a_window);

@@ -51,7 +51,11 @@ static void respond_info(struct fwd_serial *s, uint8_t seq)
 	pkt[n++] = FWD_SERIAL_MAX_PACKET >> 8;
 	pkt[n++] = FWD_SERIAL_WINDOW;
 	pkt[n++] = s->cfg->role;
-	pkt[n++] = s->cfg->baud_ok ? FWP_FEAT_BAUD : 0;
+	pkt[n++] = (uint8_t)((s->cfg->baud_ok ? FWP_FEAT_BAUD : 0) |
+#ifdef FWD_HAVE_INFLATE
+			     FWP_FEAT_DEFLATE |
+#endif
+			     0);
 	pkt[n++] = 0;
 	pkt[n++] = (uint8_t)blen;
 	memcpy(pkt + n, board, blen);

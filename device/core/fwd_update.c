@@ -2,6 +2,9 @@
 #include <string.h>
 
 #include "fwd_update.h"
+#ifdef FWD_HAVE_INFLATE
+#include "fwd_inflate.h"
+#endif
 
 void fwd_update_init(struct fwd_update *u, const struct fwd_flash *fl,
 		     const struct fwd_update_target *targets, uint8_t ntargets)
@@ -69,8 +72,13 @@ enum fwp_status fwd_update_begin(struct fwd_update *u, uint8_t slot_id, uint8_t 
 		;
 	if (t == u->ntargets || !u->targets[t].slot.writable)
 		return FWP_ST_WRONG_SLOT;
+#ifdef FWD_HAVE_INFLATE
+	if (encoding != FWP_ENC_RAW && encoding != FWP_ENC_DEFLATE)
+		return FWP_ST_UNSUPPORTED;
+#else
 	if (encoding != FWP_ENC_RAW)
 		return FWP_ST_UNSUPPORTED;
+#endif
 	const struct fwd_update_target *tg = &u->targets[t];
 	if (size > tg->slot.size)
 		return FWP_ST_OUT_OF_RANGE;
@@ -91,6 +99,12 @@ enum fwp_status fwd_update_begin(struct fwd_update *u, uint8_t slot_id, uint8_t 
 	enum fwd_write_status st = fwd_writer_begin(&u->w, u->fl, &tg->slot);
 	if (st != FWD_WRITE_OK)
 		return write_status(st);
+#ifdef FWD_HAVE_INFLATE
+	if (encoding == FWP_ENC_DEFLATE && fwd_inflate_begin() != 0)
+		return FWP_ST_UNSUPPORTED;
+#endif
+	u->in_next = 0;
+	u->stream_end = 0;
 	u->state = FWP_SESSION_RECEIVING;
 	u->target = t;
 	u->encoding = encoding;
@@ -101,13 +115,55 @@ enum fwp_status fwd_update_begin(struct fwd_update *u, uint8_t slot_id, uint8_t 
 	return FWP_ST_OK;
 }
 
+/* Image bytes at the writer's offset, the header checked against BEGIN's. */
+static enum fwp_status write_image(struct fwd_update *u, const uint8_t *data, uint32_t len)
+{
+	uint32_t off = fwd_writer_offset(&u->w);
+	if (len > u->size - off)
+		return FWP_ST_OUT_OF_RANGE;
+	if (off < FWP_IMAGE_HDR_LEN) {
+		uint32_t n = len < FWP_IMAGE_HDR_LEN - off ? len : FWP_IMAGE_HDR_LEN - off;
+		if (memcmp(u->header + off, data, n) != 0)
+			return FWP_ST_BAD_REQUEST;
+	}
+	return write_status(fwd_writer_write(&u->w, off, data, len));
+}
+
+#ifdef FWD_HAVE_INFLATE
+static int inflated(void *ctx, const uint8_t *p, uint32_t n)
+{
+	enum fwp_status st = write_image(ctx, p, n);
+	return st == FWP_ST_OK ? 0 : 1000 + (int)st;
+}
+
+static enum fwp_status data_deflate(struct fwd_update *u, const uint8_t *data, uint32_t len)
+{
+	if (u->stream_end)
+		return FWP_ST_OUT_OF_RANGE; /* bytes after the end of the stream */
+	int rc = fwd_inflate_feed(data, len, inflated, u);
+	if (rc >= 1000) {
+		u->state = FWP_SESSION_FAILED;
+		return (enum fwp_status)(rc - 1000);
+	}
+	if (rc < 0) {
+		/* The stream is corrupt past recovery: start again with BEGIN. */
+		u->state = FWP_SESSION_FAILED;
+		u->verdict = FWD_IMAGE_BAD_PAYLOAD;
+		return FWP_ST_BAD_IMAGE;
+	}
+	u->in_next += len;
+	u->stream_end = rc == 1;
+	return FWP_ST_OK;
+}
+#endif
+
 enum fwp_status fwd_update_data(struct fwd_update *u, uint32_t off, const uint8_t *data,
 				uint32_t len)
 {
 	if (u->state != FWP_SESSION_RECEIVING)
 		return u->state == FWP_SESSION_COMMITTED ? FWP_ST_OK : FWP_ST_BAD_STATE;
-	uint32_t next = fwd_writer_offset(&u->w);
-	if (off > u->size || len > u->size - off)
+	uint32_t next = fwd_update_offset(u);
+	if (u->encoding == FWP_ENC_RAW && (off > u->size || len > u->size - off))
 		return FWP_ST_OUT_OF_RANGE;
 	if (off > next)
 		return FWP_ST_OFFSET;
@@ -115,15 +171,12 @@ enum fwp_status fwd_update_data(struct fwd_update *u, uint32_t off, const uint8_
 		return FWP_ST_OK; /* a retransmission of what is written */
 	uint32_t skip = next - off;
 	data += skip;
-	off += skip;
 	len -= skip;
-	/* The header must be the one BEGIN was checked with. */
-	if (off < FWP_IMAGE_HDR_LEN) {
-		uint32_t n = len < FWP_IMAGE_HDR_LEN - off ? len : FWP_IMAGE_HDR_LEN - off;
-		if (memcmp(u->header + off, data, n) != 0)
-			return FWP_ST_BAD_REQUEST;
-	}
-	return write_status(fwd_writer_write(&u->w, off, data, len));
+#ifdef FWD_HAVE_INFLATE
+	if (u->encoding == FWP_ENC_DEFLATE)
+		return data_deflate(u, data, len);
+#endif
+	return write_image(u, data, len);
 }
 
 enum fwp_status fwd_update_finish(struct fwd_update *u, uint8_t *detail)
@@ -136,6 +189,8 @@ enum fwp_status fwd_update_finish(struct fwd_update *u, uint8_t *detail)
 						      : FWP_ST_BAD_STATE;
 	if (fwd_writer_offset(&u->w) != u->size)
 		return FWP_ST_OFFSET;
+	if (u->encoding != FWP_ENC_RAW && !u->stream_end)
+		return FWP_ST_OFFSET; /* the compressed stream has not ended */
 	enum fwd_verdict v = FWD_IMAGE_FLASH_ERROR;
 	enum fwd_write_status st = fwd_writer_commit(&u->w, &u->targets[u->target].pol, &v);
 	u->verdict = v;
@@ -158,6 +213,6 @@ uint32_t fwd_update_offset(const struct fwd_update *u)
 	if (u->state == FWP_SESSION_NONE)
 		return 0;
 	if (u->state == FWP_SESSION_COMMITTED)
-		return u->size;
-	return fwd_writer_offset(&u->w);
+		return u->encoding == FWP_ENC_RAW ? u->size : u->in_next;
+	return u->encoding == FWP_ENC_RAW ? fwd_writer_offset(&u->w) : u->in_next;
 }

@@ -30,6 +30,8 @@ struct fwd_update {
 	uint8_t state;   /* enum fwp_session_state */
 	uint8_t target;  /* index into targets */
 	uint8_t encoding;
+	uint8_t stream_end;  /* deflate: the compressed stream is complete */
+	uint32_t in_next;    /* deflate: compressed bytes taken so far */
 	uint32_t size;
 	uint8_t id[FWP_SESSION_ID_LEN];
 	uint8_t header[FWP_IMAGE_HDR_LEN];
@@ -63,7 +65,10 @@ enum fwp_status fwd_update_finish(struct fwd_update *u, uint8_t *detail);
 
 void fwd_update_abort(struct fwd_update *u);
 
-/* The next byte the session expects (its size once complete). */
+/*
+ * The next byte the session expects: of the image (raw), or of the
+ * compressed stream (deflate); the image size once committed.
+ */
 uint32_t fwd_update_offset(const struct fwd_update *u);
 
 /* The protocol status for an image verdict. */
