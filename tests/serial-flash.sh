@@ -68,25 +68,50 @@ expect_output "resends" "damaged frames were resent"
 stop
 in_slot "$T/f2" "$I/app.bin" "the slot holds the image, byte for byte"
 
-# The cable pulled at 50%, then a new fwpack flash resumes.
-factory "$T/f3"
-device "$T/f3"
-half=$(($(wc -c <"$I/app.bin") / 2))
-link --baud 921600 --disconnect-at "$half"
-flash "$I/app.bin" >"$T/log" 2>&1
-rc=$?
-if [ $rc -ne 0 ]; then ok "a disconnect at 50% fails the transfer (exit $rc)"; else
-	not_ok "a disconnect at 50% fails the transfer"; fi
-wait "$EPID" 2>/dev/null
-EPID=
-link --baud 921600
-expect_exit 0 "a new fwpack flash after the disconnect" flash "$I/app.bin"
-expect_output "resuming at byte" "it resumes where the device stopped"
-off=$(sed -n 's/.*resuming at byte \([0-9]*\) of.*/\1/p' "$T/log")
-if [ -n "$off" ] && [ "$off" -gt 0 ]; then ok "resumed from byte $off, not 0"; else
-	not_ok "resumed from a byte > 0"; fi
-stop
-in_slot "$T/f3" "$I/app.bin" "the resumed transfer is byte-identical"
+# The cable pulled at 50%, then a new fwpack flash resumes: once with the
+# image sent as it is, once compressed (the device keeps its inflate state
+# while it waits, so the stream continues where it stopped).
+reap() { # PID: gone within 10 s, or killed (a test never waits for ever)
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+n=3
+for mode in uncompressed compressed; do
+	factory "$T/f$n"
+	device "$T/f$n"
+	if [ $mode = uncompressed ]; then
+		half=$(($(wc -c <"$I/app.bin") / 2))
+		opt=--no-compress
+	else
+		# Half of the compressed stream: what a clean transfer puts on the wire.
+		link --baud 921600
+		flash --no-boot "$I/app.bin" >"$T/log" 2>&1
+		unlink_
+		onwire=$(sed -n 's/.*(\([0-9]*\) on the wire).*/\1/p' "$T/log")
+		half=$(( ${onwire:-0} / 2 ))
+		stop
+		factory "$T/f$n"
+		device "$T/f$n"
+		opt=
+	fi
+	link --baud 921600 --disconnect-at "$half"
+	flash $opt "$I/app.bin" >"$T/log" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then ok "$mode: a disconnect at 50% fails the transfer (exit $rc)"; else
+		not_ok "$mode: a disconnect at 50% fails the transfer"; fi
+	reap "$EPID"
+	EPID=
+	link --baud 921600
+	expect_exit 0 "$mode: a new fwpack flash after the disconnect" flash $opt "$I/app.bin"
+	expect_output "resuming at byte" "$mode: it resumes where the device stopped"
+	off=$(sed -n 's/.*resuming at byte \([0-9]*\) of.*/\1/p' "$T/log")
+	if [ -n "$off" ] && [ "$off" -gt 0 ]; then ok "$mode: resumed from byte $off, not 0"; else
+		not_ok "$mode: resumed from a byte > 0"; fi
+	stop
+	in_slot "$T/f$n" "$I/app.bin" "$mode: the resumed transfer is byte-identical"
+	n=$((n + 10))
+done
 
 # A wrongly signed image, and one that is too large.
 "$FWPACK" keygen "$T/rogue.pem" >/dev/null

@@ -93,8 +93,12 @@ static double uniform(void)
 
 static int raw_fd(int fd);
 
-/* A pty whose slave runs cmd as stdin/stdout; the master in *master. */
-static pid_t spawn(const char *cmd, int *master)
+/* A pty whose slave runs cmd as stdin/stdout; the master in *master. The
+ * slave stays open here too (*slave): when the command exits right after
+ * its last write (rx after the final ACK), the kernel may hang the pty up
+ * before that byte is read from the master, and the far end waits for it
+ * forever. */
+static pid_t spawn(const char *cmd, int *master, int *slave)
 {
 	int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
 	if (m < 0 || grantpt(m) || unlockpt(m))
@@ -112,7 +116,7 @@ static pid_t spawn(const char *cmd, int *master)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	close(sl);
+	*slave = sl;
 	*master = m;
 	return pid;
 }
@@ -226,9 +230,9 @@ int main(int argc, char **argv)
 	byte_time = 10.0 / baud;
 	latency = lat_ms / 1000.0;
 
-	int dev = -1, host = -1, keep = -1;
+	int dev = -1, host = -1, keep = -1, dev_keep = -1;
 	if (device_exec)
-		dev_pid = spawn(device_exec, &dev);
+		dev_pid = spawn(device_exec, &dev, &dev_keep);
 	else
 		dev = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	if (dev < 0 || (!device_exec && raw_fd(dev))) {
@@ -236,7 +240,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (host_exec) {
-		host_pid = spawn(host_exec, &host);
+		host_pid = spawn(host_exec, &host, &keep);
 		if (host_pid < 0) {
 			perror("linkemu: host end");
 			return 1;
@@ -289,7 +293,10 @@ int main(int argc, char **argv)
 		if (wait > 20)
 			wait = 20;
 		struct pollfd p[2] = {{host, POLLIN, 0}, {dev, POLLIN, 0}};
-		poll(p, 2, wait);
+		/* A device end that hung up (its process is gone) polls ready for
+		 * ever: do not spin on it. */
+		if (poll(p, 2, wait) > 0 && ((p[0].revents | p[1].revents) & POLLHUP))
+			usleep(5000);
 		int st;
 		if (host_pid > 0 && waitpid(host_pid, &st, WNOHANG) == host_pid) {
 			host_pid = -1;
@@ -307,6 +314,8 @@ int main(int argc, char **argv)
 		unlink(link);
 	if (keep >= 0)
 		close(keep);
+	if (dev_keep >= 0)
+		close(dev_keep);
 	close(host);
 	close(dev);
 	if (dev_pid > 0) {

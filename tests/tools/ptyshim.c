@@ -7,6 +7,11 @@
  * This shim answers those two questions as a null-modem cable would (the
  * lines the program sets are remembered; DSR, CTS and CD read as asserted)
  * and leaves every byte of the data path to the real pty.
+ *
+ * One more difference from a UART: tcdrain() on a pty returns at once, so
+ * a program that drains and then flushes its output before exiting (lrzsz's
+ * rx after its last ACK) throws away bytes a UART would already have sent.
+ * Here an output flush on a pty leaves the output alone.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define SYS_PTS "/sys/class/tty/pts/"
@@ -63,6 +69,19 @@ int ioctl(int fd, unsigned long req, ...)
 		errno = ENOTTY;
 		return rc;
 	}
+}
+
+int tcflush(int fd, int queue)
+{
+	static int (*real)(int, int);
+	if (!real)
+		real = (int (*)(int, int))dlsym(RTLD_NEXT, "tcflush");
+	if (queue != TCIFLUSH && is_pty(fd)) {
+		if (queue == TCOFLUSH)
+			return 0;
+		queue = TCIFLUSH;
+	}
+	return real(fd, queue);
 }
 
 /* /sys/class/tty/pts/N: a symlink to a virtual device, as for other virtual ttys. */
