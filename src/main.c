@@ -52,6 +52,14 @@ static const struct fwp_opt flash_opts[] = {
 	{0, 0, 0, 0},
 };
 
+static const struct fwp_opt list_opts[] = {
+	{"probe", 0, NULL, "say HELLO on each port and show which answer as an fwpack Loader or Updater, with their layout"},
+	{"json", 0, NULL, "one JSON object per port and line"},
+	{"baud", 'b', "RATE", "line rate in bit/s for --probe (default 115200)"},
+	{"timeout", 0, "MS", "wait at most MS milliseconds for each answer to --probe (default 500)"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_cmd commands[] = {
 	{"build", "[options] MANIFEST",
 	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
@@ -64,6 +72,9 @@ static const struct fwp_cmd commands[] = {
 	{"flash", "[options] --port PATH IMAGE...",
 	 "Send images to a device's fwpack Loader or Updater over serial; it verifies and commits each.",
 	 flash_opts, fwp_cmd_flash},
+	{"list", "[options] [PORT...]",
+	 "List serial ports (USB VID:PID, serial number, description); with --probe, which answer as fwpack devices.",
+	 list_opts, fwp_cmd_list},
 	{"keygen", "[options] KEYFILE",
 	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
 	 keygen_opts, fwp_cmd_keygen},

@@ -100,3 +100,81 @@ const char *fwp_serial_name(const struct fwp_serial *s)
 {
 	return s->name;
 }
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static void describe(struct sp_port *p, struct fwp_port_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	copy(d->name, sizeof(d->name), sp_get_port_name(p));
+	copy(d->description, sizeof(d->description), sp_get_port_description(p));
+	d->usb_vid = d->usb_pid = d->usb_bus = d->usb_address = -1;
+	switch (sp_get_port_transport(p)) {
+	case SP_TRANSPORT_USB:
+		d->transport = "usb";
+		if (sp_get_port_usb_vid_pid(p, &d->usb_vid, &d->usb_pid) != SP_OK)
+			d->usb_vid = d->usb_pid = -1;
+		if (sp_get_port_usb_bus_address(p, &d->usb_bus, &d->usb_address) != SP_OK)
+			d->usb_bus = d->usb_address = -1;
+		copy(d->usb_serial, sizeof(d->usb_serial), sp_get_port_usb_serial(p));
+		copy(d->usb_manufacturer, sizeof(d->usb_manufacturer),
+		     sp_get_port_usb_manufacturer(p));
+		copy(d->usb_product, sizeof(d->usb_product), sp_get_port_usb_product(p));
+		break;
+	case SP_TRANSPORT_BLUETOOTH:
+		d->transport = "bluetooth";
+		break;
+	default:
+		d->transport = "native";
+		break;
+	}
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct fwp_port_desc *)a)->name,
+		      ((const struct fwp_port_desc *)b)->name);
+}
+
+int fwp_serial_list(struct fwp_port_desc **out, size_t *count, struct fwp_err *err)
+{
+	struct sp_port **ports;
+	*out = NULL;
+	*count = 0;
+	if (sp_list_ports(&ports) != SP_OK) {
+		char *msg = sp_last_error_message();
+		int rc = fwp_fail(err, FWP_ERR_IO, "cannot list serial ports: %s",
+				  msg ? msg : "failed");
+		sp_free_error_message(msg);
+		return rc;
+	}
+	size_t n = 0;
+	while (ports[n])
+		n++;
+	struct fwp_port_desc *d = n ? calloc(n, sizeof(*d)) : NULL;
+	if (n && !d) {
+		sp_free_port_list(ports);
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		describe(ports[i], &d[i]);
+	sp_free_port_list(ports);
+	if (n)
+		qsort(d, n, sizeof(*d), by_name);
+	*out = d;
+	*count = n;
+	return FWP_OK;
+}
+
+int fwp_serial_describe(const char *path, struct fwp_port_desc *out, struct fwp_err *err)
+{
+	struct sp_port *p;
+	if (sp_get_port_by_name(path, &p) != SP_OK)
+		return fwp_fail(err, FWP_ERR_NOT_FOUND, "%s: no such serial port", path);
+	describe(p, out);
+	sp_free_port(p);
+	return FWP_OK;
+}

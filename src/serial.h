@@ -27,4 +27,18 @@ int fwp_serial_set_baud(struct fwp_serial *s, uint32_t baud, struct fwp_err *err
 void fwp_serial_flush_input(struct fwp_serial *s);
 const char *fwp_serial_name(const struct fwp_serial *s);
 
+/* What the system tells about a port (libserialport's view; empty strings when unknown). */
+struct fwp_port_desc {
+	char name[256], description[256];
+	const char *transport; /* "native", "usb" or "bluetooth" */
+	int usb_vid, usb_pid;  /* -1 unless USB */
+	int usb_bus, usb_address;
+	char usb_serial[128], usb_manufacturer[128], usb_product[128];
+};
+
+/* Every serial port the system lists, sorted by name; *out is free()d by the caller. */
+int fwp_serial_list(struct fwp_port_desc **out, size_t *count, struct fwp_err *err);
+/* One port by path: the system does not list every port (a pseudo-terminal, say). */
+int fwp_serial_describe(const char *path, struct fwp_port_desc *out, struct fwp_err *err);
+
 #endif /* FWP_SERIAL_H */

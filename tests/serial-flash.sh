@@ -158,6 +158,35 @@ while IFS= read -r line; do
 done <"$T/log"
 if [ $link_json_ok -eq 1 ]; then ok "every line is one JSON object"; else not_ok "every line is one JSON object"; fi
 
+# fwpack list: a named port (the system does not enumerate ptys), with and
+# without a probe; a port where nothing answers; a port that does not exist.
+factory "$T/f7"
+device "$T/f7"
+link --baud 921600
+lst() { LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so "$FWPACK" list "$@"; }
+expect_exit 0 "fwpack list names a port" lst "$(readlink "$T/host")"
+expect_output "$(readlink "$T/host")  native" "it shows the port and its transport"
+if grep -q "fwpack" "$T/log"; then not_ok "without --probe nothing is asked"; else
+	ok "without --probe nothing is asked"; fi
+expect_exit 0 "fwpack list --probe" lst --probe "$(readlink "$T/host")"
+expect_output "fwpack Loader on posix, protocol 1" "the Loader answers the probe"
+expect_output "slot 2  0x00020000" "with its slot layout"
+expect_output "read-only" "and which slots it may not write"
+expect_exit 0 "fwpack list --probe --json" lst --probe --json "$(readlink "$T/host")"
+expect_output '"fwpack":{"role":"loader","board":"posix"' "JSON: the device's role and board"
+expect_output '"writable":true' "JSON: the slots"
+unlink_
+stop
+rm -f "$T/host"
+"$EMU" --device-exec "cat >/dev/null" --link "$T/host" 2>"$T/emu.log" &
+EPID=$!
+for _ in $(seq 50); do [ -L "$T/host" ] && break; sleep 0.1; done
+expect_exit 0 "a port where nothing answers is listed" lst --probe --timeout 100 "$(readlink "$T/host")"
+expect_output "no fwpack Loader or Updater answers" "and said to have no fwpack device"
+unlink_
+expect_exit 66 "a port that does not exist (exit 66)" lst "$T/no-such-port"
+expect_output "no such serial port" "with the reason"
+
 # The real Loader under QEMU, through the same emulated link at 115200.
 Q=$top_builddir/device-build/qemu-mps2
 if [ -f "$Q/bootloader.elf" ]; then
