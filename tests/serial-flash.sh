@@ -136,12 +136,25 @@ if [ -n "$sent" ] && [ "$sent" -lt 100 ]; then ok "no image byte was sent ($sent
 # A faster rate after sync: the emulated cable follows the host's setting.
 factory "$T/f5"
 device "$T/f5"
-link --baud follow
+link --baud follow --match-rates yes
 expect_exit 0 "connect at 115200, switch to 921600" flash --baud 115200 --fast-baud 921600 "$I/app.bin"
 expect_output "Switched to 921600 baud" "both sides switched"
 expect_output "verified and committed" "and the transfer completed at the new rate"
 stop
 in_slot "$T/f5" "$I/app.bin" "the image arrived intact after the switch"
+
+# A rate the cable cannot carry: the switch fails, the host goes back, and
+# the device goes back by itself after a second without a good frame (a
+# device left at 921600 would garble every byte: the rates must match).
+factory "$T/f8"
+device "$T/f8"
+link --baud follow --match-rates yes --max-baud 460800
+expect_exit 0 "a switch the line cannot carry: back to 115200, transfer completes" \
+	flash --baud 115200 --fast-baud 921600 "$I/app.bin"
+expect_output "no answer at 921600 baud; staying at 115200" "the host says why it stayed"
+expect_output "verified and committed" "the device went back to 115200 by itself"
+stop
+in_slot "$T/f8" "$I/app.bin" "the image arrived intact at the old rate"
 factory "$T/f6"
 device "$T/f6"
 

@@ -17,6 +17,10 @@
  * command and exits with its status.
  * --baud follow: the rate the host sets on its end of the pty (a switch
  * with fwpack flash --fast-baud changes it), as a real cable would carry.
+ * --match-rates yes: the device end's pty settings hold the device UART's rate
+ * (the posix port keeps it there); while the two rates differ, every byte
+ * arrives garbled, as between two UARTs set apart. --max-baud N: a rate
+ * above N garbles every byte (a cable or adapter that cannot carry it).
  * P is a fraction of bytes, e.g. 0.01. Stops on SIGTERM or at the
  * disconnect; prints what it did on stderr.
  */
@@ -29,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,26 +51,27 @@ struct dir {
 
 static volatile sig_atomic_t stop;
 static double byte_time, latency, p_corrupt, p_drop;
-static int follow;
+static int follow, match_rates, garble;
+static double max_baud;
 
-/* The rate the host set on its side of the pty. */
+/*
+ * The kernel's termios2 (asm/termbits.h cannot be included beside
+ * termios.h): libserialport sets some rates as BOTHER with the number in
+ * c_ospeed, which cfgetospeed() does not report.
+ */
+struct termios2 {
+	unsigned int c_iflag, c_oflag, c_cflag, c_lflag;
+	unsigned char c_line, c_cc[19];
+	unsigned int c_ispeed, c_ospeed;
+};
+
+/* The rate set on a pty (by either end: they share the settings); 0 if unknown. */
 static double host_rate(int fd)
 {
-	static const struct {
-		speed_t s;
-		double bps;
-	} map[] = {{B9600, 9600},     {B19200, 19200},     {B38400, 38400},
-		   {B57600, 57600},   {B115200, 115200},   {B230400, 230400},
-		   {B460800, 460800}, {B921600, 921600},   {B1000000, 1000000},
-		   {B1500000, 1500000}, {B2000000, 2000000}, {B3000000, 3000000}};
-	struct termios t;
-	if (tcgetattr(fd, &t) != 0)
+	struct termios2 t;
+	if (ioctl(fd, TCGETS2, &t) != 0)
 		return 0;
-	speed_t sp = cfgetospeed(&t);
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].s == sp)
-			return map[i].bps;
-	return 0;
+	return t.c_ospeed;
 }
 static uint64_t rng;
 
@@ -142,6 +148,10 @@ static int pull(struct dir *d, double t)
 		if (d->line_free < t)
 			d->line_free = t;
 		d->line_free += byte_time;
+		if (garble) {
+			b = (uint8_t)(uniform() * 256);
+			d->corrupted++;
+		}
 		if (p_drop > 0 && uniform() < p_drop) {
 			d->dropped++;
 			continue;
@@ -207,6 +217,10 @@ int main(int argc, char **argv)
 			follow = 1;
 		else if (!strcmp(o, "--baud"))
 			baud = atof(v);
+		else if (!strcmp(o, "--match-rates") && !strcmp(v, "yes"))
+			match_rates = 1;
+		else if (!strcmp(o, "--max-baud"))
+			max_baud = atof(v);
 		else if (!strcmp(o, "--latency-ms"))
 			lat_ms = atof(v);
 		else if (!strcmp(o, "--corrupt"))
@@ -278,6 +292,8 @@ int main(int argc, char **argv)
 			double r = host_rate(host);
 			if (r > 0)
 				byte_time = 10.0 / r;
+			garble = (max_baud > 0 && r > max_baud) ||
+				 (match_rates && r > 0 && host_rate(dev) != r);
 		}
 		if (pull(&up, t) || pull(&down, t))
 			break;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <termios.h>
 #include <time.h>
@@ -110,8 +111,55 @@ int fwd_posix_open(const char *flash_path, const char *link_path, char *err, siz
 	return 0;
 }
 
+/*
+ * The line rate is kept in the pty's settings, where the link emulator
+ * (tests/tools/linkemu --match-rates) reads it as a UART's would be: a
+ * device that stays at the wrong rate after a failed switch loses the host.
+ */
+static const struct {
+	uint32_t baud;
+	speed_t speed;
+} rates[] = {{9600, B9600},	  {19200, B19200},     {38400, B38400},	  {57600, B57600},
+	     {115200, B115200},	  {230400, B230400},   {460800, B460800},   {921600, B921600},
+	     {1000000, B1000000}, {1500000, B1500000}, {2000000, B2000000}, {3000000, B3000000}};
+
+static int set_rate(uint32_t baud)
+{
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		struct termios tio;
+		if (rates[i].baud != baud)
+			continue;
+		if (pty_slave < 0)
+			return 0;
+		if (tcgetattr(pty_slave, &tio) != 0)
+			return -1;
+		if (cfgetospeed(&tio) == rates[i].speed)
+			return 0;
+		/*
+		 * As a UART finishes its last byte before the divider changes:
+		 * what was written must have left (been read at the far end),
+		 * within a bound, or the answer to BAUD or BOOT goes out garbled.
+		 * The kernel moves pty bytes to the reader's queue a little later
+		 * (a work item): give it a few milliseconds before asking.
+		 */
+		usleep(5000);
+		for (int ms = 0; ms < 1000; ms++) {
+			int pending = 0;
+			if (ioctl(pty_slave, TIOCINQ, &pending) != 0 || pending == 0)
+				break;
+			usleep(1000);
+		}
+		if (cfsetspeed(&tio, rates[i].speed) != 0 || tcsetattr(pty_slave, TCSANOW, &tio) != 0)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+/* A reset puts the UART back to the rate every fwpack device starts at. */
 void fwd_port_init(void)
 {
+	set_rate(115200);
 }
 
 void fwd_port_putc(char c)
@@ -143,15 +191,17 @@ int fwd_port_getc(void)
 	return rxbuf[rx_pos++];
 }
 
-/* A pty has no line rate: any the host may ask for. */
 int fwd_port_baud_ok(uint32_t baud)
 {
-	return baud ? 0 : -1;
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (rates[i].baud == baud)
+			return 0;
+	return -1;
 }
 
 int fwd_port_set_baud(uint32_t baud)
 {
-	return fwd_port_baud_ok(baud);
+	return set_rate(baud);
 }
 
 uint32_t fwd_port_millis(void)
