@@ -129,9 +129,9 @@ static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, ui
 			fwp_serial_name(f->port), f->o.retries + 1);
 }
 
-static int parse_info(struct fwp_flasher *f, const uint8_t *r, uint32_t n, struct fwp_err *err)
+int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
+			  struct fwp_device_info *d, struct fwp_err *err)
 {
-	struct fwp_device_info *d = &f->info;
 	memset(d, 0, sizeof(*d));
 	if (n < FWP_INFO_FIXED_LEN + 1)
 		goto bad;
@@ -143,7 +143,9 @@ static int parse_info(struct fwp_flasher *f, const uint8_t *r, uint32_t n, struc
 	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
 	if (p + blen + 1 > n)
 		goto bad;
-	memcpy(d->board, r + p, blen);
+	/* The name goes to terminals and logs: no control bytes from a device. */
+	for (uint32_t i = 0; i < blen; i++)
+		d->board[i] = r[p + i] >= 0x20 && r[p + i] < 0x7F ? (char)r[p + i] : '?';
 	d->board[blen] = 0;
 	p += blen;
 	d->nslots = r[p++];
@@ -156,19 +158,27 @@ static int parse_info(struct fwp_flasher *f, const uint8_t *r, uint32_t n, struc
 		d->slots[i].type_mask = r[p + 2];
 		d->slots[i].addr = fwd_get_le32(r + p + 4);
 		d->slots[i].size = fwd_get_le32(r + p + 8);
+		if (d->slots[i].addr + (uint64_t)d->slots[i].size > 0x100000000ull)
+			return fwp_fail(err, FWP_ERR_FORMAT,
+					"%s: the device reports slot %u past the end of the address space",
+					port, d->slots[i].id);
 	}
 	d->session_state = r[p];
 	d->session_slot = r[p + 1];
 	d->session_size = fwd_get_le32(r + p + 4);
 	d->session_offset = fwd_get_le32(r + p + 8);
 	memcpy(d->session_id, r + p + 12, FWP_SESSION_ID_LEN);
+	if (d->session_state && d->session_offset > d->session_size)
+		return fwp_fail(err, FWP_ERR_FORMAT,
+				"%s: the device reports a session at byte %u of %u", port,
+				d->session_offset, d->session_size);
 	if (d->max_packet < 16 || d->max_packet > PKT_MAX - 8)
 		return fwp_fail(err, FWP_ERR_FORMAT, "%s: the device's maximum packet (%u) is unusable",
-				fwp_serial_name(f->port), d->max_packet);
+				port, d->max_packet);
 	return FWP_OK;
 bad:
-	return fwp_fail(err, FWP_ERR_FORMAT, "%s: malformed INFO from the device (%u bytes)",
-			fwp_serial_name(f->port), n);
+	return fwp_fail(err, FWP_ERR_FORMAT, "%s: malformed INFO from the device (%u bytes)", port,
+			n);
 }
 
 int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
@@ -188,7 +198,7 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
 	if (r[0] != FWP_ST_OK)
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device refused HELLO: %s",
 				fwp_serial_name(f->port), fwp_status_str(r[0]));
-	if ((rc = parse_info(f, r, n, err)) < 0)
+	if ((rc = fwp_device_info_parse(fwp_serial_name(f->port), r, n, &f->info, err)) < 0)
 		return rc;
 	*info = f->info;
 	report(f, FWP_EV_CONNECT, 0, 0, NULL);

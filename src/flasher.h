@@ -33,6 +33,10 @@ struct fwp_device_info {
 	uint8_t session_id[FWP_SESSION_ID_LEN];
 };
 
+/* The device's answer to HELLO (status, INFO body), from port; checked field by field. */
+int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
+			  struct fwp_device_info *d, struct fwp_err *err);
+
 /* What the flasher reports as it goes. */
 enum fwp_flash_event {
 	FWP_EV_CONNECT,  /* info is valid */
