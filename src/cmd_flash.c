@@ -29,6 +29,7 @@ struct progress {
 	struct timespec t0;
 	uint32_t start_off;
 	int last_decile;
+	int slot, erase_told;
 	unsigned retries;
 	const char *last_retry;
 };
@@ -149,6 +150,18 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 			cJSON_AddBoolToObject(o, "resumed", r->offset > 0);
 			break;
 		case FWP_EV_PROGRESS:
+			if (!p->erase_told && p->start_off == 0) {
+				/*
+				 * The device erases each sector as the data reaches
+				 * it, overlapped with reception: from the first
+				 * confirmed block, the slot's old image is gone.
+				 */
+				p->erase_told = 1;
+				cJSON *e = event("erase");
+				cJSON_AddNumberToObject(e, "slot", p->slot);
+				cJSON_AddStringToObject(e, "mode", "sectors as the data arrives");
+				json_event(e);
+			}
 			o = event("progress");
 			cJSON_AddNumberToObject(o, "bytes", r->offset);
 			cJSON_AddNumberToObject(o, "total", r->size);
@@ -312,7 +325,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 			goto out;
 	}
 
-	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, NULL};
+	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, 0, 0, NULL};
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 	struct fwp_flasher_opts o = {(unsigned)a.timeout, (unsigned)a.retries, a.stop_after,
 				     a.no_compress, on_report, &p};
@@ -340,6 +353,8 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 		p.image = argv[first + i];
 		p.last_decile = 0;
 		p.retries = 0;
+		p.slot = slots[i];
+		p.erase_told = 0;
 		rc = fwp_flasher_send(f, slots[i], imgs[i].data, imgs[i].len, &err);
 		if (rc < 0)
 			fwp_err_prefix(&err, argv[first + i]);

@@ -44,7 +44,7 @@ static const struct fwp_opt flash_opts[] = {
 	{"slot", 's', "N", "write every image to slot N (default: by image type, 1 Loader, 2 Application or Updater)"},
 	{"no-boot", 0, NULL, "leave the device in update mode afterwards"},
 	{"no-compress", 0, NULL, "send the image as it is, even to a device that inflates"},
-	{"json", 0, NULL, "one JSON event per line on stdout (connect, begin, progress, retry, verify, done, error)"},
+	{"json", 0, NULL, "one JSON event per line on stdout (connect, begin, erase, progress, retry, verify, done, error)"},
 	{"quiet", 'q', NULL, "print only errors"},
 	{"timeout", 0, "MS", "wait at most MS milliseconds for an answer (default 2000)"},
 	{"retries", 0, "N", "give up after N failed attempts in a row (default 10)"},

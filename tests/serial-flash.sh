@@ -161,7 +161,7 @@ device "$T/f6"
 # JSON events for production scripts.
 link --baud 921600
 flash --json "$I/app2.bin" >"$T/log" 2>&1
-for ev in connect begin progress verify done boot; do
+for ev in connect begin erase progress verify done boot; do
 	expect_output "{\"event\":\"$ev\"" "JSON event $ev"
 done
 stop
