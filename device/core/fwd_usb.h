@@ -51,9 +51,9 @@ int fwd_usb_init(struct fwd_usb *u, const struct fwd_usb_config *cfg, struct fwd
 
 /*
  * One control transfer. For an OUT request data holds the wLength bytes
- * of the data stage; for an IN request up to wLength bytes are written to
- * data (which must hold min(wLength, FWD_DFU_TRANSFER_SIZE) and at least
- * 255) and *len is how many. FWD_USB_ACK or FWD_USB_STALL.
+ * of the data stage; for an IN request at most min(wLength,
+ * FWD_DFU_TRANSFER_SIZE) bytes are written to data and *len is how many.
+ * FWD_USB_ACK or FWD_USB_STALL.
  */
 int fwd_usb_control(struct fwd_usb *u, const struct fwd_usb_setup *s, uint8_t *data,
 		    uint16_t *len);
