@@ -337,8 +337,10 @@ static void dfu_connected(const struct flash_args *a, struct fwp_dfu_dev *d)
 		cJSON_AddNumberToObject(o, "transfer_size", fwp_dfu_transfer_size(d));
 		json_event(o);
 	} else if (a->mode != OUT_QUIET) {
-		printf("Connected: USB DFU device %s, %s, alt %u \"%s\", %u-byte transfers\n",
-		       fwp_dfu_dev_label(d), dfuse ? "DfuSe 1.1a" : "DFU 1.1", alt->alt, alt->name,
+		char ver[8];
+		fwp_dfu_version_str(in->dfu_version, ver);
+		printf("Connected: USB DFU device %s, %s %s, alt %u \"%s\", %u-byte transfers\n",
+		       fwp_dfu_dev_label(d), dfuse ? "DfuSe" : "DFU", ver, alt->alt, alt->name,
 		       fwp_dfu_transfer_size(d));
 		fflush(stdout);
 	}
@@ -370,6 +372,10 @@ static int flash_dfu(struct flash_args *a, int n, char **files)
 	if (rc == FWP_OK)
 		rc = fwp_dfu_open(ctx, &a->sel, &o, &dev, &err);
 	if (rc == FWP_OK)
+		fwp_dfu_flash_init(&session, dev, &fo);
+	if (rc == FWP_OK && n > 0 && !session.dfuse)
+		rc = fwp_dfu_flash_choose_alt(&session, imgs[0].data, imgs[0].len, &err);
+	if (rc == FWP_OK)
 		dfu_connected(a, dev);
 	if (rc == FWP_OK && a->unprotect) {
 		rc = fwp_dfuse_read_unprotect(dev, &err);
@@ -377,8 +383,6 @@ static int flash_dfu(struct flash_args *a, int n, char **files)
 			printf("Read protection removed: the device erased itself and resets\n");
 		goto out;
 	}
-	if (rc == FWP_OK)
-		fwp_dfu_flash_init(&session, dev, &fo);
 	for (int i = 0; rc == FWP_OK && i < n; i++) {
 		p.image = files[i];
 		p.last_decile = 0;

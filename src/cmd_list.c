@@ -159,10 +159,9 @@ static void print_dfu_text(const struct fwp_dfu_info *d)
 	if (d->serial[0])
 		printf("  serial %s", d->serial);
 	printf("  at %s  %s mode", d->path, d->dfu_mode ? "DFU" : "runtime");
-	if (d->dfu_version == FWP_DFUSE_VERSION)
-		printf(", DfuSe 1.1a");
-	else
-		printf(", DFU %x.%02x", d->dfu_version >> 8, d->dfu_version & 0xff);
+	char ver[8];
+	fwp_dfu_version_str(d->dfu_version, ver);
+	printf(", %s %s", d->dfu_version == FWP_DFUSE_VERSION ? "DfuSe" : "DFU", ver);
 	if (d->transfer_size)
 		printf(", %u-byte transfers", d->transfer_size);
 	if (d->product[0])
@@ -177,7 +176,7 @@ static void print_dfu_json(const struct fwp_dfu_info *d)
 	char id[16], ver[8];
 	cJSON *o = cJSON_CreateObject();
 	snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
-	snprintf(ver, sizeof(ver), "%x.%02x", d->dfu_version >> 8, d->dfu_version & 0xff);
+	fwp_dfu_version_str(d->dfu_version, ver);
 	cJSON_AddStringToObject(o, "transport", "usb-dfu");
 	cJSON_AddStringToObject(o, "usb_id", id);
 	cJSON_AddStringToObject(o, "serial", d->serial);
@@ -253,8 +252,11 @@ int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv)
 		}
 		for (size_t i = 0; i < n && rc == FWP_OK; i++)
 			rc = fwp_serial_describe(argv[first + (int)i], &ports[i], &err);
-	} else {
-		rc = fwp_serial_list(&ports, &n, &err);
+	} else if (fwp_serial_list(&ports, &n, &err) < 0) {
+		/* No serial ports to see (no sysfs for them, say) still leaves USB to list. */
+		fprintf(stderr, "fwpack: warning: %s\n", err.msg);
+		ports = NULL;
+		n = 0;
 	}
 	if (rc < 0) {
 		free(ports);

@@ -71,6 +71,32 @@ const char *fwp_dfu_state_name(unsigned state)
 	return state < sizeof(states) / sizeof(states[0]) ? states[state] : "state?";
 }
 
+/*
+ * What the fwpack Loader means by each status (docs of device/core/fwd_dfu.h):
+ * more useful than the class's generic words when it is the Loader that refused.
+ */
+static const char *loader_text(unsigned status)
+{
+	switch (status) {
+	case 1: return "wrong slot or image type, or the slot is not writable";
+	case 2: return "malformed image header";
+	case 3: return "flash write or erase failed";
+	case 7: return "bad signature, untrusted key, digest or CRC";
+	case 8: return "image larger than the slot";
+	case 9: return "the file ended before the image did";
+	case 10: return "security counter below the device's (rollback refused)";
+	default: return NULL;
+	}
+}
+
+void fwp_dfu_version_str(uint16_t bcd, char out[8])
+{
+	if (bcd & 0xf)
+		snprintf(out, 8, "%x.%x%x", (bcd >> 8) & 0xff, (bcd >> 4) & 0xf, bcd & 0xf);
+	else
+		snprintf(out, 8, "%x.%x", (bcd >> 8) & 0xff, (bcd >> 4) & 0xf);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec t;
@@ -347,10 +373,12 @@ static int refused(struct fwp_dfu_dev *d, const struct fwp_dfu_status *st, const
 		   struct fwp_err *err)
 {
 	char why[256] = "";
+	const char *text = fwp_dfu_status_text(st->status);
+	if (!strncmp(d->info.product, "fwpack", 6) && loader_text(st->status))
+		text = loader_text(st->status);
 	read_string(d->h, st->istring, why, sizeof(why));
 	return fwp_fail(err, FWP_ERR_REFUSED, "DFU device %s: %s: %s (%s)%s%s", d->label, when,
-			fwp_dfu_status_name(st->status), fwp_dfu_status_text(st->status),
-			why[0] ? ": " : "", why);
+			fwp_dfu_status_name(st->status), text, why[0] ? ": " : "", why);
 }
 
 /*
@@ -474,7 +502,7 @@ static int pick_alt(const struct fwp_dfu_info *in, const char *alt, unsigned *in
 	for (unsigned i = 0; i < in->nalts && off < sizeof(names); i++)
 		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%u \"%s\"", i ? ", " : "",
 					in->alts[i].alt, in->alts[i].name);
-	return fwp_fail(err, FWP_ERR_NOT_FOUND, "DFU device %s: no alt setting '%s' (it has %s)",
+	return fwp_fail(err, FWP_ERR_USAGE, "DFU device %s: no alt setting '%s' (it has %s)",
 			label, alt, names);
 }
 

@@ -140,5 +140,7 @@ int fwp_dfu_manifest(struct fwp_dfu_dev *d, uint16_t block, struct fwp_err *err)
 const char *fwp_dfu_status_name(unsigned status);
 const char *fwp_dfu_status_text(unsigned status);
 const char *fwp_dfu_state_name(unsigned state);
+/* bcdDFUVersion as people write it: "1.1", "1.1a" (DfuSe), "1.0". */
+void fwp_dfu_version_str(uint16_t bcd, char out[8]);
 
 #endif /* FWP_DFU_H */

@@ -61,8 +61,8 @@ static int has_word(const char *hay, const char *needle)
  * the serial path would use (Loader 1, Application and Updater 2), else
  * by a word of the name.
  */
-static int alt_for_image(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
-			 struct fwp_err *err)
+int fwp_dfu_flash_choose_alt(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
+			     struct fwp_err *err)
 {
 	const struct fwp_dfu_info *in = fwp_dfu_dev_info(s->dev);
 	struct fwp_image_info img;
@@ -104,7 +104,7 @@ static int alt_for_image(struct fwp_dfu_flash *s, const uint8_t *data, size_t le
 static int plain_download(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
 			  struct fwp_err *err)
 {
-	int rc = alt_for_image(s, data, len, err);
+	int rc = fwp_dfu_flash_choose_alt(s, data, len, err);
 	if (rc < 0)
 		return rc;
 	size_t xfer = fwp_dfu_transfer_size(s->dev), done = 0;
@@ -175,7 +175,7 @@ static int dfuse_download(struct fwp_dfu_flash *s, const struct fwp_dfu_file *f,
 			if (f->elements[i].alt == alt)
 				p.total += f->elements[i].size;
 		if (p.total == 0)
-			return fwp_fail(err, FWP_ERR_NOT_FOUND,
+			return fwp_fail(err, FWP_ERR_USAGE,
 					"the DfuSe file has no data for alt setting %u", alt);
 	} else {
 		p.total = f->payload_len;
@@ -233,8 +233,8 @@ int fwp_dfu_flash_file(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
 		rc = dfuse_download(s, &f, err);
 	else if (rc == FWP_OK && f.dfuse)
 		rc = fwp_fail(err, FWP_ERR_UNSUPPORTED,
-			      "a DfuSe file, but DFU device %s speaks plain DFU %x.%02x",
-			      fwp_dfu_dev_label(s->dev), in->dfu_version >> 8, in->dfu_version & 0xff);
+			      "a DfuSe file, but DFU device %s speaks plain DFU",
+			      fwp_dfu_dev_label(s->dev));
 	else if (rc == FWP_OK)
 		rc = plain_download(s, f.payload, f.payload_len, err);
 	fwp_dfu_file_free(&f);

@@ -35,6 +35,13 @@ struct fwp_dfu_flash {
 
 void fwp_dfu_flash_init(struct fwp_dfu_flash *s, struct fwp_dfu_dev *dev,
 			const struct fwp_dfu_flash_opts *opts);
+/*
+ * Without --alt, on a plain DFU device with several alt settings: select
+ * the one named for this fwpack image's slot (fwp_dfu_flash_file does it
+ * too; calling it first lets the caller show the choice).
+ */
+int fwp_dfu_flash_choose_alt(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
+			     struct fwp_err *err);
 /* One file (whole, as read). Errors are prefixed with nothing: the caller names the file. */
 int fwp_dfu_flash_file(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
 		       struct fwp_err *err);
