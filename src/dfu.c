@@ -401,8 +401,10 @@ static int wait_idle(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, const cha
 		uint64_t t = now_ms();
 		if (t + st->poll_ms > deadline || polls >= MAX_POLLS)
 			return fwp_fail(err, FWP_ERR_NO_DEVICE,
-					"DFU device %s: %s: still %s after %u ms", d->label, when,
-					fwp_dfu_state_name(st->state), d->opts.busy_ms);
+					"DFU device %s: %s: still %s after %u polls, past the %u ms "
+					"a device may stay busy",
+					d->label, when, fwp_dfu_state_name(st->state), polls + 1,
+					d->opts.busy_ms);
 		sleep_ms(st->poll_ms);
 	}
 }

@@ -95,6 +95,14 @@ expect_exit 2 "dfuERROR errCHECK_ERASED at the third block" \
 	"$FWPACK" flash --dfu --address 0x08000000 "$T/img.bin"
 expect_output "errCHECK_ERASED (flash not erased)" "the device's status in words"
 expect_output "DFU device 0483:df11 serial X at 1-1" "naming the device"
+# The next session finds the device in dfuERROR and clears it (DFU_CLRSTATUS) first.
+rm -f "$T/flash3"
+expect_exit 0 "a device left in dfuERROR is recovered by the next fwpack" \
+	emu --device "dfuse,serial=X,flash=$T/flash3,fail=errCHECK_ERASED,fail-at=3" -- sh -c \
+	"'$FWPACK' flash --dfu -q --address 0x08000000 '$T/img.bin'; [ \$? = 2 ] &&
+	 '$FWPACK' flash --dfu -q --address 0x08000000 '$T/img.bin'"
+head -c 262144 "$T/flash3" >"$T/head.bin"
+expect_same "$T/head.bin" "$T/img.bin" "and the second download is complete"
 expect_exit 69 "a STALL in the middle of the download" \
 	emu --device dfuse,serial=X,stall-after=20000 -- \
 	"$FWPACK" flash --dfu --address 0x08000000 "$T/img.bin"
