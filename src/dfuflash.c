@@ -211,8 +211,10 @@ static int dfuse_download(struct fwp_dfu_flash *s, const struct fwp_dfu_file *f,
 	if (rc < 0)
 		return rc;
 	char text[64];
-	snprintf(text, sizeof(text), "%u sectors erased%s", erased,
-		 s->erased_all ? " (after a mass erase)" : "");
+	if (s->erased_all)
+		snprintf(text, sizeof(text), "the whole flash was mass-erased first");
+	else
+		snprintf(text, sizeof(text), "%u sectors erased", erased);
 	report(s, FWP_EV_DONE, p.total, p.total, p.total, text);
 	return FWP_OK;
 }

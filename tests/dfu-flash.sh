@@ -46,6 +46,23 @@ expect_same "$T/at.bin" "$T/small.bin" "the image is at 0x08060000"
 head -c 262144 "$T/flash" >"$T/head.bin"
 expect_same "$T/head.bin" "$T/img.bin" "the first image is still there (only sector 5 was erased)"
 
+# --mass-erase: everything goes, then the image is written.
+expect_exit 0 "--mass-erase erases all of the flash first" \
+	emu --device "dfuse,serial=X,flash=$T/flash" -- \
+	"$FWPACK" flash --dfu --mass-erase --address 0x08000000 "$T/img.bin"
+expect_output "the whole flash was mass-erased first" "it says so"
+tail -c +$((0x60000 + 1)) "$T/flash" | head -c 5000 >"$T/at.bin"
+erased 5000 >"$T/ff.bin"
+expect_same "$T/at.bin" "$T/ff.bin" "the image at 0x08060000 is gone"
+head -c 262144 "$T/flash" >"$T/head.bin"
+expect_same "$T/head.bin" "$T/img.bin" "the new one is at 0x08000000"
+cp "$T/flash" "$T/flash-unprot"
+expect_exit 0 "--unprotect: read unprotect, no image needed" \
+	emu --device "dfuse,serial=X,flash=$T/flash-unprot" -- "$FWPACK" flash --unprotect
+expect_output "Read protection removed" "it says what happened"
+erased 1048576 >"$T/ff.bin"
+expect_same "$T/flash-unprot" "$T/ff.bin" "and the device erased all of its flash"
+
 # A raw image without --address, or beyond the flash: refused before writing.
 expect_exit 64 "a raw image needs --address" \
 	emu --device "dfuse,flash=$T/flash" -- "$FWPACK" flash --dfu "$T/img.bin"
