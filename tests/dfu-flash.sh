@@ -63,6 +63,21 @@ expect_output "Read protection removed" "it says what happened"
 erased 1048576 >"$T/ff.bin"
 expect_same "$T/flash-unprot" "$T/ff.bin" "and the device erased all of its flash"
 
+# fwpack images without --address go to their slot (load address - header size).
+EX=$top_builddir/examples
+expect_exit 0 "build the STM32F429 example images" \
+	"$FWPACK" build -q -o "$T/f429" "$EX/manifests/factory-f429.json"
+rm -f "$T/flash4"
+expect_exit 0 "an fwpack Loader and application image to the DfuSe device, by their headers" \
+	emu --device "dfuse,flash=$T/flash4" -- "$FWPACK" flash --dfu "$T/f429/loader.bin" "$T/f429/app.bin"
+for i in loader:0x4000 app:0x20000; do
+	size=$(wc -c <"$T/f429/${i%:*}.bin")
+	tail -c +$((${i#*:} + 1)) "$T/flash4" | head -c "$size" >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/f429/${i%:*}.bin" \
+		"${i%:*}.bin is at $(printf 0x%08x $((0x08000000 + ${i#*:})))"
+done
+expect_output "starting the firmware at 0x08004000" "the device starts at the first image written"
+
 # A raw image without --address, or beyond the flash: refused before writing.
 expect_exit 64 "a raw image needs --address" \
 	emu --device "dfuse,flash=$T/flash" -- "$FWPACK" flash --dfu "$T/img.bin"
