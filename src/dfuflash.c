@@ -185,14 +185,24 @@ static int dfuse_download(struct fwp_dfu_flash *s, const struct fwp_dfu_file *f,
 	if (!f->dfuse) {
 		struct fwp_image_info img;
 		struct fwp_err ignored;
+		int fwpack = fwp_image_parse(f->payload, f->payload_len, &img, &ignored) == FWP_OK &&
+			     img.hdr.load_addr >= img.hdr.hdr_size;
 		if (s->opts->address >= 0)
 			addr = (uint32_t)s->opts->address;
-		else if (fwp_image_parse(f->payload, f->payload_len, &img, &ignored) == FWP_OK &&
-			 img.hdr.load_addr >= img.hdr.hdr_size)
+		else if (fwpack)
 			addr = img.hdr.load_addr - img.hdr.hdr_size;
 		else
 			return fwp_fail(err, FWP_ERR_USAGE,
 					"not an fwpack image and no DfuSe file: give --address");
+		/*
+		 * An fwpack image starts with its header, not a vector table: the
+		 * device must start where it boots, at its flash base, where the
+		 * fwpack Bootloader checks the image before running it.
+		 */
+		if (fwpack && !s->have_start) {
+			s->have_start = 1;
+			s->start = l.regions[0].start;
+		}
 	}
 	if (s->opts->mass_erase && !s->erased_all) {
 		if ((rc = fwp_dfuse_mass_erase(s->dev, err)) < 0)

@@ -30,7 +30,9 @@ struct fwp_dfu_flash {
 	struct fwp_dfu_dev *dev;
 	const struct fwp_dfu_flash_opts *opts;
 	int dfuse, erased_all, have_start;
-	uint32_t start; /* where a DfuSe device starts the firmware on leaving */
+	/* Where a DfuSe device starts the firmware on leaving: the first address
+	   written, as dfu-util does, or the flash base when that was an fwpack image. */
+	uint32_t start;
 };
 
 void fwp_dfu_flash_init(struct fwp_dfu_flash *s, struct fwp_dfu_dev *dev,

@@ -76,7 +76,8 @@ for i in loader:0x4000 app:0x20000; do
 	expect_same "$T/at.bin" "$T/f429/${i%:*}.bin" \
 		"${i%:*}.bin is at $(printf 0x%08x $((0x08000000 + ${i#*:})))"
 done
-expect_output "starting the firmware at 0x08004000" "the device starts at the first image written"
+expect_output "starting the firmware at 0x08000000" \
+	"the device starts at its flash base (the Bootloader), not at an image header"
 
 # A raw image without --address, or beyond the flash: refused before writing.
 expect_exit 64 "a raw image needs --address" \
