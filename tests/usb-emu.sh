@@ -57,6 +57,14 @@ expect_exit 74 "a device that vanishes mid-transfer fails dfu-util, without a ha
 	emu --device dfuse,vanish-after=20000 -- $DL "$T/image.bin"
 expect_output "LIBUSB_ERROR_NO_DEVICE" "libusb says the device is gone"
 expect_output "usbemu: /dev/bus/usb/001/002 left the bus" "the harness took it off the bus"
+expect_exit 0 "a new scan after a device vanished" \
+	emu --device dfuse,serial=A,vanish-after=0 --device dfuse,serial=B -- sh -c \
+	"dfu-util -S A -a 0 -s 0x08000000:leave -D '$T/image.bin' >/dev/null 2>&1; echo exit \$?;
+	 echo sysfs: \$(ls /sys/bus/usb/devices); dfu-util -l"
+expect_output "exit 74" "(the download to it failed)"
+expect_output "sysfs: 1-2" "its sysfs entry is gone (the preload shows the testbed's /sys)"
+if grep -q 'serial="A"' "$T/log"; then not_ok "dfu-util no longer finds it"; else ok "dfu-util no longer finds it"; fi
+expect_output 'serial="B"' "but still the other one"
 
 # Two devices: -S and -p pick one; only its flash changes.
 two() { emu --device "dfuse,serial=A,flash=$T/a" --device "dfuse,serial=B,flash=$T/b" -- "$@"; }

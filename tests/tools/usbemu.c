@@ -134,7 +134,7 @@ static double now(void)
 
 /* Runs argv in its own process group (so a timeout ends all it started)
  * until it exits or the time is up; its exit status as ours. */
-static int run(struct usbemu_bus *bus, char **argv, double timeout)
+static int run(char **argv, double timeout)
 {
 	char **env = child_env();
 	posix_spawnattr_t attr;
@@ -160,7 +160,6 @@ static int run(struct usbemu_bus *bus, char **argv, double timeout)
 			perror("usbemu: waitpid");
 			return EXIT_SOFTWARE;
 		}
-		usbemu_bus_poll(bus);
 		double t = now();
 		if (!sent && (t > deadline || got_signal)) {
 			if (t > deadline) {
@@ -222,7 +221,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[j], "--timeout") == 0)
 			j++;
 	if (rc == 0)
-		rc = run(bus, argv + i + 1, timeout);
+		rc = run(argv + i + 1, timeout);
 
 	struct usbemu_stats st;
 	if (usbemu_bus_free(bus, &st) != 0 && rc == 0)

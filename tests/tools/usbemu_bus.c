@@ -40,8 +40,7 @@ struct dev {
 	long long vanish_after, stall_after; /* bytes of OUT data; -1: never */
 	unsigned long long out_bytes;
 	int stalled;  /* stall-after has fired */
-	int vanished; /* every ioctl fails with ENODEV */
-	int removed;  /* taken off sysfs */
+	int vanished; /* off sysfs, every ioctl fails with ENODEV */
 };
 
 struct usbemu_bus {
@@ -68,11 +67,16 @@ static void queue_free(void *q)
 	g_queue_free_full(q, urb_done_free);
 }
 
+/* Off the bus: later ioctls fail, and a new scan no longer finds it (done
+ * here, before the program learns of it, so no scan can race the removal;
+ * umockdev only removes files there, nothing needs its worker thread). */
 static void vanish(struct dev *d)
 {
-	if (!d->vanished)
-		fprintf(stderr, "usbemu: %s left the bus\n", d->node);
+	if (d->vanished)
+		return;
+	fprintf(stderr, "usbemu: %s left the bus\n", d->node);
 	d->vanished = 1;
+	umockdev_testbed_remove_device(d->bus->tb, d->syspath);
 }
 
 /* One control transfer, as the device sees it: the harness's faults, the
@@ -501,21 +505,6 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 		return -1;
 	}
 	return 0;
-}
-
-void usbemu_bus_poll(struct usbemu_bus *bus)
-{
-	for (int i = 0; i < bus->ndevs; i++) {
-		struct dev *d = bus->devs[i];
-		pthread_mutex_lock(&bus->lock);
-		int remove = d->vanished && !d->removed;
-		d->removed |= remove;
-		pthread_mutex_unlock(&bus->lock);
-		/* Outside the lock: umockdev may need its worker thread, which
-		 * may be waiting for the lock in on_ioctl. */
-		if (remove)
-			umockdev_testbed_remove_device(bus->tb, d->syspath);
-	}
 }
 
 int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
