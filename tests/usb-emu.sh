@@ -65,6 +65,10 @@ expect_output "exit 74" "(the download to it failed)"
 expect_output "sysfs: 1-2" "its sysfs entry is gone (the preload shows the testbed's /sys)"
 if grep -q 'serial="A"' "$T/log"; then not_ok "dfu-util no longer finds it"; else ok "dfu-util no longer finds it"; fi
 expect_output 'serial="B"' "but still the other one"
+expect_exit 0 "a program that keeps its libusb context gets the hotplug event" \
+	emu --device dfuse,vanish-after=0 -- "$top_builddir/tests/tools/usbhotplug"
+expect_output "left: bus 1 port 1" "for bus 1 port 1"
+expect_output "devices: 0" "and its device list is empty"
 
 # Two devices: -S and -p pick one; only its flash changes.
 two() { emu --device "dfuse,serial=A,flash=$T/a" --device "dfuse,serial=B,flash=$T/b" -- "$@"; }

@@ -19,6 +19,8 @@
  *                    OUT data past N bytes (that one and the rest: ENODEV)
  *   stall-after=N    STALL, once, the transfer that would take OUT data past
  *                    N bytes (it does not count)
+ * A device that leaves sends a "remove" uevent (libusb's hotplug sees it);
+ * that needs usbemu itself under the preload, so it starts itself again so.
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +31,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <umockdev.h>
 
 #include "usbemu.h"
 #include "usbemu_bus.h"
@@ -43,6 +47,7 @@ static const struct usbemu_model *const models[] = {
 #define EXIT_SOFTWARE 70
 #define EXIT_TIMEOUT 124
 #define MAX_OPTS 32
+#define PRELOAD "libumockdev-preload.so.0"
 
 extern char **environ;
 static volatile sig_atomic_t got_signal;
@@ -108,10 +113,14 @@ static char **child_env(void)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
-		    strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0)
+		    strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0 &&
+		    strncmp(environ[i], "USBEMU_REEXEC=", 14) != 0)
 			env[k++] = strdup(environ[i]);
-	if (asprintf(&env[k++], "LD_PRELOAD=libumockdev-preload.so.0%s%s", pre && *pre ? ":" : "",
-		     pre ? pre : "") < 0 ||
+	if (pre && strncmp(pre, PRELOAD, strlen(PRELOAD)) == 0) {
+		pre += strlen(PRELOAD); /* we run under it ourselves: once is enough */
+		pre += *pre == ':';
+	}
+	if (asprintf(&env[k++], "LD_PRELOAD=" PRELOAD "%s%s", pre && *pre ? ":" : "", pre ? pre : "") < 0 ||
 	    asprintf(&env[k++], "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
 		     asan && *asan ? ":" : "") < 0)
 		env[--k] = NULL;
@@ -205,6 +214,20 @@ int main(int argc, char **argv)
 	}
 	if (i + 1 >= argc || ndev == 0)
 		return usage();
+
+	/* umockdev sends uevents (hotplug, for libusb's device list) only from
+	 * a process under its preload: start again that way, as
+	 * umockdev-wrapper would. */
+	if (!umockdev_in_mock_environment() && !getenv("USBEMU_REEXEC")) {
+		char **env = child_env();
+		if (env && setenv("USBEMU_REEXEC", "1", 1) == 0) {
+			for (size_t k = 0; env[k]; k++)
+				putenv(env[k]); /* the strings become the environment's */
+			execv("/proc/self/exe", argv);
+		}
+		perror("usbemu: cannot run under umockdev's preload");
+		return EXIT_SOFTWARE;
+	}
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);

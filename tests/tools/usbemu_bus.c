@@ -76,6 +76,7 @@ static void vanish(struct dev *d)
 		return;
 	fprintf(stderr, "usbemu: %s left the bus\n", d->node);
 	d->vanished = 1;
+	umockdev_testbed_uevent(d->bus->tb, d->syspath, "remove");
 	umockdev_testbed_remove_device(d->bus->tb, d->syspath);
 }
 
