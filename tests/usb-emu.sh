@@ -32,6 +32,7 @@ expect_exit 0 "dfu-util downloads 100 KB and leaves" \
 	emu --device "dfuse,serial=X,flash=$T/flash" -- $DL "$T/image.bin"
 expect_output "Transitioning to dfuMANIFEST state" "the device manifests on leave"
 expect_output "dfuse X: leaves DFU mode" "and leaves DFU mode"
+expect_output "usbemu: /dev/bus/usb/001/002 left the bus" "off the bus, as the ROM resets into the program"
 head -c 102400 "$T/flash" >"$T/head.bin"
 expect_same "$T/head.bin" "$T/image.bin" "the flash file holds the image at offset 0"
 tail -c +102401 "$T/flash" >"$T/rest.bin"

@@ -61,6 +61,11 @@ struct usbemu_model {
 extern const struct usbemu_model usbemu_model_dfuse;  /* usbemu_dfuse.c: STM32 ROM DfuSe */
 extern const struct usbemu_model usbemu_model_loader; /* usbemu_loader.c: the fwpack Loader */
 
+/* Called from control(): the device leaves the bus once this answer is
+ * given (a reset into the application after DFU manifestation, say), as a
+ * real device would, before any further request. (usbemu_bus.c) */
+void usbemu_leave(void);
+
 /* Helpers for models (usbemu_desc.c). */
 
 /* A string descriptor for ASCII text s (UTF-16LE), or the language ID list

@@ -41,6 +41,7 @@ struct dev {
 	unsigned long long out_bytes;
 	int stalled;  /* stall-after has fired */
 	int vanished; /* off sysfs, every ioctl fails with ENODEV */
+	int leaving;  /* usbemu_leave() was called */
 };
 
 struct usbemu_bus {
@@ -80,6 +81,15 @@ static void vanish(struct dev *d)
 	umockdev_testbed_remove_device(d->bus->tb, d->syspath);
 }
 
+/* The device in control(), for usbemu_leave(); calls are under the bus lock. */
+static struct dev *calling;
+
+void usbemu_leave(void)
+{
+	if (calling)
+		calling->leaving = 1;
+}
+
 /* One control transfer, as the device sees it: the harness's faults, the
  * descriptors it serves itself, the model. Returns the data stage length
  * or -EPIPE / -ESHUTDOWN. */
@@ -114,7 +124,11 @@ static int transfer(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
 		r = (int)(len < s->wLength ? len : s->wLength);
 		memcpy(data, d->desc + off, (size_t)r);
 	} else {
+		calling = d;
 		r = d->model->control(d->m, s, data);
+		calling = NULL;
+		if (r >= 0 && d->leaving)
+			vanish(d); /* the answer still reaches the program */
 		if (r == USBEMU_VANISH) {
 			vanish(d);
 			return -ESHUTDOWN;
