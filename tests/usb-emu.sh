@@ -25,6 +25,10 @@ expect_output "Found DFU: [0483:df11] ver=2200, devnum=2, cfg=1, intf=0, path=\"
 expect_output "name=\"$LAYOUT\"" "with its alternate setting's name (the flash layout)"
 expect_output 'serial="X"' "and its serial number"
 expect_output "usbemu: 4 control transfers, 0 bytes out," "the harness counts the transfers"
+expect_exit 0 "the emulated sysfs has the attributes udev-based tools read" \
+	emu --device dfuse,serial=X -- sh -c 'cd /sys/bus/usb/devices/1-1 &&
+	echo "$(cat idVendor):$(cat idProduct) $(cat manufacturer) / $(cat product) / $(cat serial)"'
+expect_output "0483:df11 STMicroelectronics / STM32  BOOTLOADER / X" "(ids and the model's strings)"
 
 # A 100 KB download: exactly those bytes at the start of flash, the rest erased.
 head -c 102400 /dev/urandom >"$T/image.bin"

@@ -456,17 +456,40 @@ static int take_opt(const char *key, int *nopts, char **keys, char **values, lon
 	return 0;
 }
 
+/* String descriptor index (US English) as printable ASCII, for the sysfs
+ * attributes udev-based tools read; "" when the model has none. */
+static void ascii_string(struct dev *d, uint8_t index, char *out, size_t size)
+{
+	uint8_t raw[255];
+	struct usbemu_setup s = {0x80, 6, (uint16_t)(0x0300 | index), 0x0409, sizeof(raw)};
+	int n = index ? d->model->control(d->m, &s, raw) : 0;
+	size_t k = 0;
+	for (int i = 2; i + 1 < n && i < raw[0] && k + 1 < size; i += 2)
+		out[k++] = raw[i] >= 0x20 && raw[i] < 0x7f && raw[i] != '\\' && !raw[i + 1] ? (char)raw[i] : '?';
+	out[k] = '\0';
+}
+
 static char *sysfs_record(struct dev *d, int port)
 {
+	const uint8_t *dd = d->desc;
+	char man[128], prod[128], serial[128];
+	ascii_string(d, dd[14], man, sizeof(man));
+	ascii_string(d, dd[15], prod, sizeof(prod));
+	ascii_string(d, dd[16], serial, sizeof(serial));
+
 	GString *s = g_string_new(NULL);
 	g_string_append_printf(s,
 			       "P: %s\nN: bus/usb/001/%03d\n"
 			       "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
 			       "E: BUSNUM=001\nE: DEVNUM=%03d\nE: DEVNAME=/dev/bus/usb/001/%03d\n"
+			       "E: ID_VENDOR_ID=%02x%02x\nE: ID_MODEL_ID=%02x%02x\nE: ID_SERIAL_SHORT=%s\n"
 			       "A: busnum=1\\n\nA: devnum=%d\\n\nA: devpath=%d\\n\nA: speed=12\\n\n"
+			       "A: idVendor=%02x%02x\\n\nA: idProduct=%02x%02x\\n\nA: bcdDevice=%02x%02x\\n\n"
+			       "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
 			       "A: bConfigurationValue=%d\\n\nH: descriptors=",
-			       d->syspath + strlen("/sys"), d->devnum, d->devnum, d->devnum, d->devnum,
-			       port, d->desc[18 + 5]);
+			       d->syspath + strlen("/sys"), d->devnum, d->devnum, d->devnum, dd[9], dd[8],
+			       dd[11], dd[10], serial, d->devnum, port, dd[9], dd[8], dd[11], dd[10],
+			       dd[13], dd[12], man, prod, serial, dd[18 + 5]);
 	for (size_t i = 0; i < d->desc_len; i++)
 		g_string_append_printf(s, "%02X", d->desc[i]);
 	g_string_append_c(s, '\n');
