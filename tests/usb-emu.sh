@@ -71,7 +71,12 @@ expect_output "sysfs: 1-2" "its sysfs entry is gone (the preload shows the testb
 if grep -q 'serial="A"' "$T/log"; then not_ok "dfu-util no longer finds it"; else ok "dfu-util no longer finds it"; fi
 expect_output 'serial="B"' "but still the other one"
 expect_exit 0 "a program that keeps its libusb context gets the hotplug event" \
-	emu --device dfuse,vanish-after=0 -- "$top_builddir/tests/tools/usbhotplug"
+	emu --device dfuse,vanish-after=0 -- "$top_builddir/tests/tools/usbprobe"
+expect_output "claim: LIBUSB_SUCCESS" "(claiming with auto-detach works,"
+expect_output "claim 1: LIBUSB_ERROR_INVALID_PARAM" "a missing interface is refused,"
+expect_output "claim on another fd: LIBUSB_ERROR_BUSY" "one claimed through another fd is busy,"
+expect_output "release: LIBUSB_SUCCESS" "released,"
+expect_output "claim there now: LIBUSB_SUCCESS" "it can be claimed there)"
 expect_output "left: bus 1 port 1" "for bus 1 port 1"
 expect_output "devices: 0" "and its device list is empty"
 

@@ -34,7 +34,7 @@ struct dev {
 	int devnum;
 	char node[64], syspath[64];
 	UMockdevIoctlBase *handler;
-	GHashTable *queues; /* UMockdevIoctlClient -> GQueue of struct urb_done */
+	GHashTable *clients; /* UMockdevIoctlClient (an open fd) -> struct client */
 	uint8_t desc[DESC_MAX];
 	size_t desc_len;
 	long long vanish_after, stall_after; /* bytes of OUT data; -1: never */
@@ -63,9 +63,17 @@ static void urb_done_free(void *p)
 	free(u);
 }
 
-static void queue_free(void *q)
+/* What the kernel keeps per open usbfs fd. */
+struct client {
+	GQueue urbs;      /* struct urb_done, to reap */
+	uint32_t claimed; /* interfaces, one bit each */
+};
+
+static void client_free(void *p)
 {
-	g_queue_free_full(q, urb_done_free);
+	struct client *cl = p;
+	g_queue_clear_full(&cl->urbs, urb_done_free);
+	free(cl);
 }
 
 /* Off the bus: later ioctls fail, and a new scan no longer finds it (done
@@ -166,14 +174,17 @@ static struct usbemu_setup parse_setup(const uint8_t *p)
 	return s;
 }
 
-static GQueue *client_queue(struct dev *d, UMockdevIoctlClient *c)
+static struct client *client_of(struct dev *d, UMockdevIoctlClient *c)
 {
-	GQueue *q = g_hash_table_lookup(d->queues, c);
-	if (!q) {
-		q = g_queue_new();
-		g_hash_table_insert(d->queues, c, q);
+	struct client *cl = g_hash_table_lookup(d->clients, c);
+	if (!cl) {
+		cl = calloc(1, sizeof(*cl));
+		if (!cl)
+			abort(); /* a test tool: out of memory is the end */
+		g_queue_init(&cl->urbs);
+		g_hash_table_insert(d->clients, c, cl);
 	}
-	return q;
+	return cl;
 }
 
 /* USBDEVFS_SUBMITURB: control URBs on ep0 only (the models have no other endpoint). */
@@ -225,15 +236,15 @@ static void submit(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg
 		u->in = data;
 	else
 		free(data);
-	g_queue_push_tail(client_queue(d, c), u);
+	g_queue_push_tail(&client_of(d, c)->urbs, u);
 	umockdev_ioctl_client_complete(c, 0, 0);
 }
 
 /* USBDEVFS_REAPURB(NDELAY): the oldest finished URB of this fd. */
 static void reap(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
 {
-	GQueue *q = g_hash_table_lookup(d->queues, c);
-	struct urb_done *u = q ? g_queue_pop_head(q) : NULL;
+	struct client *cl = g_hash_table_lookup(d->clients, c);
+	struct urb_done *u = cl ? g_queue_pop_head(&cl->urbs) : NULL;
 	if (!u) {
 		/* The node is a plain file, always "ready": libusb polls here. */
 		umockdev_ioctl_client_complete(c, -1, d->vanished ? ENODEV : EAGAIN);
@@ -318,8 +329,10 @@ static void set_interface(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlDa
 		umockdev_ioctl_client_complete(c, 0, 0);
 }
 
-/* CLAIM/RELEASEINTERFACE: the interface must exist (numbered from 0). */
-static void claim(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+/* CLAIMINTERFACE, DISCONNECT_CLAIM (its interface number first too) and
+ * RELEASEINTERFACE, with the kernel's answers: a missing interface, one
+ * another fd holds (EBUSY), releasing what this fd does not hold. */
+static void claim(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoctlData *arg)
 {
 	UMockdevIoctlData *n = umockdev_ioctl_data_resolve(arg, 0, sizeof(unsigned int), NULL);
 	if (!n) {
@@ -328,7 +341,26 @@ static void claim(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
 	}
 	unsigned int ifnum = *(unsigned int *)n->data;
 	g_object_unref(n);
-	umockdev_ioctl_client_complete(c, ifnum < d->desc[18 + 4] ? 0 : -1, ifnum < d->desc[18 + 4] ? 0 : ENOENT);
+	struct client *me = client_of(d, c);
+	uint32_t bit = ifnum < 32 ? 1u << ifnum : 0;
+	int err = 0;
+	if (req == USBDEVFS_RELEASEINTERFACE) {
+		if (!(me->claimed & bit))
+			err = EINVAL;
+		me->claimed &= ~bit;
+	} else if (ifnum >= d->desc[18 + 4] || !bit) {
+		err = req == USBDEVFS_CLAIMINTERFACE ? ENOENT : EINVAL;
+	} else {
+		GHashTableIter it;
+		void *other;
+		g_hash_table_iter_init(&it, d->clients);
+		while (g_hash_table_iter_next(&it, NULL, &other))
+			if (other != me && (((struct client *)other)->claimed & bit))
+				err = EBUSY;
+		if (!err)
+			me->claimed |= bit;
+	}
+	umockdev_ioctl_client_complete(c, err ? -1 : 0, err);
 }
 
 /* The usbfs ioctls of a device that is there. */
@@ -347,7 +379,8 @@ static void usbfs(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoc
 		break;
 	case USBDEVFS_CLAIMINTERFACE:
 	case USBDEVFS_RELEASEINTERFACE:
-		claim(d, c, arg);
+	case USBDEVFS_DISCONNECT_CLAIM: /* libusb's auto-detach; no driver to detach */
+		claim(d, c, req, arg);
 		break;
 	case USBDEVFS_GET_CAPABILITIES:
 		caps = umockdev_ioctl_data_resolve(arg, 0, sizeof(uint32_t), NULL);
@@ -390,6 +423,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
 	case USBDEVFS_SETINTERFACE:
 	case USBDEVFS_CLAIMINTERFACE:
 	case USBDEVFS_RELEASEINTERFACE:
+	case USBDEVFS_DISCONNECT_CLAIM:
 	case USBDEVFS_GET_CAPABILITIES:
 	case USBDEVFS_GETDRIVER:
 	case USBDEVFS_IOCTL:
@@ -415,7 +449,7 @@ static void on_client_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpo
 	struct dev *d = user;
 	(void)h;
 	pthread_mutex_lock(&d->bus->lock);
-	g_hash_table_remove(d->queues, c);
+	g_hash_table_remove(d->clients, c);
 	pthread_mutex_unlock(&d->bus->lock);
 }
 
@@ -525,7 +559,7 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 		free(d);
 		return -1;
 	}
-	d->queues = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, queue_free);
+	d->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, client_free);
 	d->handler = umockdev_ioctl_base_new();
 	g_signal_connect(d->handler, "handle-ioctl", G_CALLBACK(on_ioctl), d);
 	g_signal_connect(d->handler, "client-vanished", G_CALLBACK(on_client_vanished), d);
@@ -566,7 +600,7 @@ int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
 	for (int i = 0; i < bus->ndevs; i++) {
 		struct dev *d = bus->devs[i];
 		g_object_unref(d->handler);
-		g_hash_table_destroy(d->queues);
+		g_hash_table_destroy(d->clients);
 		free(d);
 	}
 	pthread_mutex_destroy(&bus->lock);

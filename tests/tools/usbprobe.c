@@ -1,9 +1,12 @@
 /*
- * usbhotplug: does a program that keeps one libusb context see a device
- * leave? Opens the first device (usbemu's 001/002), sends one control OUT
- * transfer with data (the device is run with vanish-after=0), then waits up
- * to 5 s for libusb's hotplug "left" event. Prints what it saw; exit 0 when
- * the event came and the device list no longer holds the device.
+ * usbprobe: what a program that keeps one libusb context sees under usbemu,
+ * beyond what dfu-util shows. Opens the first device (usbemu's 001/002)
+ * twice: claims interface 0 on the first handle (libusb's auto-detach, so
+ * through DISCONNECT_CLAIM), tries it on the second (busy) and interface 1
+ * (there is none), releases and claims it on the second; then one control
+ * OUT transfer with data (run the device with vanish-after=0) and up to 5 s
+ * for libusb's hotplug "left" event. Prints what it saw; exit 0 when the
+ * event came and the device list no longer holds the device.
  */
 #include <libusb.h>
 #include <stdio.h>
@@ -43,13 +46,22 @@ int main(void)
 		return 2;
 	printf("devices: %d\n", count_devices(ctx));
 	libusb_device **list;
+	libusb_device_handle *h2 = NULL;
 	if (libusb_get_device_list(ctx, &list) > 0) {
 		int r = libusb_open(list[0], &h);
 		printf("open: %s\n", libusb_error_name(r));
+		libusb_open(list[0], &h2);
 	}
 	libusb_free_device_list(list, 1);
-	if (!h)
+	if (!h || !h2)
 		return 2;
+	libusb_set_auto_detach_kernel_driver(h, 1);
+	printf("claim: %s\n", libusb_error_name(libusb_claim_interface(h, 0)));
+	printf("claim 1: %s\n", libusb_error_name(libusb_claim_interface(h, 1)));
+	printf("claim on another fd: %s\n", libusb_error_name(libusb_claim_interface(h2, 0)));
+	printf("release: %s\n", libusb_error_name(libusb_release_interface(h, 0)));
+	printf("claim there now: %s\n", libusb_error_name(libusb_claim_interface(h2, 0)));
+	libusb_close(h2);
 	int r = libusb_control_transfer(h, 0x21, 1, 0, 0, &byte, 1, 1000);
 	printf("transfer: %s\n", libusb_error_name(r));
 	time_t end = time(NULL) + 5;
