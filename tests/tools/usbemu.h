@@ -18,8 +18,14 @@
  * requests (GET_STATUS, SET_INTERFACE: usbfs's SETINTERFACE ioctl arrives as
  * one), class and vendor requests.
  *
- * All calls of one device are serialised (a mutex in the harness), on a
- * thread that is not main's: a model must not keep global state.
+ * control() is also asked for the manufacturer, product and serial strings
+ * when the device is plugged in (the sysfs attributes), before the program
+ * runs. A bus reset (USBDEVFS_RESET) is not passed on: a model that resets
+ * itself into another program calls usbemu_leave().
+ *
+ * All calls of one device are serialised (a mutex in the harness), on
+ * umockdev's worker thread, destroy() on main's after the program ended:
+ * a model must not keep global state.
  *
  * Options: --device MODEL,key=value,... on the command line. The harness
  * takes its own (vanish-after, stall-after) out before create() sees the
