@@ -51,6 +51,18 @@ expect_exit 0 "dfu-util uploads from the flash the last run saved" \
 	dfu-util -a 0 -s 0x08000000:102400 -U "$T/up.bin"
 expect_same "$T/up.bin" "$T/image.bin" "the upload is the image"
 
+# DfuSe's other commands: mass erase, read unprotect (erases, then resets).
+head -c 1048576 /dev/urandom >"$T/full"
+expect_exit 0 "dfu-util mass-erase" \
+	emu --device "dfuse,flash=$T/full" -- dfu-util -a 0 -s 0x08000000:mass-erase:force
+erased 1048576 >"$T/ff.bin"
+expect_same "$T/full" "$T/ff.bin" "erases all of the flash"
+head -c 1048576 /dev/urandom >"$T/full"
+expect_exit 0 "dfu-util unprotect" \
+	emu --device "dfuse,flash=$T/full" -- dfu-util -a 0 -s 0x08000000:unprotect:force
+expect_output "left the bus" "the device resets"
+expect_same "$T/full" "$T/ff.bin" "after erasing all of the flash"
+
 # Failures reach dfu-util, which must exit non-zero, promptly.
 expect_exit 74 "dfuERROR errCHECK_ERASED at the third block fails dfu-util (EX_IOERR)" \
 	emu --device "dfuse,flash=$T/flash,fail=errCHECK_ERASED,fail-at=3" -- $DL "$T/image.bin"
