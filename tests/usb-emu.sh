@@ -113,6 +113,10 @@ expect_exit 7 "the command's exit status is usbemu's" emu --device dfuse -- sh -
 expect_exit 124 "a command past --timeout is stopped (124)" \
 	emu --timeout 1 --device dfuse -- sleep 30
 expect_output "still running after 1 s" "and says so"
+expect_exit 127 "a command that cannot be started (127)" emu --device dfuse -- /nonexistent/cmd
+expect_exit 70 "a flash file that cannot be written fails the run (70)" \
+	emu --device "dfuse,flash=$T/nodir/flash" -- true
+expect_output "dfuse: cannot write $T/nodir/flash" "and says why"
 expect_exit 64 "an unknown model is a usage error" emu --device nosuch -- true
 expect_exit 64 "an unknown option is refused" emu --device dfuse,colour=red -- true
 expect_exit 64 "a bad fault option is refused" emu --device dfuse,vanish-after=x -- true

@@ -9,8 +9,8 @@
  * umockdev's preload, so the real libusb in it sees only these devices, then
  * the models save their state (flash files) and usbemu exits with COMMAND's
  * status: 128+N when a signal N ended it, 124 when it ran past --timeout
- * (default 120 s; it is killed), 70 when a model could not save its state,
- * 64 on a usage error. At the end, on stderr:
+ * (default 120 s; it is killed), 127 when it cannot be started, 70 when a
+ * model could not save its state, 64 on a usage error. At the end, on stderr:
  *   usbemu: N control transfers, M bytes out, K bytes in
  *
  * Options of every model, handled here:
