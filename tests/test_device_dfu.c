@@ -78,10 +78,9 @@ struct dev {
 	struct fwd_usb usb;
 };
 
-static const char *const alt_names[] = {"slot 0: bootloader", "slot 1: loader",
-					"slot 2: application"};
-static const struct fwd_usb_config usb_cfg = {0x1209, 0xF0F0, 0x0100, "fwpack", "fwpack Loader",
-					      "SN42", alt_names};
+static const struct fwd_usb_config usb_cfg = {
+	0x1209, 0xF0F0, 0x0100, "fwpack", "fwpack Loader", "SN42",
+	{"slot 0: bootloader", "slot 1: loader", "slot 2: application"}};
 
 static void dev_init(struct dev *d, uint32_t min_counter)
 {
@@ -393,7 +392,7 @@ START_TEST(descriptors_and_standard_requests)
 	ck_assert_uint_eq(io[3], 0);
 	ck_assert_int_eq(ctl(&d, 0x80, 6, 0x0300 | (FWD_USB_STR_ALT + 2), 0x0409, 255, NULL, &n),
 			 FWD_USB_ACK);
-	ck_assert_uint_eq(n, 2 + 2 * strlen(alt_names[2]));
+	ck_assert_uint_eq(n, 2 + 2 * strlen(usb_cfg.alt_names[2]));
 	ck_assert_int_eq(ctl(&d, 0x80, 6, 0x0300 | (FWD_USB_STR_ALT + 2), 0x0409, 2, NULL, &n),
 			 FWD_USB_ACK);
 	ck_assert_uint_eq(n, 2);

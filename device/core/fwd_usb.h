@@ -35,8 +35,8 @@ enum { FWD_USB_STR_MANUFACTURER = 1, FWD_USB_STR_PRODUCT, FWD_USB_STR_SERIAL, FW
 struct fwd_usb_config {
 	uint16_t vid, pid, bcd_device;
 	const char *manufacturer, *product, *serial;
-	/* One name per slot of the update engine, in its order: alt i = target i. */
-	const char *const *alt_names;
+	/* One name per target of the update engine, in its order: alt i = target i. */
+	const char *alt_names[FWD_USB_MAX_ALTS];
 };
 
 struct fwd_usb {
