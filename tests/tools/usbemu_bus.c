@@ -1,0 +1,548 @@
+/*
+ * The emulated bus: each device is a umockdev sysfs entry (bus 001, port N,
+ * devnum N+1, libusb reads its descriptors there) plus a /dev/bus/usb node
+ * whose ioctls arrive here, on umockdev's worker thread. Control URBs are
+ * carried out at submit time and wait in a per-client queue (one client per
+ * open fd) until the program reaps them.
+ */
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <linux/usbdevice_fs.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <umockdev.h>
+
+#include "usbemu_bus.h"
+
+#define MAX_DEVICES 8
+#define DESC_MAX 4096
+
+struct urb_done {
+	UMockdevIoctlData *urb, *buf; /* the program's URB and its buffer */
+	int status;                   /* 0, -EPIPE (STALL), -ESHUTDOWN (gone) */
+	int actual;                   /* data stage bytes */
+	uint8_t *in;                  /* IN data to hand over at reap */
+};
+
+struct dev {
+	struct usbemu_bus *bus;
+	const struct usbemu_model *model;
+	void *m; /* the model's device */
+	int devnum;
+	char node[64], syspath[64];
+	UMockdevIoctlBase *handler;
+	GHashTable *queues; /* UMockdevIoctlClient -> GQueue of struct urb_done */
+	uint8_t desc[DESC_MAX];
+	size_t desc_len;
+	long long vanish_after, stall_after; /* bytes of OUT data; -1: never */
+	unsigned long long out_bytes;
+	int stalled;  /* stall-after has fired */
+	int vanished; /* every ioctl fails with ENODEV */
+	int removed;  /* taken off sysfs */
+};
+
+struct usbemu_bus {
+	UMockdevTestbed *tb;
+	pthread_mutex_t lock; /* devices, their models and stats */
+	struct dev *devs[MAX_DEVICES];
+	int ndevs;
+	int closing;
+	int verbose;
+	struct usbemu_stats stats;
+};
+
+static void urb_done_free(void *p)
+{
+	struct urb_done *u = p;
+	g_object_unref(u->urb);
+	g_object_unref(u->buf);
+	free(u->in);
+	free(u);
+}
+
+static void queue_free(void *q)
+{
+	g_queue_free_full(q, urb_done_free);
+}
+
+static void vanish(struct dev *d)
+{
+	if (!d->vanished)
+		fprintf(stderr, "usbemu: %s left the bus\n", d->node);
+	d->vanished = 1;
+}
+
+/* One control transfer, as the device sees it: the harness's faults, the
+ * descriptors it serves itself, the model. Returns the data stage length
+ * or -EPIPE / -ESHUTDOWN. */
+static int transfer(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
+{
+	struct usbemu_stats *st = &d->bus->stats;
+	int in = s->bmRequestType & 0x80;
+	int r;
+
+	st->transfers++;
+	if (d->vanished)
+		return -ESHUTDOWN;
+	if (!in && s->wLength) {
+		unsigned long long after = d->out_bytes + s->wLength;
+		if (d->vanish_after >= 0 && after > (unsigned long long)d->vanish_after) {
+			vanish(d);
+			return -ESHUTDOWN;
+		}
+		if (d->stall_after >= 0 && !d->stalled && after > (unsigned long long)d->stall_after) {
+			d->stalled = 1;
+			return -EPIPE;
+		}
+		d->out_bytes = after;
+		st->out += s->wLength;
+	}
+	uint8_t type = (uint8_t)(s->wValue >> 8);
+	if (s->bmRequestType == 0x80 && s->bRequest == 6 && (type == 1 || type == 2)) {
+		/* Device, or the configuration (index 0, the only one) with all it holds. */
+		size_t off = type == 1 ? 0 : 18, len = type == 1 ? 18 : d->desc_len - 18;
+		if ((s->wValue & 0xff) != 0)
+			return -EPIPE;
+		r = (int)(len < s->wLength ? len : s->wLength);
+		memcpy(data, d->desc + off, (size_t)r);
+	} else {
+		r = d->model->control(d->m, s, data);
+		if (r == USBEMU_VANISH) {
+			vanish(d);
+			return -ESHUTDOWN;
+		}
+		if (r < 0)
+			return -EPIPE;
+		if (!in)
+			r = s->wLength;
+		else if (r > s->wLength)
+			r = s->wLength;
+	}
+	if (in)
+		st->in += (unsigned)r;
+	return r;
+}
+
+static void log_transfer(struct dev *d, const struct usbemu_setup *s, int r)
+{
+	if (!d->bus->verbose)
+		return;
+	fprintf(stderr, "usbemu: %s %02x %02x %04x %04x %04x -> ", d->node, s->bmRequestType,
+		s->bRequest, s->wValue, s->wIndex, s->wLength);
+	if (r == -EPIPE)
+		fprintf(stderr, "STALL\n");
+	else if (r == -ESHUTDOWN)
+		fprintf(stderr, "gone\n");
+	else
+		fprintf(stderr, "%d\n", r);
+}
+
+static struct usbemu_setup parse_setup(const uint8_t *p)
+{
+	struct usbemu_setup s = {p[0], p[1], (uint16_t)(p[2] | p[3] << 8),
+				 (uint16_t)(p[4] | p[5] << 8), (uint16_t)(p[6] | p[7] << 8)};
+	return s;
+}
+
+static GQueue *client_queue(struct dev *d, UMockdevIoctlClient *c)
+{
+	GQueue *q = g_hash_table_lookup(d->queues, c);
+	if (!q) {
+		q = g_queue_new();
+		g_hash_table_insert(d->queues, c, q);
+	}
+	return q;
+}
+
+/* USBDEVFS_SUBMITURB: control URBs on ep0 only (the models have no other endpoint). */
+static void submit(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *ud = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_urb), NULL);
+	if (!ud) {
+		umockdev_ioctl_client_complete(c, -1, EFAULT);
+		return;
+	}
+	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)ud->data;
+	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || (urb->endpoint & 0x7f) != 0) {
+		g_object_unref(ud);
+		umockdev_ioctl_client_complete(c, -1, ENOENT);
+		return;
+	}
+	UMockdevIoctlData *bd = NULL;
+	if (urb->buffer_length >= 8)
+		bd = umockdev_ioctl_data_resolve(ud, G_STRUCT_OFFSET(struct usbdevfs_urb, buffer),
+						 (gsize)urb->buffer_length, NULL);
+	struct usbemu_setup s;
+	if (bd)
+		s = parse_setup(bd->data);
+	if (!bd || s.wLength > urb->buffer_length - 8) {
+		if (bd)
+			g_object_unref(bd);
+		g_object_unref(ud);
+		umockdev_ioctl_client_complete(c, -1, EINVAL);
+		return;
+	}
+	struct urb_done *u = calloc(1, sizeof(*u));
+	uint8_t *data = malloc(s.wLength ? s.wLength : 1);
+	if (!u || !data) {
+		free(u);
+		free(data);
+		g_object_unref(bd);
+		g_object_unref(ud);
+		umockdev_ioctl_client_complete(c, -1, ENOMEM);
+		return;
+	}
+	memcpy(data, bd->data + 8, s.wLength);
+	int r = transfer(d, &s, data);
+	log_transfer(d, &s, r);
+	u->urb = ud;
+	u->buf = bd;
+	u->status = r < 0 ? r : 0;
+	u->actual = r < 0 ? 0 : r;
+	if ((s.bmRequestType & 0x80) && r > 0)
+		u->in = data;
+	else
+		free(data);
+	g_queue_push_tail(client_queue(d, c), u);
+	umockdev_ioctl_client_complete(c, 0, 0);
+}
+
+/* USBDEVFS_REAPURB(NDELAY): the oldest finished URB of this fd. */
+static void reap(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+{
+	GQueue *q = g_hash_table_lookup(d->queues, c);
+	struct urb_done *u = q ? g_queue_pop_head(q) : NULL;
+	if (!u) {
+		/* The node is a plain file, always "ready": libusb polls here. */
+		umockdev_ioctl_client_complete(c, -1, d->vanished ? ENODEV : EAGAIN);
+		return;
+	}
+	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)u->urb->data;
+	if (u->in)
+		memcpy(u->buf->data + 8, u->in, (size_t)u->actual);
+	urb->actual_length = u->actual;
+	urb->status = u->status;
+	UMockdevIoctlData *ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
+	if (!ptr || !umockdev_ioctl_data_set_ptr(ptr, 0, u->urb)) {
+		if (ptr)
+			g_object_unref(ptr);
+		urb_done_free(u);
+		umockdev_ioctl_client_complete(c, -1, EFAULT);
+		return;
+	}
+	g_object_unref(ptr);
+	urb_done_free(u);
+	umockdev_ioctl_client_complete(c, 0, 0);
+}
+
+/* USBDEVFS_CONTROL: the synchronous control transfer. */
+static void control_sync(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *cd =
+		umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_ctrltransfer), NULL);
+	if (!cd) {
+		umockdev_ioctl_client_complete(c, -1, EFAULT);
+		return;
+	}
+	struct usbdevfs_ctrltransfer *ct = (struct usbdevfs_ctrltransfer *)cd->data;
+	struct usbemu_setup s = {ct->bRequestType, ct->bRequest, ct->wValue, ct->wIndex, ct->wLength};
+	UMockdevIoctlData *dd = NULL;
+	if (s.wLength)
+		dd = umockdev_ioctl_data_resolve(cd, G_STRUCT_OFFSET(struct usbdevfs_ctrltransfer, data),
+						 s.wLength, NULL);
+	uint8_t *data = malloc(s.wLength ? s.wLength : 1);
+	if ((s.wLength && !dd) || !data) {
+		free(data);
+		if (dd)
+			g_object_unref(dd);
+		g_object_unref(cd);
+		umockdev_ioctl_client_complete(c, -1, dd ? ENOMEM : EFAULT);
+		return;
+	}
+	if (dd)
+		memcpy(data, dd->data, s.wLength);
+	int r = transfer(d, &s, data);
+	log_transfer(d, &s, r);
+	if (r > 0 && (s.bmRequestType & 0x80))
+		memcpy(dd->data, data, (size_t)r);
+	free(data);
+	if (dd)
+		g_object_unref(dd);
+	g_object_unref(cd);
+	if (r < 0)
+		umockdev_ioctl_client_complete(c, -1, r == -EPIPE ? EPIPE : ENODEV);
+	else
+		umockdev_ioctl_client_complete(c, r, 0);
+}
+
+/* USBDEVFS_SETINTERFACE: the kernel sends SET_INTERFACE; a STALL means no such setting. */
+static void set_interface(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *sd =
+		umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_setinterface), NULL);
+	if (!sd) {
+		umockdev_ioctl_client_complete(c, -1, EFAULT);
+		return;
+	}
+	const struct usbdevfs_setinterface *si = (const struct usbdevfs_setinterface *)sd->data;
+	struct usbemu_setup s = {0x01, 11, (uint16_t)si->altsetting, (uint16_t)si->interface, 0};
+	g_object_unref(sd);
+	uint8_t none[1];
+	int r = transfer(d, &s, none);
+	log_transfer(d, &s, r);
+	if (r < 0)
+		umockdev_ioctl_client_complete(c, -1, r == -EPIPE ? EINVAL : ENODEV);
+	else
+		umockdev_ioctl_client_complete(c, 0, 0);
+}
+
+/* CLAIM/RELEASEINTERFACE: the interface must exist (numbered from 0). */
+static void claim(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *n = umockdev_ioctl_data_resolve(arg, 0, sizeof(unsigned int), NULL);
+	if (!n) {
+		umockdev_ioctl_client_complete(c, -1, EFAULT);
+		return;
+	}
+	unsigned int ifnum = *(unsigned int *)n->data;
+	g_object_unref(n);
+	umockdev_ioctl_client_complete(c, ifnum < d->desc[18 + 4] ? 0 : -1, ifnum < d->desc[18 + 4] ? 0 : ENOENT);
+}
+
+/* The usbfs ioctls of a device that is there. */
+static void usbfs(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *caps;
+	switch (req) {
+	case USBDEVFS_SUBMITURB:
+		submit(d, c, arg);
+		break;
+	case USBDEVFS_CONTROL:
+		control_sync(d, c, arg);
+		break;
+	case USBDEVFS_SETINTERFACE:
+		set_interface(d, c, arg);
+		break;
+	case USBDEVFS_CLAIMINTERFACE:
+	case USBDEVFS_RELEASEINTERFACE:
+		claim(d, c, arg);
+		break;
+	case USBDEVFS_GET_CAPABILITIES:
+		caps = umockdev_ioctl_data_resolve(arg, 0, sizeof(uint32_t), NULL);
+		if (caps) {
+			*(uint32_t *)caps->data = USBDEVFS_CAP_NO_PACKET_SIZE_LIM;
+			g_object_unref(caps);
+		}
+		umockdev_ioctl_client_complete(c, caps ? 0 : -1, caps ? 0 : EFAULT);
+		break;
+	case USBDEVFS_GETDRIVER:
+	case USBDEVFS_IOCTL:
+		umockdev_ioctl_client_complete(c, -1, ENODATA); /* no kernel driver bound */
+		break;
+	case USBDEVFS_DISCARDURB:
+		umockdev_ioctl_client_complete(c, -1, EINVAL); /* every URB is already done */
+		break;
+	default: /* reset, clear halt, set configuration: nothing to do */
+		umockdev_ioctl_client_complete(c, 0, 0);
+	}
+}
+
+static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
+{
+	struct dev *d = user;
+	gulong req = umockdev_ioctl_client_get_request(c);
+	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(c);
+	gboolean handled = TRUE;
+	(void)h;
+
+	pthread_mutex_lock(&d->bus->lock);
+	int gone = d->bus->closing || d->vanished;
+	switch (req) {
+	case USBDEVFS_REAPURB:
+	case USBDEVFS_REAPURBNDELAY:
+		/* URBs finished before the device went can still be reaped. */
+		reap(d, c, arg);
+		break;
+	case USBDEVFS_SUBMITURB:
+	case USBDEVFS_CONTROL:
+	case USBDEVFS_SETINTERFACE:
+	case USBDEVFS_CLAIMINTERFACE:
+	case USBDEVFS_RELEASEINTERFACE:
+	case USBDEVFS_GET_CAPABILITIES:
+	case USBDEVFS_GETDRIVER:
+	case USBDEVFS_IOCTL:
+	case USBDEVFS_DISCARDURB:
+	case USBDEVFS_RESET:
+	case USBDEVFS_CLEAR_HALT:
+	case USBDEVFS_RESETEP:
+	case USBDEVFS_SETCONFIGURATION:
+		if (gone)
+			umockdev_ioctl_client_complete(c, -1, ENODEV);
+		else
+			usbfs(d, c, req, arg);
+		break;
+	default:
+		handled = FALSE; /* the program gets ENOTTY */
+	}
+	pthread_mutex_unlock(&d->bus->lock);
+	return handled;
+}
+
+static void on_client_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
+{
+	struct dev *d = user;
+	(void)h;
+	pthread_mutex_lock(&d->bus->lock);
+	g_hash_table_remove(d->queues, c);
+	pthread_mutex_unlock(&d->bus->lock);
+}
+
+struct usbemu_bus *usbemu_bus_new(int verbose)
+{
+	struct usbemu_bus *bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return NULL;
+	bus->tb = umockdev_testbed_new();
+	if (!bus->tb) {
+		fprintf(stderr, "usbemu: cannot make a umockdev testbed\n");
+		free(bus);
+		return NULL;
+	}
+	pthread_mutex_init(&bus->lock, NULL);
+	bus->verbose = verbose;
+	return bus;
+}
+
+/* Takes key out of the options when present: its number, or -1. */
+static int take_opt(const char *key, int *nopts, char **keys, char **values, long long *out)
+{
+	*out = -1;
+	for (int i = 0; i < *nopts; i++) {
+		if (strcmp(keys[i], key) != 0)
+			continue;
+		uint32_t v;
+		if (usbemu_opt_u32(key, values[i], &v) != 0)
+			return -1;
+		*out = v;
+		for (int j = i + 1; j < *nopts; j++) {
+			keys[j - 1] = keys[j];
+			values[j - 1] = values[j];
+		}
+		(*nopts)--;
+		i--;
+	}
+	return 0;
+}
+
+static char *sysfs_record(struct dev *d, int port)
+{
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s,
+			       "P: %s\nN: bus/usb/001/%03d\n"
+			       "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+			       "E: BUSNUM=001\nE: DEVNUM=%03d\nE: DEVNAME=/dev/bus/usb/001/%03d\n"
+			       "A: busnum=1\\n\nA: devnum=%d\\n\nA: devpath=%d\\n\nA: speed=12\\n\n"
+			       "A: bConfigurationValue=%d\\n\nH: descriptors=",
+			       d->syspath + strlen("/sys"), d->devnum, d->devnum, d->devnum, d->devnum,
+			       port, d->desc[18 + 5]);
+	for (size_t i = 0; i < d->desc_len; i++)
+		g_string_append_printf(s, "%02X", d->desc[i]);
+	g_string_append_c(s, '\n');
+	return g_string_free(s, FALSE);
+}
+
+int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
+		   char **keys, char **values)
+{
+	if (bus->ndevs == MAX_DEVICES) {
+		fprintf(stderr, "usbemu: at most %d devices\n", MAX_DEVICES);
+		return -1;
+	}
+	struct dev *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -1;
+	d->bus = bus;
+	d->model = model;
+	int port = bus->ndevs + 1;
+	d->devnum = port + 1; /* 1 would be the root hub's */
+	snprintf(d->node, sizeof(d->node), "/dev/bus/usb/001/%03d", d->devnum);
+	snprintf(d->syspath, sizeof(d->syspath), "/sys/devices/usb1/1-%d", port);
+	if (take_opt("vanish-after", &nopts, keys, values, &d->vanish_after) != 0 ||
+	    take_opt("stall-after", &nopts, keys, values, &d->stall_after) != 0 ||
+	    !(d->m = model->create(nopts, keys, values))) {
+		free(d);
+		return -1;
+	}
+	d->desc_len = model->descriptors(d->m, d->desc, sizeof(d->desc));
+	if (d->desc_len < 18 + 9 || d->desc_len > sizeof(d->desc)) {
+		fprintf(stderr, "usbemu: %s: bad descriptors\n", model->name);
+		model->destroy(d->m);
+		free(d);
+		return -1;
+	}
+	d->queues = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, queue_free);
+	d->handler = umockdev_ioctl_base_new();
+	g_signal_connect(d->handler, "handle-ioctl", G_CALLBACK(on_ioctl), d);
+	g_signal_connect(d->handler, "client-vanished", G_CALLBACK(on_client_vanished), d);
+	bus->devs[bus->ndevs++] = d; /* freed with the bus from here on */
+
+	/* The handler first: a program may open the node as soon as it appears. */
+	GError *err = NULL;
+	char *rec = sysfs_record(d, port);
+	int ok = umockdev_testbed_attach_ioctl(bus->tb, d->node, d->handler, &err) &&
+		 umockdev_testbed_add_from_string(bus->tb, rec, &err);
+	g_free(rec);
+	if (!ok) {
+		fprintf(stderr, "usbemu: %s: %s\n", d->node, err ? err->message : "umockdev failed");
+		g_clear_error(&err);
+		return -1;
+	}
+	return 0;
+}
+
+void usbemu_bus_poll(struct usbemu_bus *bus)
+{
+	for (int i = 0; i < bus->ndevs; i++) {
+		struct dev *d = bus->devs[i];
+		pthread_mutex_lock(&bus->lock);
+		int remove = d->vanished && !d->removed;
+		d->removed |= remove;
+		pthread_mutex_unlock(&bus->lock);
+		/* Outside the lock: umockdev may need its worker thread, which
+		 * may be waiting for the lock in on_ioctl. */
+		if (remove)
+			umockdev_testbed_remove_device(bus->tb, d->syspath);
+	}
+}
+
+int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
+{
+	int rc = 0;
+	pthread_mutex_lock(&bus->lock);
+	bus->closing = 1;
+	for (int i = 0; i < bus->ndevs; i++) {
+		struct dev *d = bus->devs[i];
+		if (d->m && d->model->destroy(d->m) != 0)
+			rc = -1;
+		d->m = NULL;
+	}
+	if (stats)
+		*stats = bus->stats;
+	pthread_mutex_unlock(&bus->lock);
+
+	for (int i = 0; i < bus->ndevs; i++)
+		umockdev_testbed_detach_ioctl(bus->tb, bus->devs[i]->node, NULL);
+	g_object_unref(bus->tb);
+	for (int i = 0; i < bus->ndevs; i++) {
+		struct dev *d = bus->devs[i];
+		g_object_unref(d->handler);
+		g_hash_table_destroy(d->queues);
+		free(d);
+	}
+	pthread_mutex_destroy(&bus->lock);
+	free(bus);
+	return rc;
+}
