@@ -36,7 +36,7 @@
 /* The models. To add one, see usbemu.h. */
 static const struct usbemu_model *const models[] = {
 	&usbemu_model_dfuse,
-	/* &usbemu_model_loader, (tests/tools/usbemu_loader.c) */
+	&usbemu_model_loader,
 };
 
 #define EXIT_USAGE 64
