@@ -455,6 +455,43 @@ START_TEST(set_interface_picks_the_slot)
 }
 END_TEST
 
+/* A power cut at any flash operation of a download: dfuERROR, nothing bootable; after it, a new download lands. */
+START_TEST(power_cut_during_download)
+{
+	struct dev d;
+	struct fwp_buf img = {0};
+	unsigned busy = 0;
+	struct fwd_image out;
+	dev_init(&d, 0);
+	make(FWP_IMAGE_TYPE_APP, 3, key, 5000, &img);
+	configure(&d, 2);
+	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
+	long total = (long)(d.sim.erases + d.sim.programs);
+	for (long n = 0; n < total; n++) {
+		memset(d.sim.mem, 0xFF, d.sim.size);
+		d.sim.ops_left = n;
+		/* The board restarts: a new stack over the same flash. */
+		fwd_update_init(&d.up, &d.fl, d.t, 3);
+		ck_assert_int_eq(fwd_usb_init(&d.usb, &usb_cfg, &d.up), 0);
+		configure(&d, 2);
+		struct status st = download(&d, &img, &busy);
+		ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
+		ck_assert_uint_ne(st.status, FWD_DFU_OK);
+		d.sim.ops_left = -1;
+		ck_assert_msg(fwd_image_check(&d.fl, app_slot.addr, app_slot.size, &d.t[2].pol, &out) !=
+				      FWD_IMAGE_OK,
+			      "a power cut after %ld of %ld operations left a bootable image", n, total);
+	}
+	fwd_update_init(&d.up, &d.fl, d.t, 3);
+	ck_assert_int_eq(fwd_usb_init(&d.usb, &usb_cfg, &d.up), 0);
+	configure(&d, 2);
+	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
+	ck_assert(committed(&d, &img));
+	free(img.data);
+	fwd_flash_sim_free(&d.sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device-dfu");
@@ -466,6 +503,7 @@ int main(void)
 	tcase_add_test(tc, abort_mid_download_and_state_rules);
 	tcase_add_test(tc, descriptors_and_standard_requests);
 	tcase_add_test(tc, set_interface_picks_the_slot);
+	tcase_add_test(tc, power_cut_during_download);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
