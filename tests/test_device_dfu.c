@@ -220,6 +220,9 @@ START_TEST(refused_images_map_to_dfu_status)
 	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATE, 0, 0, 1, NULL, &n), FWD_USB_ACK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(io[0], FWD_DFU_ERROR);
+	ck_assert_uint_eq(getstatus(&d).status, FWD_DFU_ERR_VERIFY); /* the reason stays */
+	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_ABORT, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_uint_eq(getstatus(&d).status, FWD_DFU_ERR_VERIFY);
 	/* CLRSTATUS recovers: dfuIDLE, OK. */
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	st = getstatus(&d);

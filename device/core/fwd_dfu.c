@@ -61,10 +61,14 @@ static void fail(struct fwd_dfu *d, enum fwd_dfu_status st)
 	d->work = FWD_DFU_WORK_NONE;
 }
 
-/* A request the state does not allow: stall, and the spec's error. */
+/*
+ * A request the state does not allow: stall, and the spec's error; in
+ * dfuERROR already, the status keeps the reason the host has yet to read.
+ */
 static int stall(struct fwd_dfu *d)
 {
-	fail(d, FWD_DFU_ERR_STALLEDPKT);
+	if (d->state != FWD_DFU_ERROR)
+		fail(d, FWD_DFU_ERR_STALLEDPKT);
 	return -1;
 }
 
