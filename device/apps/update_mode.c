@@ -37,7 +37,7 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 	cfg.baud_ok = fwd_port_baud_ok;
 	fwd_update_init(&up, fwd_port_flash(), targets, ntargets);
 	fwd_serial_init(&ser, &cfg, &up);
-	fwd_loader_usb_config(&usb_cfg, role, NULL, targets, ntargets);
+	fwd_loader_usb_config(&usb_cfg, role, fwd_port_usb_serial(), targets, ntargets);
 	int have_usb = fwd_usb_init(&usb, &usb_cfg, &up) == 0 && fwd_port_usb_start(&usb) == 0;
 	if (have_usb)
 		fwd_puts("update: USB DFU too\n");

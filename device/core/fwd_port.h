@@ -43,6 +43,8 @@ void fwd_port_idle(void);
 struct fwd_usb;
 int fwd_port_usb_start(struct fwd_usb *u);
 void fwd_port_usb_poll(struct fwd_usb *u);
+/* This board's iSerialNumber text (e.g. the chip's unique ID), or NULL. */
+const char *fwd_port_usb_serial(void);
 
 /*
  * Deinitialise what the program used, set VTOR to the image's vector

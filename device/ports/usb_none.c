@@ -11,3 +11,8 @@ void fwd_port_usb_poll(struct fwd_usb *u)
 {
 	(void)u;
 }
+
+const char *fwd_port_usb_serial(void)
+{
+	return NULL;
+}

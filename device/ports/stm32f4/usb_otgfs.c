@@ -304,6 +304,24 @@ int fwd_port_usb_start(struct fwd_usb *u)
 	return 0;
 }
 
+/*
+ * The 96-bit unique device ID (RM0090, device electronic signature) in
+ * hex: tells boards apart on one host (dfu-util -S).
+ */
+#define UID_BASE 0x1FFF7A10u
+const char *fwd_port_usb_serial(void)
+{
+	static char text[25];
+	static const char hex[] = "0123456789ABCDEF";
+	for (uint32_t i = 0; i < 12; i++) {
+		uint8_t b = *(const volatile uint8_t *)(uintptr_t)(UID_BASE + 11 - i);
+		text[2 * i] = hex[b >> 4];
+		text[2 * i + 1] = hex[b & 15];
+	}
+	text[24] = 0;
+	return text;
+}
+
 /* Off the bus and back to reset state: the next program starts clean. */
 void stm32f4_usb_stop(void)
 {
