@@ -187,6 +187,12 @@ START_TEST(whole_download_lands_and_commits)
 	ck_assert_uint_eq(busy, (img.len + FWD_DFU_TRANSFER_SIZE - 1) / FWD_DFU_TRANSFER_SIZE + 1);
 	ck_assert(committed(&d, &img));
 	ck_assert_uint_eq(d.up.state, FWP_SESSION_COMMITTED);
+	/* A bus reset now (dfu-util -R) asks the program to run the new firmware. */
+	ck_assert_uint_eq(d.usb.leave, 0);
+	fwd_usb_reset(&d.usb);
+	ck_assert_uint_eq(d.usb.leave, 1);
+	ck_assert_uint_eq(d.usb.configuration, 0);
+	configure(&d, 2);
 	/* UPLOAD reads the slot back. */
 	uint16_t n;
 	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_UPLOAD, 0, 0, 1024, NULL, &n), FWD_USB_ACK);
@@ -287,6 +293,9 @@ START_TEST(abort_mid_download_and_state_rules)
 	unsigned busy = 0;
 	dev_init(&d, 0);
 	make(FWP_IMAGE_TYPE_APP, 3, key, 20000, &img);
+	/* A bus reset with nothing installed is only a reset. */
+	fwd_usb_reset(&d.usb);
+	ck_assert_uint_eq(d.usb.leave, 0);
 	/* Class requests need a configuration. */
 	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATUS, 0, 0, 6, NULL, NULL), FWD_USB_STALL);
 	configure(&d, 2);

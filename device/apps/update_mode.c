@@ -27,6 +27,18 @@ static struct fwd_serial ser;
 static struct fwd_usb usb;
 static struct fwd_usb_config usb_cfg;
 
+/* BOOT over serial, or a USB reset after a DFU install: reset into it. */
+static void __attribute__((noreturn)) run_new_firmware(uint8_t role)
+{
+	/* An Updater that installed a Loader has done its job. */
+	if (role == FWP_ROLE_UPDATER && up.state == FWP_SESSION_COMMITTED) {
+		const struct fwd_slot self = {fwd_port_app_slot[0], fwd_port_app_slot[1], 1};
+		fwd_slot_invalidate(fwd_port_flash(), &self);
+		fwd_boot_request_update(fwd_port_shared());
+	}
+	fwd_port_reset();
+}
+
 void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, uint8_t role)
 {
 	static const struct fwd_serial_config cfg_base = {0};
@@ -51,6 +63,8 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 		if (have_usb) {
 			fwd_port_usb_poll(&usb);
 			fwd_usb_poll(&usb);
+			if (usb.leave)
+				run_new_firmware(role);
 		}
 		int c = fwd_port_getc();
 		if (old_baud && ser.good_frames == frames_at_switch &&
@@ -66,14 +80,7 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 			continue; /* polled: waiting for an interrupt would add latency per byte */
 		switch (fwd_serial_input(&ser, (uint8_t)c)) {
 		case FWD_SERIAL_BOOT:
-			/* An Updater that installed a Loader has done its job. */
-			if (role == FWP_ROLE_UPDATER && up.state == FWP_SESSION_COMMITTED) {
-				const struct fwd_slot self = {fwd_port_app_slot[0],
-							      fwd_port_app_slot[1], 1};
-				fwd_slot_invalidate(fwd_port_flash(), &self);
-				fwd_boot_request_update(fwd_port_shared());
-			}
-			fwd_port_reset();
+			run_new_firmware(role);
 		case FWD_SERIAL_SET_BAUD:
 			if (fwd_port_set_baud(ser.baud) == 0) {
 				old_baud = baud;
