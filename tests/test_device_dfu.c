@@ -78,10 +78,9 @@ struct dev {
 	struct fwd_usb usb;
 };
 
-static const char *const alt_names[] = {"slot 0: bootloader", "slot 1: loader",
-					"slot 2: application"};
-static const struct fwd_usb_config usb_cfg = {0x1209, 0xF0F0, 0x0100, "fwpack", "fwpack Loader",
-					      "SN42", alt_names};
+static const struct fwd_usb_config usb_cfg = {
+	0x1209, 0xF0F0, 0x0100, "fwpack", "fwpack Loader", "SN42",
+	{"slot 0: bootloader", "slot 1: loader", "slot 2: application"}};
 
 static void dev_init(struct dev *d, uint32_t min_counter)
 {
@@ -188,6 +187,12 @@ START_TEST(whole_download_lands_and_commits)
 	ck_assert_uint_eq(busy, (img.len + FWD_DFU_TRANSFER_SIZE - 1) / FWD_DFU_TRANSFER_SIZE + 1);
 	ck_assert(committed(&d, &img));
 	ck_assert_uint_eq(d.up.state, FWP_SESSION_COMMITTED);
+	/* A bus reset now (dfu-util -R) asks the program to run the new firmware. */
+	ck_assert_uint_eq(d.usb.leave, 0);
+	fwd_usb_reset(&d.usb);
+	ck_assert_uint_eq(d.usb.leave, 1);
+	ck_assert_uint_eq(d.usb.configuration, 0);
+	configure(&d, 2);
 	/* UPLOAD reads the slot back. */
 	uint16_t n;
 	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_UPLOAD, 0, 0, 1024, NULL, &n), FWD_USB_ACK);
@@ -221,6 +226,9 @@ START_TEST(refused_images_map_to_dfu_status)
 	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATE, 0, 0, 1, NULL, &n), FWD_USB_ACK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(io[0], FWD_DFU_ERROR);
+	ck_assert_uint_eq(getstatus(&d).status, FWD_DFU_ERR_VERIFY); /* the reason stays */
+	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_ABORT, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_uint_eq(getstatus(&d).status, FWD_DFU_ERR_VERIFY);
 	/* CLRSTATUS recovers: dfuIDLE, OK. */
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	st = getstatus(&d);
@@ -285,6 +293,9 @@ START_TEST(abort_mid_download_and_state_rules)
 	unsigned busy = 0;
 	dev_init(&d, 0);
 	make(FWP_IMAGE_TYPE_APP, 3, key, 20000, &img);
+	/* A bus reset with nothing installed is only a reset. */
+	fwd_usb_reset(&d.usb);
+	ck_assert_uint_eq(d.usb.leave, 0);
 	/* Class requests need a configuration. */
 	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATUS, 0, 0, 6, NULL, NULL), FWD_USB_STALL);
 	configure(&d, 2);
@@ -393,7 +404,7 @@ START_TEST(descriptors_and_standard_requests)
 	ck_assert_uint_eq(io[3], 0);
 	ck_assert_int_eq(ctl(&d, 0x80, 6, 0x0300 | (FWD_USB_STR_ALT + 2), 0x0409, 255, NULL, &n),
 			 FWD_USB_ACK);
-	ck_assert_uint_eq(n, 2 + 2 * strlen(alt_names[2]));
+	ck_assert_uint_eq(n, 2 + 2 * strlen(usb_cfg.alt_names[2]));
 	ck_assert_int_eq(ctl(&d, 0x80, 6, 0x0300 | (FWD_USB_STR_ALT + 2), 0x0409, 2, NULL, &n),
 			 FWD_USB_ACK);
 	ck_assert_uint_eq(n, 2);
@@ -456,6 +467,43 @@ START_TEST(set_interface_picks_the_slot)
 }
 END_TEST
 
+/* A power cut at any flash operation of a download: dfuERROR, nothing bootable; after it, a new download lands. */
+START_TEST(power_cut_during_download)
+{
+	struct dev d;
+	struct fwp_buf img = {0};
+	unsigned busy = 0;
+	struct fwd_image out;
+	dev_init(&d, 0);
+	make(FWP_IMAGE_TYPE_APP, 3, key, 5000, &img);
+	configure(&d, 2);
+	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
+	long total = (long)(d.sim.erases + d.sim.programs);
+	for (long n = 0; n < total; n++) {
+		memset(d.sim.mem, 0xFF, d.sim.size);
+		d.sim.ops_left = n;
+		/* The board restarts: a new stack over the same flash. */
+		fwd_update_init(&d.up, &d.fl, d.t, 3);
+		ck_assert_int_eq(fwd_usb_init(&d.usb, &usb_cfg, &d.up), 0);
+		configure(&d, 2);
+		struct status st = download(&d, &img, &busy);
+		ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
+		ck_assert_uint_ne(st.status, FWD_DFU_OK);
+		d.sim.ops_left = -1;
+		ck_assert_msg(fwd_image_check(&d.fl, app_slot.addr, app_slot.size, &d.t[2].pol, &out) !=
+				      FWD_IMAGE_OK,
+			      "a power cut after %ld of %ld operations left a bootable image", n, total);
+	}
+	fwd_update_init(&d.up, &d.fl, d.t, 3);
+	ck_assert_int_eq(fwd_usb_init(&d.usb, &usb_cfg, &d.up), 0);
+	configure(&d, 2);
+	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
+	ck_assert(committed(&d, &img));
+	free(img.data);
+	fwd_flash_sim_free(&d.sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device-dfu");
@@ -467,6 +515,7 @@ int main(void)
 	tcase_add_test(tc, abort_mid_download_and_state_rules);
 	tcase_add_test(tc, descriptors_and_standard_requests);
 	tcase_add_test(tc, set_interface_picks_the_slot);
+	tcase_add_test(tc, power_cut_during_download);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

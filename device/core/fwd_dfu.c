@@ -61,10 +61,14 @@ static void fail(struct fwd_dfu *d, enum fwd_dfu_status st)
 	d->work = FWD_DFU_WORK_NONE;
 }
 
-/* A request the state does not allow: stall, and the spec's error. */
+/*
+ * A request the state does not allow: stall, and the spec's error; in
+ * dfuERROR already, the status keeps the reason the host has yet to read.
+ */
 static int stall(struct fwd_dfu *d)
 {
-	fail(d, FWD_DFU_ERR_STALLEDPKT);
+	if (d->state != FWD_DFU_ERROR)
+		fail(d, FWD_DFU_ERR_STALLEDPKT);
 	return -1;
 }
 
@@ -115,6 +119,7 @@ static int dnload(struct fwd_dfu *d, uint8_t *data, uint16_t len)
 		if (len == 0)
 			return stall(d); /* nothing to end */
 		d->off = 0;
+		d->installed = 0;
 	} else if (d->state != FWD_DFU_DNLOAD_IDLE) {
 		return stall(d);
 	}
@@ -232,8 +237,10 @@ int fwd_dfu_poll(struct fwd_dfu *d)
 		}
 	} else {
 		st = fwd_update_finish_here(d->up, &detail);
-		if (st == FWP_ST_OK)
+		if (st == FWP_ST_OK) {
 			d->state = FWD_DFU_MANIFEST_SYNC; /* tolerant: back to dfuIDLE */
+			d->installed = 1;
+		}
 	}
 	d->work = FWD_DFU_WORK_NONE;
 	if (st != FWP_ST_OK) {

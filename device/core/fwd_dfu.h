@@ -98,6 +98,7 @@ struct fwd_dfu {
 	uint8_t state;   /* enum fwd_dfu_state */
 	uint8_t status;  /* enum fwd_dfu_status */
 	uint8_t work;    /* enum fwd_dfu_work */
+	uint8_t installed; /* a download was committed, none begun since */
 	uint32_t off;    /* download: file bytes taken; upload: slot bytes sent */
 	uint16_t len;    /* bytes of the pending block */
 	uint8_t buf[FWD_DFU_TRANSFER_SIZE];

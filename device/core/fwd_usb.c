@@ -39,6 +39,8 @@ void fwd_usb_reset(struct fwd_usb *u)
 {
 	u->address = 0;
 	u->configuration = 0;
+	if (u->dfu.installed)
+		u->leave = 1;
 	fwd_dfu_set_alt(&u->dfu, 0);
 }
 

@@ -35,8 +35,8 @@ enum { FWD_USB_STR_MANUFACTURER = 1, FWD_USB_STR_PRODUCT, FWD_USB_STR_SERIAL, FW
 struct fwd_usb_config {
 	uint16_t vid, pid, bcd_device;
 	const char *manufacturer, *product, *serial;
-	/* One name per slot of the update engine, in its order: alt i = target i. */
-	const char *const *alt_names;
+	/* One name per target of the update engine, in its order: alt i = target i. */
+	const char *alt_names[FWD_USB_MAX_ALTS];
 };
 
 struct fwd_usb {
@@ -44,6 +44,11 @@ struct fwd_usb {
 	struct fwd_dfu dfu;
 	uint8_t address;       /* the controller applies it after the status stage */
 	uint8_t configuration; /* 0 or 1 */
+	/*
+	 * A bus reset came after a download was installed: as DFU 1.1 has it
+	 * (dfu-util -R), the device should now run the new firmware.
+	 */
+	uint8_t leave;
 };
 
 /* up's targets become the alternate settings (at most FWD_USB_MAX_ALTS). */
@@ -61,7 +66,8 @@ int fwd_usb_control(struct fwd_usb *u, const struct fwd_usb_setup *s, uint8_t *d
 /* Deferred work (a block's flash writes, the manifestation): 1 if some ran. */
 int fwd_usb_poll(struct fwd_usb *u);
 
-/* A USB bus reset: unaddressed, unconfigured, the DFU state machine idle. */
+/* A USB bus reset: unaddressed, unconfigured, the DFU state machine idle;
+ * sets leave after an install. */
 void fwd_usb_reset(struct fwd_usb *u);
 
 /* The device descriptor, then the configuration descriptor; their lengths. */

@@ -132,7 +132,7 @@ static void *create(int nopts, char *const *keys, char *const *values)
 	d->t[0].pol.type_mask = 1u << FWP_IMAGE_TYPE_BOOTLOADER;
 	d->t[1].pol.type_mask = 1u << FWP_IMAGE_TYPE_LOADER;
 	fwd_update_init(&d->up, &d->fl, d->t, 3);
-	fwd_loader_usb_config(&d->cfg, FWP_ROLE_LOADER, d->serial);
+	fwd_loader_usb_config(&d->cfg, FWP_ROLE_LOADER, d->serial, d->t, 3);
 	if (fwd_usb_init(&d->usb, &d->cfg, &d->up) != 0) {
 		destroy(d);
 		return NULL;
