@@ -391,12 +391,14 @@ static int flash_dfu(struct flash_args *a, int n, char **files)
 		if (rc < 0)
 			fwp_err_prefix(&err, files[i]);
 	}
-	if (rc == FWP_OK && !a->no_boot && session.dfuse) {
+	if (rc == FWP_OK && !a->no_boot) {
 		rc = fwp_dfu_flash_finish(&session, &err);
 		if (rc == FWP_OK && a->mode == OUT_JSON)
 			json_event(event("boot"));
-		else if (rc == FWP_OK && a->mode != OUT_QUIET)
+		else if (rc == FWP_OK && a->mode != OUT_QUIET && session.dfuse)
 			printf("Leaving DFU mode: starting the firmware at 0x%08x\n", session.start);
+		else if (rc == FWP_OK && a->mode != OUT_QUIET)
+			printf("Resetting the device (USB reset) into the new firmware\n");
 	}
 out:
 	if (p.bar_open)

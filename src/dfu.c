@@ -677,6 +677,19 @@ int fwp_dfu_set_alt(struct fwp_dfu_dev *d, const char *alt, struct fwp_err *err)
 	return start(d, err);
 }
 
+int fwp_dfu_reset(struct fwp_dfu_dev *d, struct fwp_err *err)
+{
+	libusb_release_interface(d->h, d->info.alts[d->alt_index].iface);
+	int rc = libusb_reset_device(d->h);
+	/* Re-enumerating as another program is what a reset into new firmware looks like. */
+	if (rc == 0 || rc == LIBUSB_ERROR_NOT_FOUND || rc == LIBUSB_ERROR_NO_DEVICE) {
+		libusb_close(d->h);
+		d->h = NULL;
+		return FWP_OK;
+	}
+	return usb_fail(d, rc, "USB reset", err);
+}
+
 void fwp_dfu_close(struct fwp_dfu_dev *d)
 {
 	if (!d)

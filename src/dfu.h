@@ -136,6 +136,12 @@ int fwp_dfu_dnload_block(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *d
  */
 int fwp_dfu_manifest(struct fwp_dfu_dev *d, uint16_t block, struct fwp_err *err);
 
+/*
+ * A USB bus reset: after a download, DFU 1.1's way to make the device run
+ * its new firmware. The device leaving the bus is success.
+ */
+int fwp_dfu_reset(struct fwp_dfu_dev *d, struct fwp_err *err);
+
 /* "errCHECK_ERASED" and "flash not erased" for a status code. */
 const char *fwp_dfu_status_name(unsigned status);
 const char *fwp_dfu_status_text(unsigned status);

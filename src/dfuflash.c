@@ -120,6 +120,7 @@ static int plain_download(struct fwp_dfu_flash *s, const uint8_t *data, size_t l
 	report(s, FWP_EV_VERIFY, done, len, len, NULL);
 	if ((rc = fwp_dfu_manifest(s->dev, block, err)) < 0)
 		return rc;
+	s->written = 1;
 	report(s, FWP_EV_DONE, len, len, len, "verified and committed");
 	return FWP_OK;
 }
@@ -255,7 +256,9 @@ int fwp_dfu_flash_file(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
 
 int fwp_dfu_flash_finish(struct fwp_dfu_flash *s, struct fwp_err *err)
 {
-	if (!s->dfuse || s->opts->no_leave || !s->have_start)
+	if (s->opts->no_leave)
 		return FWP_OK;
-	return fwp_dfuse_leave(s->dev, s->start, err);
+	if (!s->dfuse)
+		return s->written ? fwp_dfu_reset(s->dev, err) : FWP_OK;
+	return s->have_start ? fwp_dfuse_leave(s->dev, s->start, err) : FWP_OK;
 }

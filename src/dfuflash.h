@@ -29,7 +29,7 @@ struct fwp_dfu_flash_opts {
 struct fwp_dfu_flash {
 	struct fwp_dfu_dev *dev;
 	const struct fwp_dfu_flash_opts *opts;
-	int dfuse, erased_all, have_start;
+	int dfuse, erased_all, have_start, written;
 	/* Where a DfuSe device starts the firmware on leaving: the first address
 	   written, as dfu-util does, or the flash base when that was an fwpack image. */
 	uint32_t start;
@@ -47,7 +47,10 @@ int fwp_dfu_flash_choose_alt(struct fwp_dfu_flash *s, const uint8_t *data, size_
 /* One file (whole, as read). Errors are prefixed with nothing: the caller names the file. */
 int fwp_dfu_flash_file(struct fwp_dfu_flash *s, const uint8_t *data, size_t len,
 		       struct fwp_err *err);
-/* After the last file: a DfuSe device leaves DFU mode (unless no_leave). */
+/*
+ * After the last file, unless no_leave: a DfuSe device leaves DFU mode, a
+ * plain DFU device gets a USB reset to run its new firmware.
+ */
 int fwp_dfu_flash_finish(struct fwp_dfu_flash *s, struct fwp_err *err);
 
 #endif /* FWP_DFUFLASH_H */

@@ -179,6 +179,7 @@ expect_exit 0 "an application image to the emulated fwpack Loader" \
 expect_output 'alt 2 "slot 2: application"' "it picks the alt setting named for the image's slot"
 expect_output "Verifying on the device" "the Loader verifies at the zero-length DNLOAD"
 expect_output "verified and committed" "and commits"
+expect_output "Resetting the device (USB reset) into the new firmware" "then resets it to run it"
 size=$(wc -c <"$POSIX/app.bin")
 tail -c +$((0x20000 + 1)) "$T/lflash" | head -c "$size" >"$T/slot.bin"
 expect_same "$T/slot.bin" "$POSIX/app.bin" "the slot holds the image"
