@@ -256,6 +256,19 @@ static int find(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
 		}
 	}
 	libusb_free_device_list(list, 1);
+	/* By path: the order of the sockets, not of enumeration (insertion sort, a handful). */
+	for (size_t i = 1; i < *n; i++) {
+		for (size_t j = i; j > 0 && strcmp(infos[j - 1].path, infos[j].path) > 0; j--) {
+			struct fwp_dfu_info t = infos[j];
+			infos[j] = infos[j - 1];
+			infos[j - 1] = t;
+			if (found) {
+				libusb_device *dt = found[j];
+				found[j] = found[j - 1];
+				found[j - 1] = dt;
+			}
+		}
+	}
 	*out = infos;
 	if (devs)
 		*devs = found;
