@@ -563,7 +563,11 @@ static int claim(struct fwp_dfu_dev *d, libusb_device *dev, struct fwp_err *err)
 	int rc = libusb_open(dev, &d->h);
 	if (rc < 0)
 		return fwp_fail(err, rc == LIBUSB_ERROR_ACCESS ? FWP_ERR_IO : FWP_ERR_NO_DEVICE,
-				"DFU device %s: cannot open: %s", d->label, libusb_strerror(rc));
+				"DFU device %s: cannot open: %s%s", d->label, libusb_strerror(rc),
+				rc == LIBUSB_ERROR_ACCESS
+					? " (no permission for its /dev/bus/usb node: a udev rule "
+					  "for this VID:PID, or the plugdev group)"
+					: "");
 	/* A kernel driver on the DFU interface (rare) is detached for the session. */
 	libusb_set_auto_detach_kernel_driver(d->h, 1);
 	rc = libusb_claim_interface(d->h, a->iface);
