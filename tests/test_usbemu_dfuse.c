@@ -11,6 +11,13 @@
 
 enum { OUT = 0x21, IN = 0xa1 };
 
+/* The harness's, here: counts the calls. */
+static int leaves;
+void usbemu_leave(void)
+{
+	leaves++;
+}
+
 static void *dev;
 static uint8_t io[XFER_SIZE];
 static char flash_file[64];
@@ -222,7 +229,9 @@ START_TEST(leave_and_unprotect_vanish)
 {
 	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK);
 	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 2, 0), 0);
+	leaves = 0;
 	ck_assert_int_eq(state(NULL, NULL), dfuMANIFEST);
+	ck_assert_int_eq(leaves, 1);
 	ck_assert_int_eq(req(IN, DFU_GETSTATUS, 0, 6), USBEMU_VANISH);
 	teardown();
 
@@ -231,6 +240,7 @@ START_TEST(leave_and_unprotect_vanish)
 	io[0] = 0x92;
 	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 0, 1), 0);
 	ck_assert_int_eq(state(NULL, NULL), dfuDNBUSY);
+	ck_assert_int_eq(leaves, 2);
 	ck_assert_int_eq(req(IN, DFU_GETSTATUS, 0, 6), USBEMU_VANISH);
 	ck_assert_uint_eq(*flash_at(0x08080000), 0xff);
 }

@@ -9,8 +9,8 @@
  * umockdev's preload, so the real libusb in it sees only these devices, then
  * the models save their state (flash files) and usbemu exits with COMMAND's
  * status: 128+N when a signal N ended it, 124 when it ran past --timeout
- * (default 120 s; it is killed), 70 when a model could not save its state,
- * 64 on a usage error. At the end, on stderr:
+ * (default 120 s; it is killed), 127 when it cannot be started, 70 when a
+ * model could not save its state, 64 on a usage error. At the end, on stderr:
  *   usbemu: N control transfers, M bytes out, K bytes in
  *
  * Options of every model, handled here:
@@ -19,6 +19,8 @@
  *                    OUT data past N bytes (that one and the rest: ENODEV)
  *   stall-after=N    STALL, once, the transfer that would take OUT data past
  *                    N bytes (it does not count)
+ * A device that leaves sends a "remove" uevent (libusb's hotplug sees it);
+ * that needs usbemu itself under the preload, so it starts itself again so.
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +31,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <umockdev.h>
 
 #include "usbemu.h"
 #include "usbemu_bus.h"
@@ -43,6 +47,7 @@ static const struct usbemu_model *const models[] = {
 #define EXIT_SOFTWARE 70
 #define EXIT_TIMEOUT 124
 #define MAX_OPTS 32
+#define PRELOAD "libumockdev-preload.so.0"
 
 extern char **environ;
 static volatile sig_atomic_t got_signal;
@@ -108,10 +113,14 @@ static char **child_env(void)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
-		    strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0)
+		    strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0 &&
+		    strncmp(environ[i], "USBEMU_REEXEC=", 14) != 0)
 			env[k++] = strdup(environ[i]);
-	if (asprintf(&env[k++], "LD_PRELOAD=libumockdev-preload.so.0%s%s", pre && *pre ? ":" : "",
-		     pre ? pre : "") < 0 ||
+	if (pre && strncmp(pre, PRELOAD, strlen(PRELOAD)) == 0) {
+		pre += strlen(PRELOAD); /* we run under it ourselves: once is enough */
+		pre += *pre == ':';
+	}
+	if (asprintf(&env[k++], "LD_PRELOAD=" PRELOAD "%s%s", pre && *pre ? ":" : "", pre ? pre : "") < 0 ||
 	    asprintf(&env[k++], "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
 		     asan && *asan ? ":" : "") < 0)
 		env[--k] = NULL;
@@ -134,7 +143,7 @@ static double now(void)
 
 /* Runs argv in its own process group (so a timeout ends all it started)
  * until it exits or the time is up; its exit status as ours. */
-static int run(struct usbemu_bus *bus, char **argv, double timeout)
+static int run(char **argv, double timeout)
 {
 	char **env = child_env();
 	posix_spawnattr_t attr;
@@ -160,7 +169,6 @@ static int run(struct usbemu_bus *bus, char **argv, double timeout)
 			perror("usbemu: waitpid");
 			return EXIT_SOFTWARE;
 		}
-		usbemu_bus_poll(bus);
 		double t = now();
 		if (!sent && (t > deadline || got_signal)) {
 			if (t > deadline) {
@@ -207,6 +215,20 @@ int main(int argc, char **argv)
 	if (i + 1 >= argc || ndev == 0)
 		return usage();
 
+	/* umockdev sends uevents (hotplug, for libusb's device list) only from
+	 * a process under its preload: start again that way, as
+	 * umockdev-wrapper would. */
+	if (!umockdev_in_mock_environment() && !getenv("USBEMU_REEXEC")) {
+		char **env = child_env();
+		if (env && setenv("USBEMU_REEXEC", "1", 1) == 0) {
+			for (size_t k = 0; env[k]; k++)
+				putenv(env[k]); /* the strings become the environment's */
+			execv("/proc/self/exe", argv);
+		}
+		perror("usbemu: cannot run under umockdev's preload");
+		return EXIT_SOFTWARE;
+	}
+
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -222,7 +244,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[j], "--timeout") == 0)
 			j++;
 	if (rc == 0)
-		rc = run(bus, argv + i + 1, timeout);
+		rc = run(argv + i + 1, timeout);
 
 	struct usbemu_stats st;
 	if (usbemu_bus_free(bus, &st) != 0 && rc == 0)

@@ -18,8 +18,14 @@
  * requests (GET_STATUS, SET_INTERFACE: usbfs's SETINTERFACE ioctl arrives as
  * one), class and vendor requests.
  *
- * All calls of one device are serialised (a mutex in the harness), on a
- * thread that is not main's: a model must not keep global state.
+ * control() is also asked for the manufacturer, product and serial strings
+ * when the device is plugged in (the sysfs attributes), before the program
+ * runs. A bus reset (USBDEVFS_RESET) is not passed on: a model that resets
+ * itself into another program calls usbemu_leave().
+ *
+ * All calls of one device are serialised (a mutex in the harness), on
+ * umockdev's worker thread, destroy() on main's after the program ended:
+ * a model must not keep global state.
  *
  * Options: --device MODEL,key=value,... on the command line. The harness
  * takes its own (vanish-after, stall-after) out before create() sees the
@@ -60,6 +66,11 @@ struct usbemu_model {
 
 extern const struct usbemu_model usbemu_model_dfuse;  /* usbemu_dfuse.c: STM32 ROM DfuSe */
 extern const struct usbemu_model usbemu_model_loader; /* usbemu_loader.c: the fwpack Loader */
+
+/* Called from control(): the device leaves the bus once this answer is
+ * given (a reset into the application after DFU manifestation, say), as a
+ * real device would, before any further request. (usbemu_bus.c) */
+void usbemu_leave(void);
 
 /* Helpers for models (usbemu_desc.c). */
 

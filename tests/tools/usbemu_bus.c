@@ -34,14 +34,14 @@ struct dev {
 	int devnum;
 	char node[64], syspath[64];
 	UMockdevIoctlBase *handler;
-	GHashTable *queues; /* UMockdevIoctlClient -> GQueue of struct urb_done */
+	GHashTable *clients; /* UMockdevIoctlClient (an open fd) -> struct client */
 	uint8_t desc[DESC_MAX];
 	size_t desc_len;
 	long long vanish_after, stall_after; /* bytes of OUT data; -1: never */
 	unsigned long long out_bytes;
 	int stalled;  /* stall-after has fired */
-	int vanished; /* every ioctl fails with ENODEV */
-	int removed;  /* taken off sysfs */
+	int vanished; /* off sysfs, every ioctl fails with ENODEV */
+	int leaving;  /* usbemu_leave() was called */
 };
 
 struct usbemu_bus {
@@ -63,16 +63,39 @@ static void urb_done_free(void *p)
 	free(u);
 }
 
-static void queue_free(void *q)
+/* What the kernel keeps per open usbfs fd. */
+struct client {
+	GQueue urbs;      /* struct urb_done, to reap */
+	uint32_t claimed; /* interfaces, one bit each */
+};
+
+static void client_free(void *p)
 {
-	g_queue_free_full(q, urb_done_free);
+	struct client *cl = p;
+	g_queue_clear_full(&cl->urbs, urb_done_free);
+	free(cl);
 }
 
+/* Off the bus: later ioctls fail, and a new scan no longer finds it (done
+ * here, before the program learns of it, so no scan can race the removal;
+ * umockdev only removes files there, nothing needs its worker thread). */
 static void vanish(struct dev *d)
 {
-	if (!d->vanished)
-		fprintf(stderr, "usbemu: %s left the bus\n", d->node);
+	if (d->vanished)
+		return;
+	fprintf(stderr, "usbemu: %s left the bus\n", d->node);
 	d->vanished = 1;
+	umockdev_testbed_uevent(d->bus->tb, d->syspath, "remove");
+	umockdev_testbed_remove_device(d->bus->tb, d->syspath);
+}
+
+/* The device in control(), for usbemu_leave(); calls are under the bus lock. */
+static struct dev *calling;
+
+void usbemu_leave(void)
+{
+	if (calling)
+		calling->leaving = 1;
 }
 
 /* One control transfer, as the device sees it: the harness's faults, the
@@ -109,7 +132,11 @@ static int transfer(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
 		r = (int)(len < s->wLength ? len : s->wLength);
 		memcpy(data, d->desc + off, (size_t)r);
 	} else {
+		calling = d;
 		r = d->model->control(d->m, s, data);
+		calling = NULL;
+		if (r >= 0 && d->leaving)
+			vanish(d); /* the answer still reaches the program */
 		if (r == USBEMU_VANISH) {
 			vanish(d);
 			return -ESHUTDOWN;
@@ -147,14 +174,17 @@ static struct usbemu_setup parse_setup(const uint8_t *p)
 	return s;
 }
 
-static GQueue *client_queue(struct dev *d, UMockdevIoctlClient *c)
+static struct client *client_of(struct dev *d, UMockdevIoctlClient *c)
 {
-	GQueue *q = g_hash_table_lookup(d->queues, c);
-	if (!q) {
-		q = g_queue_new();
-		g_hash_table_insert(d->queues, c, q);
+	struct client *cl = g_hash_table_lookup(d->clients, c);
+	if (!cl) {
+		cl = calloc(1, sizeof(*cl));
+		if (!cl)
+			abort(); /* a test tool: out of memory is the end */
+		g_queue_init(&cl->urbs);
+		g_hash_table_insert(d->clients, c, cl);
 	}
-	return q;
+	return cl;
 }
 
 /* USBDEVFS_SUBMITURB: control URBs on ep0 only (the models have no other endpoint). */
@@ -206,15 +236,15 @@ static void submit(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg
 		u->in = data;
 	else
 		free(data);
-	g_queue_push_tail(client_queue(d, c), u);
+	g_queue_push_tail(&client_of(d, c)->urbs, u);
 	umockdev_ioctl_client_complete(c, 0, 0);
 }
 
 /* USBDEVFS_REAPURB(NDELAY): the oldest finished URB of this fd. */
 static void reap(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
 {
-	GQueue *q = g_hash_table_lookup(d->queues, c);
-	struct urb_done *u = q ? g_queue_pop_head(q) : NULL;
+	struct client *cl = g_hash_table_lookup(d->clients, c);
+	struct urb_done *u = cl ? g_queue_pop_head(&cl->urbs) : NULL;
 	if (!u) {
 		/* The node is a plain file, always "ready": libusb polls here. */
 		umockdev_ioctl_client_complete(c, -1, d->vanished ? ENODEV : EAGAIN);
@@ -299,8 +329,10 @@ static void set_interface(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlDa
 		umockdev_ioctl_client_complete(c, 0, 0);
 }
 
-/* CLAIM/RELEASEINTERFACE: the interface must exist (numbered from 0). */
-static void claim(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
+/* CLAIMINTERFACE, DISCONNECT_CLAIM (its interface number first too) and
+ * RELEASEINTERFACE, with the kernel's answers: a missing interface, one
+ * another fd holds (EBUSY), releasing what this fd does not hold. */
+static void claim(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoctlData *arg)
 {
 	UMockdevIoctlData *n = umockdev_ioctl_data_resolve(arg, 0, sizeof(unsigned int), NULL);
 	if (!n) {
@@ -309,7 +341,26 @@ static void claim(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
 	}
 	unsigned int ifnum = *(unsigned int *)n->data;
 	g_object_unref(n);
-	umockdev_ioctl_client_complete(c, ifnum < d->desc[18 + 4] ? 0 : -1, ifnum < d->desc[18 + 4] ? 0 : ENOENT);
+	struct client *me = client_of(d, c);
+	uint32_t bit = ifnum < 32 ? 1u << ifnum : 0;
+	int err = 0;
+	if (req == USBDEVFS_RELEASEINTERFACE) {
+		if (!(me->claimed & bit))
+			err = EINVAL;
+		me->claimed &= ~bit;
+	} else if (ifnum >= d->desc[18 + 4] || !bit) {
+		err = req == USBDEVFS_CLAIMINTERFACE ? ENOENT : EINVAL;
+	} else {
+		GHashTableIter it;
+		void *other;
+		g_hash_table_iter_init(&it, d->clients);
+		while (g_hash_table_iter_next(&it, NULL, &other))
+			if (other != me && (((struct client *)other)->claimed & bit))
+				err = EBUSY;
+		if (!err)
+			me->claimed |= bit;
+	}
+	umockdev_ioctl_client_complete(c, err ? -1 : 0, err);
 }
 
 /* The usbfs ioctls of a device that is there. */
@@ -328,7 +379,8 @@ static void usbfs(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoc
 		break;
 	case USBDEVFS_CLAIMINTERFACE:
 	case USBDEVFS_RELEASEINTERFACE:
-		claim(d, c, arg);
+	case USBDEVFS_DISCONNECT_CLAIM: /* libusb's auto-detach; no driver to detach */
+		claim(d, c, req, arg);
 		break;
 	case USBDEVFS_GET_CAPABILITIES:
 		caps = umockdev_ioctl_data_resolve(arg, 0, sizeof(uint32_t), NULL);
@@ -371,6 +423,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
 	case USBDEVFS_SETINTERFACE:
 	case USBDEVFS_CLAIMINTERFACE:
 	case USBDEVFS_RELEASEINTERFACE:
+	case USBDEVFS_DISCONNECT_CLAIM:
 	case USBDEVFS_GET_CAPABILITIES:
 	case USBDEVFS_GETDRIVER:
 	case USBDEVFS_IOCTL:
@@ -396,7 +449,7 @@ static void on_client_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpo
 	struct dev *d = user;
 	(void)h;
 	pthread_mutex_lock(&d->bus->lock);
-	g_hash_table_remove(d->queues, c);
+	g_hash_table_remove(d->clients, c);
 	pthread_mutex_unlock(&d->bus->lock);
 }
 
@@ -437,17 +490,40 @@ static int take_opt(const char *key, int *nopts, char **keys, char **values, lon
 	return 0;
 }
 
+/* String descriptor index (US English) as printable ASCII, for the sysfs
+ * attributes udev-based tools read; "" when the model has none. */
+static void ascii_string(struct dev *d, uint8_t index, char *out, size_t size)
+{
+	uint8_t raw[255];
+	struct usbemu_setup s = {0x80, 6, (uint16_t)(0x0300 | index), 0x0409, sizeof(raw)};
+	int n = index ? d->model->control(d->m, &s, raw) : 0;
+	size_t k = 0;
+	for (int i = 2; i + 1 < n && i < raw[0] && k + 1 < size; i += 2)
+		out[k++] = raw[i] >= 0x20 && raw[i] < 0x7f && raw[i] != '\\' && !raw[i + 1] ? (char)raw[i] : '?';
+	out[k] = '\0';
+}
+
 static char *sysfs_record(struct dev *d, int port)
 {
+	const uint8_t *dd = d->desc;
+	char man[128], prod[128], serial[128];
+	ascii_string(d, dd[14], man, sizeof(man));
+	ascii_string(d, dd[15], prod, sizeof(prod));
+	ascii_string(d, dd[16], serial, sizeof(serial));
+
 	GString *s = g_string_new(NULL);
 	g_string_append_printf(s,
 			       "P: %s\nN: bus/usb/001/%03d\n"
 			       "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
 			       "E: BUSNUM=001\nE: DEVNUM=%03d\nE: DEVNAME=/dev/bus/usb/001/%03d\n"
+			       "E: ID_VENDOR_ID=%02x%02x\nE: ID_MODEL_ID=%02x%02x\nE: ID_SERIAL_SHORT=%s\n"
 			       "A: busnum=1\\n\nA: devnum=%d\\n\nA: devpath=%d\\n\nA: speed=12\\n\n"
+			       "A: idVendor=%02x%02x\\n\nA: idProduct=%02x%02x\\n\nA: bcdDevice=%02x%02x\\n\n"
+			       "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
 			       "A: bConfigurationValue=%d\\n\nH: descriptors=",
-			       d->syspath + strlen("/sys"), d->devnum, d->devnum, d->devnum, d->devnum,
-			       port, d->desc[18 + 5]);
+			       d->syspath + strlen("/sys"), d->devnum, d->devnum, d->devnum, dd[9], dd[8],
+			       dd[11], dd[10], serial, d->devnum, port, dd[9], dd[8], dd[11], dd[10],
+			       dd[13], dd[12], man, prod, serial, dd[18 + 5]);
 	for (size_t i = 0; i < d->desc_len; i++)
 		g_string_append_printf(s, "%02X", d->desc[i]);
 	g_string_append_c(s, '\n');
@@ -483,7 +559,7 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 		free(d);
 		return -1;
 	}
-	d->queues = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, queue_free);
+	d->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, client_free);
 	d->handler = umockdev_ioctl_base_new();
 	g_signal_connect(d->handler, "handle-ioctl", G_CALLBACK(on_ioctl), d);
 	g_signal_connect(d->handler, "client-vanished", G_CALLBACK(on_client_vanished), d);
@@ -501,21 +577,6 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 		return -1;
 	}
 	return 0;
-}
-
-void usbemu_bus_poll(struct usbemu_bus *bus)
-{
-	for (int i = 0; i < bus->ndevs; i++) {
-		struct dev *d = bus->devs[i];
-		pthread_mutex_lock(&bus->lock);
-		int remove = d->vanished && !d->removed;
-		d->removed |= remove;
-		pthread_mutex_unlock(&bus->lock);
-		/* Outside the lock: umockdev may need its worker thread, which
-		 * may be waiting for the lock in on_ioctl. */
-		if (remove)
-			umockdev_testbed_remove_device(bus->tb, d->syspath);
-	}
 }
 
 int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
@@ -539,7 +600,7 @@ int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
 	for (int i = 0; i < bus->ndevs; i++) {
 		struct dev *d = bus->devs[i];
 		g_object_unref(d->handler);
-		g_hash_table_destroy(d->queues);
+		g_hash_table_destroy(d->clients);
 		free(d);
 	}
 	pthread_mutex_destroy(&bus->lock);

@@ -23,10 +23,6 @@ struct usbemu_bus *usbemu_bus_new(int verbose);
 int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
 		   char **keys, char **values);
 
-/* Housekeeping on the caller's thread (call every few ms while a program
- * runs): takes devices that vanished off the emulated sysfs. */
-void usbemu_bus_poll(struct usbemu_bus *bus);
-
 /* The end: no more ioctls are answered, every model saves its state and is
  * freed, the testbed goes. Returns 0, or -1 when a model failed to save. */
 int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats);

@@ -152,6 +152,7 @@ static int get_status(struct dfuse *d, uint8_t *data, uint16_t wLength)
 	uint8_t r[6] = {d->status, (uint8_t)poll, (uint8_t)(poll >> 8), (uint8_t)(poll >> 16),
 			d->state, 0};
 	if (d->leaving) {
+		usbemu_leave();
 		d->left = 1;
 		fprintf(stderr, "dfuse %s: leaves DFU mode (reset)\n", d->serial);
 	}
