@@ -331,6 +331,17 @@ START_TEST(abort_mid_download_and_state_rules)
 	ck_assert_uint_eq(st.state, FWD_DFU_IDLE);
 	ck_assert_uint_eq(d.up.state, FWP_SESSION_NONE);
 	ck_assert(!committed(&d, &img));
+	/* A serial session in the engine survives a DFU error and its CLRSTATUS. */
+	uint32_t off;
+	uint8_t detail;
+	static const uint8_t sid[16] = {1};
+	ck_assert_int_eq(fwd_update_begin(&d.up, 2, FWP_ENC_RAW, (uint32_t)img.len, sid, img.data,
+					  &off, &detail),
+			 FWP_ST_OK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_uint_eq(d.up.state, FWP_SESSION_RECEIVING);
+	fwd_update_abort(&d.up);
 	/* Blocks larger than wTransferSize stall. */
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_DNLOAD, 0, 0, FWD_DFU_TRANSFER_SIZE + 1, img.data,
 			     NULL),

@@ -6,7 +6,7 @@
 # download that lands byte for byte and is committed, the read-back, and
 # refusals with their DFU status: a bad signature (errVERIFY, nothing
 # committed), the Loader's own slot (errTARGET), a rollback (errFIRMWARE,
-# nothing erased).
+# nothing erased); and the Updater taking a new Loader.
 . "$top_srcdir/tests/lib.sh"
 
 EMU=$top_builddir/tests/tools/usbemu
@@ -91,6 +91,22 @@ expect_exit 74 "an older application (counter 1) is refused" emu --device "loade
 expect_output "DFU state(10) = dfuERROR, status(10)" "with errFIRMWARE"
 slot_bytes "$T/h" $((0x20040)) 4096 "$T/after.bin"
 expect_same "$T/before.bin" "$T/after.bin" "nothing was erased for the refused image"
+
+# The Updater over DFU: its one alternate setting is the Loader's slot; a
+# new Loader (root key) lands and the Bootloader starts it; an older one is
+# refused (errFIRMWARE).
+factory "$T/u"
+expect_exit 0 "the Updater lists the Loader's slot" emu --device "loader,role=updater,flash=$T/u" -- \
+	dfu-util -l
+expect_output 'ver=0200, devnum=2, cfg=1, intf=0, path="1-1", alt=0, name="slot 1: loader"' \
+	"as alt 0, bcdDevice 0x0200"
+expect_exit 0 "the Updater takes loader2 over DFU" emu --device "loader,role=updater,flash=$T/u" -- \
+	dfu-util -a 0 -D "$I/loader2.bin"
+boot "$T/u"
+expect_output "bootloader: loader 2.0.0+1 valid, starting it" "the Bootloader starts the new Loader"
+expect_exit 74 "the Updater refuses an older Loader" emu --device "loader,role=updater,flash=$T/u" -- \
+	dfu-util -a 0 -D "$I/loader.bin"
+expect_output "DFU state(10) = dfuERROR, status(10)" "with errFIRMWARE"
 
 expect_exit 64 "an unknown model option is refused" emu --device "loader,flash=$T/h,colour=red" -- true
 finish

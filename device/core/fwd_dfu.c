@@ -74,10 +74,13 @@ static int stall(struct fwd_dfu *d)
 
 static void to_idle(struct fwd_dfu *d)
 {
-	/* A download left unfinished stays uncommitted: the slot holds no image. */
-	if (d->state != FWD_DFU_IDLE && d->state != FWD_DFU_UPLOAD_IDLE &&
-	    d->up->state == FWP_SESSION_RECEIVING)
+	/*
+	 * A download left unfinished stays uncommitted: the slot holds no
+	 * image. A serial session in the engine is not this one's to end.
+	 */
+	if (d->active && d->up->state == FWP_SESSION_RECEIVING)
 		fwd_update_abort(d->up);
+	d->active = 0;
 	d->state = FWD_DFU_IDLE;
 	d->status = FWD_DFU_OK;
 	d->work = FWD_DFU_WORK_NONE;
@@ -214,8 +217,10 @@ static enum fwp_status first_block(struct fwd_dfu *d, uint8_t *detail)
 	memcpy(id, d->buf + FWP_IMAGE_HDR_LEN - FWP_SESSION_ID_LEN, FWP_SESSION_ID_LEN);
 	fwd_update_abort(d->up);
 	const struct fwd_update_target *t = &d->up->targets[d->alt];
-	return fwd_update_begin(d->up, t->id, FWP_ENC_RAW, t->slot.size, id, d->buf, &offset,
-				detail);
+	enum fwp_status st = fwd_update_begin(d->up, t->id, FWP_ENC_RAW, t->slot.size, id, d->buf,
+					      &offset, detail);
+	d->active = st == FWP_ST_OK;
+	return st;
 }
 
 int fwd_dfu_poll(struct fwd_dfu *d)
@@ -240,11 +245,14 @@ int fwd_dfu_poll(struct fwd_dfu *d)
 		if (st == FWP_ST_OK) {
 			d->state = FWD_DFU_MANIFEST_SYNC; /* tolerant: back to dfuIDLE */
 			d->installed = 1;
+			d->active = 0;
 		}
 	}
 	d->work = FWD_DFU_WORK_NONE;
 	if (st != FWP_ST_OK) {
-		fwd_update_abort(d->up);
+		if (d->active)
+			fwd_update_abort(d->up);
+		d->active = 0;
 		fail(d, fwd_dfu_status_of(st, detail));
 	}
 	return 1;

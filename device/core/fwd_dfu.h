@@ -99,6 +99,7 @@ struct fwd_dfu {
 	uint8_t status;  /* enum fwd_dfu_status */
 	uint8_t work;    /* enum fwd_dfu_work */
 	uint8_t installed; /* a download was committed, none begun since */
+	uint8_t active;    /* the engine's session is this download's (not serial's) */
 	uint32_t off;    /* download: file bytes taken; upload: slot bytes sent */
 	uint16_t len;    /* bytes of the pending block */
 	uint8_t buf[FWD_DFU_TRANSFER_SIZE];

@@ -3,11 +3,13 @@
  * it, device/core's USB framework and DFU class over the update engine,
  * over the NOR flash model, over a flash file in the posix port's layout
  * (so fwd-posix boots what was written here). Options:
- *   flash=FILE   the flash (created erased when missing), saved at the end
- *   serial=SN    the iSerialNumber text
+ *   flash=FILE     the flash (created erased when missing), saved at the end
+ *   serial=SN      the iSerialNumber text
+ *   role=updater   the Updater instead (one target: the Loader's slot)
  * The Loader's targets, keys (the posix port's, device/ports/posix/keys.c)
  * and rollback counter (read from the counter sector) are those of
- * device/apps/loader.c. Deferred flash work runs right after each control
+ * device/apps/loader.c; the Updater's (root keys, Loader images, never
+ * older than the installed Loader) those of device/apps/updater.c. Deferred flash work runs right after each control
  * transfer: a GETSTATUS that answered dfuDNBUSY is followed by the write,
  * and the host's next GETSTATUS finds it done.
  */
@@ -23,14 +25,15 @@
 #include "posix.h"
 #include "usbemu.h"
 
-extern const uint8_t fwd_loader_keys[][65];
-extern const uint32_t fwd_loader_key_count;
+extern const uint8_t fwd_loader_keys[][65], fwd_root_keys[][65];
+extern const uint32_t fwd_loader_key_count, fwd_root_key_count;
 
 #define VECTOR_TABLE_SIZE_POSIX 256u /* as the posix port is built */
 
 struct loader_dev {
 	char *path;
 	char *serial;
+	char *role;
 	uint8_t *mem;
 	struct fwd_flash_sim sim;
 	struct fwd_flash fl;
@@ -78,6 +81,7 @@ static int destroy(void *dev)
 	free(d->mem);
 	free(d->path);
 	free(d->serial);
+	free(d->role);
 	free(d);
 	return rc;
 }
@@ -90,15 +94,24 @@ static void *create(int nopts, char *const *keys, char *const *values)
 	for (int i = 0; i < nopts; i++) {
 		char **dst = strcmp(keys[i], "flash") == 0    ? &d->path
 			     : strcmp(keys[i], "serial") == 0 ? &d->serial
+			     : strcmp(keys[i], "role") == 0   ? &d->role
 							      : NULL;
 		if (!dst) {
-			fprintf(stderr, "usbemu: loader: unknown option '%s' (flash=FILE, serial=SN)\n",
+			fprintf(stderr,
+				"usbemu: loader: unknown option '%s' (flash=FILE, serial=SN, "
+				"role=loader|updater)\n",
 				keys[i]);
 			destroy(d);
 			return NULL;
 		}
 		free(*dst);
 		*dst = strdup(values[i]);
+	}
+	int updater = d->role && strcmp(d->role, "updater") == 0;
+	if (d->role && !updater && strcmp(d->role, "loader") != 0) {
+		fprintf(stderr, "usbemu: loader: role=%s: loader or updater\n", d->role);
+		destroy(d);
+		return NULL;
 	}
 	if (!d->path) {
 		fprintf(stderr, "usbemu: loader: flash=FILE is required\n");
@@ -131,8 +144,22 @@ static void *create(int nopts, char *const *keys, char *const *values)
 		2, {fwd_port_app_slot[0], fwd_port_app_slot[1], 1}, pol};
 	d->t[0].pol.type_mask = 1u << FWP_IMAGE_TYPE_BOOTLOADER;
 	d->t[1].pol.type_mask = 1u << FWP_IMAGE_TYPE_LOADER;
-	fwd_update_init(&d->up, &d->fl, d->t, 3);
-	fwd_loader_usb_config(&d->cfg, FWP_ROLE_LOADER, d->serial, d->t, 3);
+	uint8_t ntargets = 3;
+	if (updater) {
+		/* As device/apps/updater.c: a Loader the Bootloader will accept. */
+		struct fwd_policy lp = {fwd_root_keys, fwd_root_key_count,
+					1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE_POSIX};
+		struct fwd_image cur;
+		if (fwd_image_check(&d->fl, fwd_port_loader_slot[0], fwd_port_loader_slot[1], &lp,
+				    &cur) == FWD_IMAGE_OK)
+			lp.min_security_counter = cur.hdr.security_counter;
+		d->t[0] = (struct fwd_update_target){
+			1, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 1}, lp};
+		ntargets = 1;
+	}
+	fwd_update_init(&d->up, &d->fl, d->t, ntargets);
+	fwd_loader_usb_config(&d->cfg, updater ? FWP_ROLE_UPDATER : FWP_ROLE_LOADER, d->serial,
+			      d->t, ntargets);
 	if (fwd_usb_init(&d->usb, &d->cfg, &d->up) != 0) {
 		destroy(d);
 		return NULL;
