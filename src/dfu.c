@@ -84,7 +84,7 @@ static const char *loader_text(unsigned status)
 	case 7: return "bad signature, untrusted key, digest or CRC";
 	case 8: return "image larger than the slot";
 	case 9: return "the file ended before the image did";
-	case 10: return "security counter below the device's (rollback refused)";
+	case 10: return "security counter below the device's, a rollback";
 	default: return NULL;
 	}
 }

@@ -196,6 +196,18 @@ expect_output "manifestation: errVERIFY (bad signature, untrusted key, digest or
 expect_exit 2 "an image into a slot that is not its own: refused" \
 	emu --device "loader,serial=L,flash=$T/lflash" -- "$FWPACK" flash --dfu --alt 1 "$POSIX/app.bin"
 expect_output "errTARGET" "as the wrong target"
+# The Updater: one alt setting (the Loader's slot); a new Loader lands, an older one is a rollback.
+head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$T/uflash"
+dd if="$POSIX/loader.bin" of="$T/uflash" bs=1024 seek=16 conv=notrunc 2>/dev/null
+expect_exit 0 "a new Loader to the emulated fwpack Updater" \
+	emu --device "loader,role=updater,serial=U,flash=$T/uflash" -- "$FWPACK" flash --dfu "$POSIX/loader2.bin"
+expect_output 'alt 0 "slot 1: loader"' "into its one alt setting"
+expect_output "verified and committed" "committed"
+expect_exit 2 "an older Loader to the Updater: refused" \
+	emu --device "loader,role=updater,serial=U,flash=$T/uflash" -- "$FWPACK" flash --dfu "$POSIX/loader.bin"
+expect_output "errFIRMWARE (security counter below the device's, a rollback)" \
+	"as a rollback, in the Loader's words"
+
 expect_exit 64 "--alt that does not exist" \
 	emu --device "loader,serial=L,flash=$T/lflash" -- "$FWPACK" flash --dfu --alt nope "$POSIX/app.bin"
 expect_output "no alt setting 'nope' (it has 0 \"slot 0: bootloader\"" "lists the alt settings"
