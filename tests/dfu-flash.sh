@@ -171,6 +171,20 @@ expect_output '"transport":"usb-dfu","usb_id":"0483:df11","serial":"B","path":"1
 expect_output '"alts":[{"alt":0,"interface":0,"name":"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg"}]' \
 	"with the alt setting's name"
 
+# ---- A device in DFU runtime mode (its application running) ----
+expect_exit 0 "fwpack list shows a runtime-mode device" \
+	emu --device runtime,serial=R -- "$FWPACK" list
+expect_output "USB DFU 1209:0002  serial R  at 1-1  runtime mode, DFU 1.1" "as runtime mode"
+# It is sent DETACH (and a USB reset: it does not detach by itself), leaves
+# the bus and, since the emulator cannot bring it back in DFU mode, the wait
+# for it ends at its bound with a clear error instead of a hang.
+expect_exit 69 "a runtime-mode device is detached and waited for, within a bound" \
+	emu --device runtime,serial=R,will-detach=0 -- \
+	"$FWPACK" flash --dfu --serial R --address 0x08000000 "$T/small.bin"
+expect_output "runtime R: DFU_DETACH (1000 ms), leaving the bus" \
+	"DFU_DETACH with the descriptor's wDetachTimeOut"
+expect_output "did not come back in DFU mode within 10000 ms of DETACH" "the wait is bounded and said so"
+
 # ---- The fwpack Loader over the real update engine ----
 rm -f "$T/lflash"
 expect_exit 0 "an application image to the emulated fwpack Loader" \

@@ -41,6 +41,7 @@
 static const struct usbemu_model *const models[] = {
 	&usbemu_model_dfuse,
 	&usbemu_model_loader,
+	&usbemu_model_runtime,
 };
 
 #define EXIT_USAGE 64

@@ -66,6 +66,7 @@ struct usbemu_model {
 
 extern const struct usbemu_model usbemu_model_dfuse;  /* usbemu_dfuse.c: STM32 ROM DfuSe */
 extern const struct usbemu_model usbemu_model_loader; /* usbemu_loader.c: the fwpack Loader */
+extern const struct usbemu_model usbemu_model_runtime; /* usbemu_runtime.c: DFU runtime mode */
 
 /* Called from control(): the device leaves the bus once this answer is
  * given (a reset into the application after DFU manifestation, say), as a
