@@ -69,7 +69,7 @@ extern const struct usbemu_model usbemu_model_loader; /* usbemu_loader.c: the fw
 
 /* Called from control(): the device leaves the bus once this answer is
  * given (a reset into the application after DFU manifestation, say), as a
- * real device would, before any further request. (usbemu_bus.c) */
+ * real device would, before any further request. (usbemu_usbfs.c) */
 void usbemu_leave(void);
 
 /* Helpers for models (usbemu_desc.c). */
