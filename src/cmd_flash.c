@@ -1,4 +1,7 @@
-/* fwpack flash: images to a device over serial, with progress for people and for scripts. */
+/*
+ * fwpack flash: images to a device over serial (--port) or USB DFU (--dfu
+ * or any USB selector), with the same progress for people and for scripts.
+ */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dfu.h"
+#include "dfuflash.h"
+#include "dfuse.h"
 #include "flasher.h"
 #include "fwpack/image.h"
 #include "slotimage.h"
@@ -21,6 +27,10 @@ struct flash_args {
 	int no_boot, no_compress;
 	enum out_mode mode;
 	int bad;
+	/* USB DFU: any of these chooses it. */
+	int dfu, mass_erase, unprotect;
+	struct fwp_dfu_select sel;
+	long long address;
 };
 
 struct progress {
@@ -32,6 +42,7 @@ struct progress {
 	int slot, erase_told;
 	unsigned retries;
 	const char *last_retry;
+	int bar_open; /* a progress bar line waits for its newline */
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -82,6 +93,34 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	} else if (!strcmp(name, "retries")) {
 		if (parse_ulong(arg, 1000, &a->retries) || a->retries == 0)
 			a->bad = 1;
+	} else if (!strcmp(name, "dfu")) {
+		a->dfu = 1;
+	} else if (!strcmp(name, "device")) {
+		unsigned vid, pid;
+		char extra;
+		if (sscanf(arg, "%x:%x%c", &vid, &pid, &extra) != 2 || vid > 0xffff || pid > 0xffff)
+			a->bad = 1;
+		a->sel.vid = vid;
+		a->sel.pid = pid;
+		a->dfu = 1;
+	} else if (!strcmp(name, "serial")) {
+		a->sel.serial = arg;
+		a->dfu = 1;
+	} else if (!strcmp(name, "path")) {
+		a->sel.path = arg;
+		a->dfu = 1;
+	} else if (!strcmp(name, "alt")) {
+		a->sel.alt = arg;
+		a->dfu = 1;
+	} else if (!strcmp(name, "address")) {
+		if (parse_ulong(arg, 0xffffffffu, &v))
+			a->bad = 1;
+		a->address = (long long)v;
+		a->dfu = 1;
+	} else if (!strcmp(name, "mass-erase")) {
+		a->mass_erase = a->dfu = 1;
+	} else if (!strcmp(name, "unprotect")) {
+		a->unprotect = a->dfu = 1;
 	} else if (!strcmp(name, "stop-after")) {
 		if (parse_ulong(arg, 0x7FFFFFFF, &v))
 			a->bad = 1;
@@ -152,13 +191,14 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 		case FWP_EV_PROGRESS:
 			if (!p->erase_told && p->start_off == 0) {
 				/*
-				 * The device erases each sector as the data reaches
-				 * it, overlapped with reception: from the first
-				 * confirmed block, the slot's old image is gone.
+				 * A device erases each sector before the data reaches
+				 * it: from the first confirmed block, what the target
+				 * held is gone.
 				 */
 				p->erase_told = 1;
 				cJSON *e = event("erase");
-				cJSON_AddNumberToObject(e, "slot", p->slot);
+				if (p->slot >= 0)
+					cJSON_AddNumberToObject(e, "slot", p->slot);
 				cJSON_AddStringToObject(e, "mode", "sectors as the data arrives");
 				json_event(e);
 			}
@@ -183,6 +223,8 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 			cJSON_AddNumberToObject(o, "seconds", t);
 			cJSON_AddNumberToObject(o, "bytes_per_second",
 						t > 0 ? (int)(r->image_size / t) : 0);
+			if (r->text)
+				cJSON_AddStringToObject(o, "detail", r->text);
 			break;
 		}
 		json_event(o);
@@ -213,6 +255,7 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 			printf("\r[%.*s%*s] %3d%% %u/%u bytes %.1f KiB/s ETA %.0f s ", w,
 			       "##############################", 30 - w, "", pct, r->offset, r->size,
 			       rate / 1024, eta);
+			p->bar_open = 1;
 			fflush(stdout);
 		} else {
 			int decile = (int)((uint64_t)r->offset * 10 / r->size);
@@ -228,16 +271,20 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 		p->last_retry = r->text;
 		break;
 	case FWP_EV_VERIFY:
-		if (p->mode == OUT_TTY)
+		if (p->bar_open)
 			printf("\n");
+		p->bar_open = 0;
 		printf("Verifying on the device (digest and signature)...\n");
 		break;
 	default:
+		if (p->bar_open)
+			printf("\n"); /* DfuSe: no verify line ended the bar */
+		p->bar_open = 0;
 		/* The effective rate counts image bytes, as esptool does. */
-		printf("Wrote %u bytes (%u on the wire) in %.2f s (%.1f kbit/s effective); verified "
-		       "and committed\n",
+		printf("Wrote %u bytes (%u on the wire) in %.2f s (%.1f kbit/s effective); %s\n",
 		       r->image_size, r->size - p->start_off, t,
-		       t > 0 ? r->image_size * 8.0 / t / 1000 : 0);
+		       t > 0 ? r->image_size * 8.0 / t / 1000 : 0,
+		       r->text ? r->text : "verified and committed");
 		if (p->retries)
 			printf("(%u resends; the last because %s)\n", p->retries,
 			       p->last_retry ? p->last_retry : "?");
@@ -285,9 +332,104 @@ static int slot_for(const struct fwp_buf *img, const char *path, long forced, ui
 	}
 }
 
+static void dfu_connected(const struct flash_args *a, struct fwp_dfu_dev *d)
+{
+	const struct fwp_dfu_info *in = fwp_dfu_dev_info(d);
+	const struct fwp_dfu_alt *alt = fwp_dfu_dev_alt(d);
+	int dfuse = in->dfu_version == FWP_DFUSE_VERSION;
+	if (a->mode == OUT_JSON) {
+		char id[16];
+		cJSON *o = event("connect");
+		snprintf(id, sizeof(id), "%04x:%04x", in->vid, in->pid);
+		cJSON_AddStringToObject(o, "transport", "usb-dfu");
+		cJSON_AddStringToObject(o, "usb_id", id);
+		cJSON_AddStringToObject(o, "serial", in->serial);
+		cJSON_AddStringToObject(o, "path", in->path);
+		cJSON_AddStringToObject(o, "protocol", dfuse ? "dfuse" : "dfu");
+		cJSON_AddNumberToObject(o, "alt", alt->alt);
+		cJSON_AddStringToObject(o, "alt_name", alt->name);
+		cJSON_AddNumberToObject(o, "transfer_size", fwp_dfu_transfer_size(d));
+		json_event(o);
+	} else if (a->mode != OUT_QUIET) {
+		char ver[8];
+		fwp_dfu_version_str(in->dfu_version, ver);
+		printf("Connected: USB DFU device %s, %s %s, alt %u \"%s\", %u-byte transfers\n",
+		       fwp_dfu_dev_label(d), dfuse ? "DfuSe" : "DFU", ver, alt->alt, alt->name,
+		       fwp_dfu_transfer_size(d));
+		fflush(stdout);
+	}
+}
+
+/* The USB DFU path: every file read first, then one device opened and written. */
+static int flash_dfu(struct flash_args *a, int n, char **files)
+{
+	struct fwp_err err;
+	struct fwp_dfu_ctx *ctx = NULL;
+	struct fwp_dfu_dev *dev = NULL;
+	struct fwp_buf *imgs = calloc((size_t)n + 1, sizeof(*imgs));
+	struct progress p = {a->mode, NULL, {0, 0}, 0, 0, -1, 0, 0, NULL, 0};
+	struct fwp_dfu_flash_opts fo = {a->address, a->mass_erase, a->no_boot,
+					a->sel.alt != NULL, on_report, &p};
+	struct fwp_dfu_flash session;
+	int rc = FWP_OK;
+
+	fwp_err_clear(&err);
+	if (!imgs) {
+		fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
+		return fail(a, &err);
+	}
+	for (int i = 0; i < n && rc == FWP_OK; i++)
+		rc = fwp_file_read(files[i], FWP_IMAGE_FILE_MAX, &imgs[i], &err);
+	struct fwp_dfu_opts o = {(unsigned)a->timeout, 30000, 10000};
+	if (rc == FWP_OK)
+		rc = fwp_dfu_init(&ctx, &err);
+	if (rc == FWP_OK)
+		rc = fwp_dfu_open(ctx, &a->sel, &o, &dev, &err);
+	if (rc == FWP_OK)
+		fwp_dfu_flash_init(&session, dev, &fo);
+	if (rc == FWP_OK && n > 0 && !session.dfuse)
+		rc = fwp_dfu_flash_choose_alt(&session, imgs[0].data, imgs[0].len, &err);
+	if (rc == FWP_OK)
+		dfu_connected(a, dev);
+	if (rc == FWP_OK && a->unprotect) {
+		rc = fwp_dfuse_read_unprotect(dev, &err);
+		if (rc == FWP_OK && a->mode != OUT_QUIET && a->mode != OUT_JSON)
+			printf("Read protection removed: the device erased itself and resets\n");
+		goto out;
+	}
+	for (int i = 0; rc == FWP_OK && i < n; i++) {
+		p.image = files[i];
+		p.last_decile = 0;
+		p.erase_told = 0;
+		clock_gettime(CLOCK_MONOTONIC, &p.t0);
+		rc = fwp_dfu_flash_file(&session, imgs[i].data, imgs[i].len, &err);
+		if (rc < 0)
+			fwp_err_prefix(&err, files[i]);
+	}
+	if (rc == FWP_OK && !a->no_boot) {
+		rc = fwp_dfu_flash_finish(&session, &err);
+		if (rc == FWP_OK && a->mode == OUT_JSON)
+			json_event(event("boot"));
+		else if (rc == FWP_OK && a->mode != OUT_QUIET && session.dfuse)
+			printf("Leaving DFU mode: starting the firmware at 0x%08x\n", session.start);
+		else if (rc == FWP_OK && a->mode != OUT_QUIET)
+			printf("Resetting the device (USB reset) into the new firmware\n");
+	}
+out:
+	if (p.bar_open)
+		printf("\n");
+	fwp_dfu_close(dev);
+	fwp_dfu_exit(ctx);
+	for (int i = 0; i < n; i++)
+		fwp_buf_free(&imgs[i]);
+	free(imgs);
+	return rc < 0 ? fail(a, &err) : FWP_EXIT_OK;
+}
+
 int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 {
-	struct flash_args a = {NULL, 115200, 0, 2000, 10, -1, -1, 0, 0, OUT_LINES, 0};
+	struct flash_args a = {NULL, 115200, 0, 2000, 10, -1, -1, 0, 0, OUT_LINES, 0,
+			       0, 0, 0, {-1, -1, NULL, NULL, NULL}, -1};
 	struct fwp_err err;
 	struct fwp_serial *port = NULL;
 	struct fwp_flasher *f = NULL;
@@ -302,10 +444,14 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 		return FWP_EXIT_USAGE;
 	if (done)
 		return FWP_EXIT_OK;
-	if (!a.port)
-		return fwp_cli_usage_error(cmd, "no --port given");
-	if (first == argc)
+	if (a.port && a.dfu)
+		return fwp_cli_usage_error(cmd, "--port (serial) and the USB DFU options exclude each other");
+	if (!a.port && !a.dfu)
+		return fwp_cli_usage_error(cmd, "no --port (serial) or --dfu (USB) given");
+	if (first == argc && !a.unprotect)
 		return fwp_cli_usage_error(cmd, "no image given");
+	if (a.dfu)
+		return flash_dfu(&a, argc - first, argv + first);
 
 	/* Every image is read and checked before the device is touched. */
 	int n = argc - first;
@@ -325,7 +471,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 			goto out;
 	}
 
-	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, 0, 0, NULL};
+	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, 0, 0, NULL, 0};
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 	struct fwp_flasher_opts o = {(unsigned)a.timeout, (unsigned)a.retries, a.stop_after,
 				     a.no_compress, on_report, &p};

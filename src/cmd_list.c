@@ -2,7 +2,9 @@
  * fwpack list: the serial ports there are, with what the system knows of
  * each (USB VID:PID, serial number, description), and with --probe which
  * of them answer as an fwpack Loader or Updater and with what layout.
- * Without --probe no byte is written to any port.
+ * Without --probe no byte is written to any port. Then the USB devices
+ * with a DFU interface, in runtime or DFU mode, with their alt settings:
+ * reading their names takes standard requests only, never a DFU one.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -10,6 +12,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dfu.h"
+#include "dfuse.h"
 #include "flasher.h"
 #include "serial.h"
 
@@ -149,6 +153,81 @@ static void print_json(const struct fwp_port_desc *d, int probed, int answered,
 	cJSON_Delete(o);
 }
 
+static void print_dfu_text(const struct fwp_dfu_info *d)
+{
+	printf("USB DFU %04x:%04x", d->vid, d->pid);
+	if (d->serial[0])
+		printf("  serial %s", d->serial);
+	printf("  at %s  %s mode", d->path, d->dfu_mode ? "DFU" : "runtime");
+	char ver[8];
+	fwp_dfu_version_str(d->dfu_version, ver);
+	printf(", %s %s", d->dfu_version == FWP_DFUSE_VERSION ? "DfuSe" : "DFU", ver);
+	if (d->transfer_size)
+		printf(", %u-byte transfers", d->transfer_size);
+	if (d->product[0])
+		printf("  \"%s\"", d->product);
+	printf("\n");
+	for (unsigned i = 0; i < d->nalts; i++)
+		printf("    alt %u  \"%s\"\n", d->alts[i].alt, d->alts[i].name);
+}
+
+static void print_dfu_json(const struct fwp_dfu_info *d)
+{
+	char id[16], ver[8];
+	cJSON *o = cJSON_CreateObject();
+	snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
+	fwp_dfu_version_str(d->dfu_version, ver);
+	cJSON_AddStringToObject(o, "transport", "usb-dfu");
+	cJSON_AddStringToObject(o, "usb_id", id);
+	cJSON_AddStringToObject(o, "serial", d->serial);
+	cJSON_AddStringToObject(o, "path", d->path);
+	cJSON_AddNumberToObject(o, "usb_bus", d->bus);
+	cJSON_AddStringToObject(o, "product", d->product);
+	cJSON_AddStringToObject(o, "mode", d->dfu_mode ? "dfu" : "runtime");
+	cJSON_AddStringToObject(o, "dfu_version", ver);
+	cJSON_AddBoolToObject(o, "dfuse", d->dfu_version == FWP_DFUSE_VERSION);
+	cJSON_AddNumberToObject(o, "transfer_size", d->transfer_size);
+	cJSON *alts = cJSON_AddArrayToObject(o, "alts");
+	for (unsigned i = 0; i < d->nalts; i++) {
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddNumberToObject(a, "alt", d->alts[i].alt);
+		cJSON_AddNumberToObject(a, "interface", d->alts[i].iface);
+		cJSON_AddStringToObject(a, "name", d->alts[i].name);
+		cJSON_AddItemToArray(alts, a);
+	}
+	char *s = cJSON_PrintUnformatted(o);
+	if (s)
+		printf("%s\n", s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+/* USB DFU devices: a machine without USB is not an error for listing. */
+static void list_dfu(const struct list_args *a)
+{
+	struct fwp_dfu_ctx *ctx = NULL;
+	struct fwp_dfu_info *devs = NULL;
+	struct fwp_dfu_select any = {-1, -1, NULL, NULL, NULL};
+	struct fwp_err err;
+	size_t n = 0;
+	fwp_err_clear(&err);
+	if (fwp_dfu_init(&ctx, &err) < 0 || fwp_dfu_list(ctx, &any, &devs, &n, &err) < 0) {
+		fprintf(stderr, "fwpack: warning: USB devices not listed: %s\n", err.msg);
+	} else {
+		if (n == 0 && !a->json)
+			printf("No USB DFU devices found.\n");
+		for (size_t i = 0; i < n; i++) {
+			if (a->json)
+				print_dfu_json(&devs[i]);
+			else
+				print_dfu_text(&devs[i]);
+		}
+		fflush(stdout);
+	}
+	free(devs);
+	fwp_dfu_exit(ctx);
+}
+
 int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv)
 {
 	struct list_args a = {0, 0, 115200, 500};
@@ -173,8 +252,11 @@ int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv)
 		}
 		for (size_t i = 0; i < n && rc == FWP_OK; i++)
 			rc = fwp_serial_describe(argv[first + (int)i], &ports[i], &err);
-	} else {
-		rc = fwp_serial_list(&ports, &n, &err);
+	} else if (fwp_serial_list(&ports, &n, &err) < 0) {
+		/* No serial ports to see (no sysfs for them, say) still leaves USB to list. */
+		fprintf(stderr, "fwpack: warning: %s\n", err.msg);
+		ports = NULL;
+		n = 0;
 	}
 	if (rc < 0) {
 		free(ports);
@@ -194,5 +276,8 @@ int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv)
 		fflush(stdout);
 	}
 	free(ports);
+	/* Named ports ask about those only. */
+	if (first == argc)
+		list_dfu(&a);
 	return FWP_EXIT_OK;
 }

@@ -34,6 +34,19 @@ void fwd_port_reset(void) __attribute__((noreturn));
 void fwd_port_idle(void);
 
 /*
+ * The USB device controller, where the board has one (the others link
+ * device/ports/usb_none.c). start: connect u to the bus, 0, or -1 when
+ * there is no USB here; poll: run the controller, each control transfer
+ * going to fwd_usb_control() (flash work stays in fwd_usb_poll(), called
+ * by the program). fwd_port_jump and fwd_port_reset disconnect it.
+ */
+struct fwd_usb;
+int fwd_port_usb_start(struct fwd_usb *u);
+void fwd_port_usb_poll(struct fwd_usb *u);
+/* This board's iSerialNumber text (e.g. the chip's unique ID), or NULL. */
+const char *fwd_port_usb_serial(void);
+
+/*
  * Deinitialise what the program used, set VTOR to the image's vector
  * table, load its stack pointer and branch to its reset handler.
  */

@@ -203,6 +203,13 @@ enum fwp_status fwd_update_finish(struct fwd_update *u, uint8_t *detail)
 	return st == FWD_WRITE_REJECTED ? fwd_update_status_of(v) : write_status(st);
 }
 
+enum fwp_status fwd_update_finish_here(struct fwd_update *u, uint8_t *detail)
+{
+	if (u->state == FWP_SESSION_RECEIVING && u->encoding == FWP_ENC_RAW)
+		u->size = fwd_writer_offset(&u->w);
+	return fwd_update_finish(u, detail);
+}
+
 void fwd_update_abort(struct fwd_update *u)
 {
 	u->state = FWP_SESSION_NONE;

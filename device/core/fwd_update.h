@@ -63,6 +63,13 @@ enum fwp_status fwd_update_data(struct fwd_update *u, uint32_t off, const uint8_
 /* Verify the whole image and commit its header; *detail = the verdict. */
 enum fwp_status fwd_update_finish(struct fwd_update *u, uint8_t *detail);
 
+/*
+ * For a carrier that learns the length only at the end (USB DFU: the
+ * zero-length DNLOAD; BEGIN was given the slot size as the bound): the
+ * image is what was received so far; then as fwd_update_finish.
+ */
+enum fwp_status fwd_update_finish_here(struct fwd_update *u, uint8_t *detail);
+
 void fwd_update_abort(struct fwd_update *u);
 
 /*

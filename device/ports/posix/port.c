@@ -21,16 +21,6 @@
 #include "fwd_flash_sim.h"
 #include "posix.h"
 
-const char fwd_port_board[] = "posix";
-const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
-const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
-const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
-const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x4000u};
-
-/* The QEMU port's layout: the cookbook's STM32F429 sectors, then the counter. */
-static const uint32_t sectors[] = {16384,  16384,  16384,  16384,  65536,  131072, 131072,
-				   131072, 131072, 131072, 131072, 131072, 16384,  0};
-
 static uint8_t *flash_mem;
 static struct fwd_flash_sim sim; /* NOR rules over the mapped file */
 static struct fwd_flash flash;
@@ -71,7 +61,7 @@ int fwd_posix_open(const char *flash_path, const char *link_path, char *err, siz
 		snprintf(err, errlen, "%s: mmap: %s", flash_path, strerror(errno));
 		return -1;
 	}
-	fwd_flash_sim_attach(&sim, 0, sectors, flash_mem);
+	fwd_flash_sim_attach(&sim, 0, fwd_posix_sectors, flash_mem);
 	sim.protected_size = fwd_port_loader_slot[0]; /* the Bootloader's sector */
 	flash = fwd_flash_sim_flash(&sim);
 

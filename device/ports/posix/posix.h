@@ -9,6 +9,9 @@
 
 #define FWD_POSIX_FLASH_SIZE 0x104000u /* 1 MiB of slots, then the counter sector */
 
+/* Its sectors, 0-terminated (layout.c, with the slots of fwd_port.h). */
+extern const uint32_t fwd_posix_sectors[];
+
 enum fwd_posix_event { FWD_POSIX_RESET = 1, FWD_POSIX_JUMP };
 
 /* Map the flash file (created erased if missing) and open the pty. */

@@ -2,7 +2,7 @@
 # 64-entry vector table (256 bytes, which VTOR alignment rounds to 256).
 PORT_CPU = -mcpu=cortex-m4 -mthumb
 PORT_VECTOR_TABLE_SIZE = 256
-PORT_SOURCES = port.c startup.c
+PORT_SOURCES = port.c startup.c ../usb_none.c
 # QEMU's RAM-backed flash powers up as zeros, real flash as erased: the
 # counter sector starts as this erased image (16 KiB of 0xFF).
 PORT_EXTRA = $(OUT)/nvstate.bin

@@ -108,6 +108,7 @@ void fwd_port_jump(uint32_t vector_addr)
 	SYST_CSR = 0;
 	SCB_ICSR = SCB_ICSR_PENDSTCLR;
 	stm32f4_uart_deinit(); /* drains the console; stops the DMA; resets USART3, DMA1, GPIOD */
+	stm32f4_usb_stop();
 	stm32f4_clock_reset();
 	RCC_APB1RSTR |= RCC_APB1_PWR;
 	RCC_APB1RSTR &= ~RCC_APB1_PWR;

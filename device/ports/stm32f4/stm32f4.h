@@ -136,6 +136,8 @@ uint32_t stm32f4_pclk1(void);
 void stm32f4_uart_init(void);
 void stm32f4_uart_drain(void);
 void stm32f4_uart_deinit(void);
+/* USB off the bus, the OTG_FS core reset (usb_otgfs.c), before a jump. */
+void stm32f4_usb_stop(void);
 /* Bytes the reception ring lost by overflowing since reset: 0 in a sound setup. */
 uint32_t stm32f4_rx_lost(void);
 

@@ -1,0 +1,739 @@
+/* The DFU 1.1 client over libusb-1.0 (see dfu.h). */
+#include <libusb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dfu.h"
+
+enum { DETACH = 0, DNLOAD = 1, UPLOAD = 2, GETSTATUS = 3, CLRSTATUS = 4, GETSTATE = 5, ABORT = 6 };
+#define REQ_OUT (LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
+#define REQ_IN (LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
+/* A device that keeps saying "busy, ask again in 0 ms" must not spin forever either. */
+#define MAX_POLLS 100000
+/* A DFU 1.0 device without wTransferSize still takes a full-speed packet. */
+#define DEFAULT_TRANSFER_SIZE 64
+
+struct fwp_dfu_ctx {
+	libusb_context *usb;
+};
+
+struct fwp_dfu_dev {
+	struct fwp_dfu_ctx *ctx;
+	libusb_device_handle *h;
+	struct fwp_dfu_info info;
+	unsigned alt_index;
+	struct fwp_dfu_opts opts;
+	char label[256];
+};
+
+static const struct {
+	const char *name, *text;
+} statuses[] = {
+	{"OK", "no error"},
+	{"errTARGET", "file is not targeted for use by this device"},
+	{"errFILE", "file is for this device but fails a vendor-specific verification test"},
+	{"errWRITE", "unable to write memory"},
+	{"errERASE", "memory erase function failed"},
+	{"errCHECK_ERASED", "flash not erased"},
+	{"errPROG", "program memory function failed"},
+	{"errVERIFY", "programmed memory failed verification"},
+	{"errADDRESS", "address out of range"},
+	{"errNOTDONE", "received the end of the download before it was complete"},
+	{"errFIRMWARE", "the device's firmware is corrupt"},
+	{"errVENDOR", "vendor-specific error"},
+	{"errUSBR", "unexpected USB reset"},
+	{"errPOR", "unexpected power-on reset"},
+	{"errUNKNOWN", "unknown error"},
+	{"errSTALLEDPKT", "the device stalled an unexpected request"},
+};
+
+static const char *const states[] = {
+	"appIDLE",        "appDETACH",     "dfuIDLE",     "dfuDNLOAD-SYNC",
+	"dfuDNBUSY",      "dfuDNLOAD-IDLE", "dfuMANIFEST-SYNC", "dfuMANIFEST",
+	"dfuMANIFEST-WAIT-RESET", "dfuUPLOAD-IDLE", "dfuERROR",
+};
+
+const char *fwp_dfu_status_name(unsigned status)
+{
+	return status < sizeof(statuses) / sizeof(statuses[0]) ? statuses[status].name : "err?";
+}
+
+const char *fwp_dfu_status_text(unsigned status)
+{
+	return status < sizeof(statuses) / sizeof(statuses[0]) ? statuses[status].text
+								: "undefined status";
+}
+
+const char *fwp_dfu_state_name(unsigned state)
+{
+	return state < sizeof(states) / sizeof(states[0]) ? states[state] : "state?";
+}
+
+/*
+ * What the fwpack Loader means by each status (docs of device/core/fwd_dfu.h):
+ * more useful than the class's generic words when it is the Loader that refused.
+ */
+static const char *loader_text(unsigned status)
+{
+	switch (status) {
+	case 1: return "wrong slot or image type, or the slot is not writable";
+	case 2: return "malformed image header";
+	case 3: return "flash write or erase failed";
+	case 7: return "bad signature, untrusted key, digest or CRC";
+	case 8: return "image larger than the slot";
+	case 9: return "the file ended before the image did";
+	case 10: return "security counter below the device's, a rollback";
+	default: return NULL;
+	}
+}
+
+void fwp_dfu_version_str(uint16_t bcd, char out[8])
+{
+	if (bcd & 0xf)
+		snprintf(out, 8, "%x.%x%x", (bcd >> 8) & 0xff, (bcd >> 4) & 0xf, bcd & 0xf);
+	else
+		snprintf(out, 8, "%x.%x", (bcd >> 8) & 0xff, (bcd >> 4) & 0xf);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	nanosleep(&t, NULL);
+}
+
+int fwp_dfu_init(struct fwp_dfu_ctx **out, struct fwp_err *err)
+{
+	struct fwp_dfu_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	int rc = libusb_init(&c->usb);
+	if (rc < 0) {
+		free(c);
+		return fwp_fail(err, FWP_ERR_IO, "libusb: cannot initialise: %s", libusb_strerror(rc));
+	}
+	*out = c;
+	return FWP_OK;
+}
+
+void fwp_dfu_exit(struct fwp_dfu_ctx *ctx)
+{
+	if (ctx) {
+		libusb_exit(ctx->usb);
+		free(ctx);
+	}
+}
+
+/* The functional descriptor (type 0x21) among an interface's extra bytes. */
+static void parse_functional(const uint8_t *p, int len, struct fwp_dfu_info *in)
+{
+	while (len >= 2 && p[0] >= 2 && p[0] <= len) {
+		if (p[1] == 0x21 && p[0] >= 7) {
+			in->attrs = p[2];
+			in->detach_timeout = (uint16_t)(p[3] | p[4] << 8);
+			in->transfer_size = (uint16_t)(p[5] | p[6] << 8);
+			in->dfu_version = p[0] >= 9 ? (uint16_t)(p[7] | p[8] << 8) : 0x0100;
+			return;
+		}
+		len -= p[0];
+		p += p[0];
+	}
+}
+
+static void read_string(libusb_device_handle *h, uint8_t index, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (!h || !index)
+		return;
+	int n = libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)size);
+	out[n > 0 && (size_t)n < size ? n : 0] = '\0';
+}
+
+/* Fill *in from dev's descriptors; 0 when it has no DFU interface. */
+static int describe(libusb_device *dev, struct fwp_dfu_info *in)
+{
+	struct libusb_device_descriptor dd;
+	struct libusb_config_descriptor *cfg = NULL;
+	memset(in, 0, sizeof(*in));
+	if (libusb_get_device_descriptor(dev, &dd) < 0)
+		return 0;
+	if (libusb_get_active_config_descriptor(dev, &cfg) < 0 &&
+	    libusb_get_config_descriptor(dev, 0, &cfg) < 0)
+		return 0;
+	uint8_t names[FWP_DFU_MAX_ALTS] = {0};
+	for (int i = 0; i < cfg->bNumInterfaces; i++) {
+		const struct libusb_interface *itf = &cfg->interface[i];
+		for (int a = 0; a < itf->num_altsetting; a++) {
+			const struct libusb_interface_descriptor *id = &itf->altsetting[a];
+			if (id->bInterfaceClass != 0xfe || id->bInterfaceSubClass != 1)
+				continue;
+			if (in->nalts == 0) {
+				in->dfu_mode = id->bInterfaceProtocol == 2;
+				parse_functional(id->extra, id->extra_length, in);
+			}
+			if (!in->transfer_size)
+				parse_functional(id->extra, id->extra_length, in);
+			if (in->nalts < FWP_DFU_MAX_ALTS) {
+				in->alts[in->nalts].iface = id->bInterfaceNumber;
+				in->alts[in->nalts].alt = id->bAlternateSetting;
+				names[in->nalts] = id->iInterface;
+				in->nalts++;
+			}
+		}
+	}
+	/* Some devices put the functional descriptor after the configuration's own. */
+	if (in->nalts && !in->transfer_size)
+		parse_functional(cfg->extra, cfg->extra_length, in);
+	libusb_free_config_descriptor(cfg);
+	if (!in->nalts)
+		return 0;
+	in->vid = dd.idVendor;
+	in->pid = dd.idProduct;
+	in->bus = libusb_get_bus_number(dev);
+	uint8_t ports[8];
+	int np = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
+	int off = snprintf(in->path, sizeof(in->path), "%u", in->bus);
+	for (int i = 0; i < np && off > 0 && (size_t)off < sizeof(in->path); i++)
+		off += snprintf(in->path + off, sizeof(in->path) - (size_t)off, "%c%u",
+				i ? '.' : '-', ports[i]);
+	/* Names and the serial number are strings: the device must be opened for them. */
+	libusb_device_handle *h = NULL;
+	if (libusb_open(dev, &h) == 0) {
+		read_string(h, dd.iSerialNumber, in->serial, sizeof(in->serial));
+		read_string(h, dd.iProduct, in->product, sizeof(in->product));
+		for (unsigned i = 0; i < in->nalts; i++)
+			read_string(h, names[i], in->alts[i].name, sizeof(in->alts[i].name));
+		libusb_close(h);
+	}
+	return 1;
+}
+
+static int matches(const struct fwp_dfu_info *in, const struct fwp_dfu_select *sel)
+{
+	if (sel->vid >= 0 && in->vid != sel->vid)
+		return 0;
+	if (sel->pid >= 0 && in->pid != sel->pid)
+		return 0;
+	if (sel->serial && strcmp(in->serial, sel->serial) != 0)
+		return 0;
+	if (sel->path && strcmp(in->path, sel->path) != 0)
+		return 0;
+	return 1;
+}
+
+/* Like fwp_dfu_list, with the libusb devices (referenced) when devs is not NULL. */
+static int find(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
+		struct fwp_dfu_info **out, libusb_device ***devs, size_t *n, struct fwp_err *err)
+{
+	libusb_device **list = NULL;
+	ssize_t cnt = libusb_get_device_list(ctx->usb, &list);
+	*out = NULL;
+	*n = 0;
+	if (cnt < 0)
+		return fwp_fail(err, FWP_ERR_IO, "libusb: cannot list USB devices: %s",
+				libusb_strerror((int)cnt));
+	struct fwp_dfu_info *infos = calloc((size_t)cnt + 1, sizeof(*infos));
+	libusb_device **found = devs ? calloc((size_t)cnt + 1, sizeof(*found)) : NULL;
+	if (!infos || (devs && !found)) {
+		free(infos);
+		free(found);
+		libusb_free_device_list(list, 1);
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	}
+	for (ssize_t i = 0; i < cnt; i++) {
+		if (describe(list[i], &infos[*n]) && matches(&infos[*n], sel)) {
+			if (found)
+				found[*n] = libusb_ref_device(list[i]);
+			(*n)++;
+		}
+	}
+	libusb_free_device_list(list, 1);
+	/* By path: the order of the sockets, not of enumeration (insertion sort, a handful). */
+	for (size_t i = 1; i < *n; i++) {
+		for (size_t j = i; j > 0 && strcmp(infos[j - 1].path, infos[j].path) > 0; j--) {
+			struct fwp_dfu_info t = infos[j];
+			infos[j] = infos[j - 1];
+			infos[j - 1] = t;
+			if (found) {
+				libusb_device *dt = found[j];
+				found[j] = found[j - 1];
+				found[j - 1] = dt;
+			}
+		}
+	}
+	*out = infos;
+	if (devs)
+		*devs = found;
+	return FWP_OK;
+}
+
+int fwp_dfu_list(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
+		 struct fwp_dfu_info **out, size_t *n, struct fwp_err *err)
+{
+	return find(ctx, sel, out, NULL, n, err);
+}
+
+static void unref_all(libusb_device **devs, size_t n)
+{
+	for (size_t i = 0; devs && i < n; i++)
+		libusb_unref_device(devs[i]);
+	free(devs);
+}
+
+static void make_label(const struct fwp_dfu_info *in, char *out, size_t size)
+{
+	snprintf(out, size, "%04x:%04x%s%s at %s", in->vid, in->pid, in->serial[0] ? " serial " : "",
+		 in->serial, in->path);
+}
+
+static int usb_fail(struct fwp_dfu_dev *d, int rc, const char *what, struct fwp_err *err)
+{
+	if (rc == LIBUSB_ERROR_PIPE)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: the device stalled it",
+				d->label, what);
+	if (rc == LIBUSB_ERROR_TIMEOUT)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+				"DFU device %s: %s: no answer within %u ms", d->label, what,
+				d->opts.timeout_ms);
+	if (rc == LIBUSB_ERROR_NO_DEVICE)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: the device is gone",
+				d->label, what);
+	return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: %s", d->label, what,
+			libusb_strerror(rc));
+}
+
+static int ctrl(struct fwp_dfu_dev *d, uint8_t type, uint8_t req, uint16_t value, uint8_t *data,
+		size_t len, const char *what, struct fwp_err *err)
+{
+	uint16_t iface = d->info.alts[d->alt_index].iface;
+	int rc = libusb_control_transfer(d->h, type, req, value, iface, data, (uint16_t)len,
+					 d->opts.timeout_ms);
+	if (rc < 0)
+		return usb_fail(d, rc, what, err);
+	return rc;
+}
+
+int fwp_dfu_detach(struct fwp_dfu_dev *d, uint16_t timeout_ms, struct fwp_err *err)
+{
+	int rc = ctrl(d, REQ_OUT, DETACH, timeout_ms, NULL, 0, "DFU_DETACH", err);
+	return rc < 0 ? rc : FWP_OK;
+}
+
+int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, size_t len,
+		   struct fwp_err *err)
+{
+	/* libusb takes a non-const buffer for both directions; OUT data is only read. */
+	int rc = ctrl(d, REQ_OUT, DNLOAD, block, (uint8_t *)(uintptr_t)data, len, "DFU_DNLOAD", err);
+	if (rc >= 0 && (size_t)rc != len)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: DFU_DNLOAD took %d of %zu bytes",
+				d->label, rc, len);
+	return rc < 0 ? rc : FWP_OK;
+}
+
+int fwp_dfu_upload(struct fwp_dfu_dev *d, uint16_t block, uint8_t *data, size_t len,
+		   struct fwp_err *err)
+{
+	return ctrl(d, REQ_IN, UPLOAD, block, data, len, "DFU_UPLOAD", err);
+}
+
+int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct fwp_err *err)
+{
+	uint8_t b[6];
+	int rc = ctrl(d, REQ_IN, GETSTATUS, 0, b, sizeof(b), "DFU_GETSTATUS", err);
+	if (rc < 0)
+		return rc;
+	if (rc != 6)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+				"DFU device %s: DFU_GETSTATUS answered %d bytes, not 6", d->label, rc);
+	st->status = b[0];
+	st->poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
+	st->state = b[4];
+	st->istring = b[5];
+	return FWP_OK;
+}
+
+int fwp_dfu_clear_status(struct fwp_dfu_dev *d, struct fwp_err *err)
+{
+	int rc = ctrl(d, REQ_OUT, CLRSTATUS, 0, NULL, 0, "DFU_CLRSTATUS", err);
+	return rc < 0 ? rc : FWP_OK;
+}
+
+int fwp_dfu_get_state(struct fwp_dfu_dev *d, uint8_t *state, struct fwp_err *err)
+{
+	int rc = ctrl(d, REQ_IN, GETSTATE, 0, state, 1, "DFU_GETSTATE", err);
+	if (rc == 0)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: DFU_GETSTATE answered nothing",
+				d->label);
+	return rc < 0 ? rc : FWP_OK;
+}
+
+int fwp_dfu_abort(struct fwp_dfu_dev *d, struct fwp_err *err)
+{
+	int rc = ctrl(d, REQ_OUT, ABORT, 0, NULL, 0, "DFU_ABORT", err);
+	return rc < 0 ? rc : FWP_OK;
+}
+
+/* The device's refusal in words, with its status string when it offers one. */
+static int refused(struct fwp_dfu_dev *d, const struct fwp_dfu_status *st, const char *when,
+		   struct fwp_err *err)
+{
+	char why[256] = "";
+	const char *text = fwp_dfu_status_text(st->status);
+	if (!strncmp(d->info.product, "fwpack", 6) && loader_text(st->status))
+		text = loader_text(st->status);
+	read_string(d->h, st->istring, why, sizeof(why));
+	return fwp_fail(err, FWP_ERR_REFUSED, "DFU device %s: %s: %s (%s)%s%s", d->label, when,
+			fwp_dfu_status_name(st->status), text, why[0] ? ": " : "", why);
+}
+
+/*
+ * GETSTATUS until the device leaves the busy states, honouring bwPollTimeout,
+ * for at most opts.busy_ms and MAX_POLLS answers.
+ */
+static int wait_idle(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, const char *when,
+		     struct fwp_err *err)
+{
+	uint64_t deadline = now_ms() + d->opts.busy_ms;
+	for (unsigned polls = 0;; polls++) {
+		int rc = fwp_dfu_get_status(d, st, err);
+		if (rc < 0)
+			return rc;
+		if (st->state == FWP_DFU_ERROR)
+			return refused(d, st, when, err);
+		if (st->state != FWP_DFU_DNBUSY && st->state != FWP_DFU_DNLOAD_SYNC &&
+		    st->state != FWP_DFU_MANIFEST && st->state != FWP_DFU_MANIFEST_SYNC)
+			return FWP_OK;
+		uint64_t t = now_ms();
+		if (t + st->poll_ms > deadline || polls >= MAX_POLLS)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"DFU device %s: %s: still %s after %u polls, past the %u ms "
+					"a device may stay busy",
+					d->label, when, fwp_dfu_state_name(st->state), polls + 1,
+					d->opts.busy_ms);
+		sleep_ms(st->poll_ms);
+	}
+}
+
+int fwp_dfu_dnload_block(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data,
+			 size_t len, struct fwp_err *err)
+{
+	struct fwp_dfu_status st;
+	char when[48];
+	snprintf(when, sizeof(when), "block %u", block);
+	int rc = fwp_dfu_dnload(d, block, data, len, err);
+	if (rc == FWP_ERR_NO_DEVICE && fwp_dfu_get_status(d, &st, NULL) == FWP_OK &&
+	    st.state == FWP_DFU_ERROR)
+		/* A stalled DNLOAD with a reason behind it: the reason is the better message. */
+		return refused(d, &st, when, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = wait_idle(d, &st, when, err)) < 0)
+		return rc;
+	if (st.state != FWP_DFU_DNLOAD_IDLE)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: %s where dfuDNLOAD-IDLE was due",
+				d->label, when, fwp_dfu_state_name(st.state));
+	return FWP_OK;
+}
+
+int fwp_dfu_manifest(struct fwp_dfu_dev *d, uint16_t block, struct fwp_err *err)
+{
+	struct fwp_dfu_status st;
+	int tolerant = d->info.attrs & FWP_DFU_MANIFEST_TOLERANT;
+	int rc = fwp_dfu_dnload(d, block, NULL, 0, err);
+	if (rc < 0)
+		return rc;
+	rc = wait_idle(d, &st, "manifestation", err);
+	if (rc == FWP_ERR_NO_DEVICE && !tolerant)
+		/* It resets itself into the new firmware, as it said it would. */
+		return FWP_OK;
+	if (rc < 0)
+		return rc;
+	if (st.state == FWP_DFU_IDLE || st.state == FWP_DFU_MANIFEST_WAIT_RESET)
+		return FWP_OK;
+	return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: manifestation ended in %s",
+			d->label, fwp_dfu_state_name(st.state));
+}
+
+/* Bring a device in DFU mode to dfuIDLE, whatever an earlier session left behind. */
+static int start(struct fwp_dfu_dev *d, struct fwp_err *err)
+{
+	struct fwp_dfu_status st;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int rc = fwp_dfu_get_status(d, &st, err);
+		if (rc < 0)
+			return rc;
+		switch (st.state) {
+		case FWP_DFU_IDLE:
+			return FWP_OK;
+		case FWP_DFU_ERROR:
+			rc = fwp_dfu_clear_status(d, err);
+			break;
+		case FWP_DFU_DNLOAD_IDLE:
+		case FWP_DFU_UPLOAD_IDLE:
+			rc = fwp_dfu_abort(d, err);
+			break;
+		case FWP_DFU_DNBUSY:
+		case FWP_DFU_DNLOAD_SYNC:
+		case FWP_DFU_MANIFEST_SYNC:
+		case FWP_DFU_MANIFEST:
+			rc = wait_idle(d, &st, "start", err);
+			break;
+		default:
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"DFU device %s: in state %s, cannot start a download", d->label,
+					fwp_dfu_state_name(st.state));
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: does not reach dfuIDLE (%s, %s)",
+			d->label, fwp_dfu_state_name(st.state), fwp_dfu_status_name(st.status));
+}
+
+static int pick_alt(const struct fwp_dfu_info *in, const char *alt, unsigned *index,
+		    struct fwp_err *err, const char *label)
+{
+	*index = 0;
+	if (!alt)
+		return FWP_OK;
+	char *end;
+	unsigned long v = strtoul(alt, &end, 0);
+	for (unsigned i = 0; i < in->nalts; i++) {
+		if ((*alt && !*end && in->alts[i].alt == v) || !strcmp(in->alts[i].name, alt)) {
+			*index = i;
+			return FWP_OK;
+		}
+	}
+	char names[512] = "";
+	size_t off = 0;
+	for (unsigned i = 0; i < in->nalts && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%u \"%s\"", i ? ", " : "",
+					in->alts[i].alt, in->alts[i].name);
+	return fwp_fail(err, FWP_ERR_USAGE, "DFU device %s: no alt setting '%s' (it has %s)",
+			label, alt, names);
+}
+
+/* The one device matching sel, or an error that lists them all. */
+static int find_one(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
+		    struct fwp_dfu_info *in, libusb_device **dev, struct fwp_err *err)
+{
+	struct fwp_dfu_info *infos;
+	libusb_device **devs;
+	size_t n;
+	int rc = find(ctx, sel, &infos, &devs, &n, err);
+	if (rc < 0)
+		return rc;
+	if (n == 1) {
+		*in = infos[0];
+		*dev = devs[0];
+		free(infos);
+		free(devs);
+		return FWP_OK;
+	}
+	if (n == 0)
+		rc = fwp_fail(err, FWP_ERR_NO_DEVICE, "no USB DFU device matches");
+	else {
+		char list[768];
+		size_t off = 0;
+		for (size_t i = 0; i < n && off < sizeof(list); i++) {
+			char l[256];
+			make_label(&infos[i], l, sizeof(l));
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? "; " : "", l);
+		}
+		rc = fwp_fail(err, FWP_ERR_USAGE,
+			      "%zu USB DFU devices match, choose one with --serial or --path: %s", n,
+			      list);
+	}
+	unref_all(devs, n);
+	free(infos);
+	return rc;
+}
+
+static int claim(struct fwp_dfu_dev *d, libusb_device *dev, struct fwp_err *err)
+{
+	const struct fwp_dfu_alt *a = &d->info.alts[d->alt_index];
+	int rc = libusb_open(dev, &d->h);
+	if (rc < 0)
+		return fwp_fail(err, rc == LIBUSB_ERROR_ACCESS ? FWP_ERR_IO : FWP_ERR_NO_DEVICE,
+				"DFU device %s: cannot open: %s%s", d->label, libusb_strerror(rc),
+				rc == LIBUSB_ERROR_ACCESS
+					? " (no permission for its /dev/bus/usb node: a udev rule "
+					  "for this VID:PID, or the plugdev group)"
+					: "");
+	/* A kernel driver on the DFU interface (rare) is detached for the session. */
+	libusb_set_auto_detach_kernel_driver(d->h, 1);
+	rc = libusb_claim_interface(d->h, a->iface);
+	if (rc < 0)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: cannot claim interface %u: %s",
+				d->label, a->iface, libusb_strerror(rc));
+	if (d->info.nalts > 1 || a->alt) {
+		rc = libusb_set_interface_alt_setting(d->h, a->iface, a->alt);
+		if (rc < 0)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"DFU device %s: cannot select alt setting %u: %s", d->label,
+					a->alt, libusb_strerror(rc));
+	}
+	return FWP_OK;
+}
+
+/*
+ * A runtime-mode device: DETACH, a USB reset unless it detaches by itself,
+ * then wait for it in DFU mode. It may come back with another PID, so the
+ * serial number (or, without one, the port path) identifies it.
+ */
+static int detach_and_wait(struct fwp_dfu_dev *d, libusb_device *dev, libusb_device **out,
+			   struct fwp_err *err)
+{
+	uint16_t t = d->info.detach_timeout ? d->info.detach_timeout : 1000;
+	int rc = claim(d, dev, err);
+	if (rc == FWP_OK)
+		rc = fwp_dfu_detach(d, t, err);
+	if (rc == FWP_OK && !(d->info.attrs & FWP_DFU_WILL_DETACH))
+		libusb_reset_device(d->h); /* it may be gone already, which is the point */
+	if (d->h) {
+		libusb_release_interface(d->h, d->info.alts[d->alt_index].iface);
+		libusb_close(d->h);
+		d->h = NULL;
+	}
+	if (rc < 0)
+		return rc;
+	struct fwp_dfu_select again = {-1, -1, NULL, NULL, NULL};
+	if (d->info.serial[0])
+		again.serial = d->info.serial;
+	else
+		again.path = d->info.path;
+	uint64_t deadline = now_ms() + d->opts.reenum_ms;
+	do {
+		sleep_ms(100);
+		struct fwp_dfu_info *infos;
+		libusb_device **devs;
+		size_t n;
+		if ((rc = find(d->ctx, &again, &infos, &devs, &n, err)) < 0)
+			return rc;
+		for (size_t i = 0; i < n; i++) {
+			if (infos[i].dfu_mode && !*out) {
+				d->info = infos[i];
+				*out = libusb_ref_device(devs[i]);
+			}
+		}
+		unref_all(devs, n);
+		free(infos);
+	} while (!*out && now_ms() < deadline);
+	if (!*out)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+				"DFU device %s: did not come back in DFU mode within %u ms of DETACH",
+				d->label, d->opts.reenum_ms);
+	return FWP_OK;
+}
+
+int fwp_dfu_open(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
+		 const struct fwp_dfu_opts *opts, struct fwp_dfu_dev **out, struct fwp_err *err)
+{
+	libusb_device *dev = NULL, *dfu = NULL;
+	struct fwp_dfu_dev *d = calloc(1, sizeof(*d));
+	*out = NULL;
+	if (!d)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	d->ctx = ctx;
+	d->opts = *opts;
+	int rc = find_one(ctx, sel, &d->info, &dev, err);
+	if (rc < 0)
+		goto fail;
+	make_label(&d->info, d->label, sizeof(d->label));
+	if (!d->info.dfu_mode) {
+		if ((rc = detach_and_wait(d, dev, &dfu, err)) < 0)
+			goto fail;
+		libusb_unref_device(dev);
+		dev = dfu;
+		make_label(&d->info, d->label, sizeof(d->label));
+	}
+	if ((rc = pick_alt(&d->info, sel->alt, &d->alt_index, err, d->label)) < 0)
+		goto fail;
+	if (!(d->info.attrs & FWP_DFU_CAN_DNLOAD)) {
+		rc = fwp_fail(err, FWP_ERR_UNSUPPORTED, "DFU device %s: does not accept downloads",
+			      d->label);
+		goto fail;
+	}
+	if ((rc = claim(d, dev, err)) < 0 || (rc = start(d, err)) < 0)
+		goto fail;
+	libusb_unref_device(dev);
+	*out = d;
+	return FWP_OK;
+fail:
+	if (dev)
+		libusb_unref_device(dev);
+	fwp_dfu_close(d);
+	return rc;
+}
+
+int fwp_dfu_set_alt(struct fwp_dfu_dev *d, const char *alt, struct fwp_err *err)
+{
+	unsigned index;
+	int rc = pick_alt(&d->info, alt, &index, err, d->label);
+	if (rc < 0 || index == d->alt_index)
+		return rc;
+	const struct fwp_dfu_alt *old = &d->info.alts[d->alt_index], *a = &d->info.alts[index];
+	if (a->iface != old->iface) {
+		libusb_release_interface(d->h, old->iface);
+		if ((rc = libusb_claim_interface(d->h, a->iface)) < 0) {
+			d->alt_index = index;
+			return usb_fail(d, rc, "claiming the interface", err);
+		}
+	}
+	d->alt_index = index;
+	if ((rc = libusb_set_interface_alt_setting(d->h, a->iface, a->alt)) < 0)
+		return usb_fail(d, rc, "selecting the alt setting", err);
+	return start(d, err);
+}
+
+int fwp_dfu_reset(struct fwp_dfu_dev *d, struct fwp_err *err)
+{
+	libusb_release_interface(d->h, d->info.alts[d->alt_index].iface);
+	int rc = libusb_reset_device(d->h);
+	/* Re-enumerating as another program is what a reset into new firmware looks like. */
+	if (rc == 0 || rc == LIBUSB_ERROR_NOT_FOUND || rc == LIBUSB_ERROR_NO_DEVICE) {
+		libusb_close(d->h);
+		d->h = NULL;
+		return FWP_OK;
+	}
+	return usb_fail(d, rc, "USB reset", err);
+}
+
+void fwp_dfu_close(struct fwp_dfu_dev *d)
+{
+	if (!d)
+		return;
+	if (d->h) {
+		libusb_release_interface(d->h, d->info.alts[d->alt_index].iface);
+		libusb_close(d->h);
+	}
+	free(d);
+}
+
+const struct fwp_dfu_info *fwp_dfu_dev_info(const struct fwp_dfu_dev *d)
+{
+	return &d->info;
+}
+
+const struct fwp_dfu_alt *fwp_dfu_dev_alt(const struct fwp_dfu_dev *d)
+{
+	return &d->info.alts[d->alt_index];
+}
+
+const char *fwp_dfu_dev_label(const struct fwp_dfu_dev *d)
+{
+	return d->label;
+}
+
+unsigned fwp_dfu_transfer_size(const struct fwp_dfu_dev *d)
+{
+	return d->info.transfer_size ? d->info.transfer_size : DEFAULT_TRANSFER_SIZE;
+}

@@ -1,0 +1,40 @@
+/*
+ * ST's DfuSe extensions (AN3156) on top of the DFU client: commands are
+ * DNLOADs to block 0 (0x21 set address, 0x41 erase, 0x92 read unprotect),
+ * data goes to blocks 2 and up at address pointer + (block - 2) *
+ * wTransferSize, and a zero-length DNLOAD after setting the address leaves
+ * DFU mode for the firmware there.
+ */
+#ifndef FWP_DFUSE_H
+#define FWP_DFUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfu.h"
+#include "dfuse_layout.h"
+#include "fwpack/error.h"
+
+#define FWP_DFUSE_VERSION 0x011a
+
+int fwp_dfuse_set_address(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err);
+int fwp_dfuse_erase_page(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err);
+int fwp_dfuse_mass_erase(struct fwp_dfu_dev *d, struct fwp_err *err);
+/* Removes read protection: the device mass-erases and resets itself. */
+int fwp_dfuse_read_unprotect(struct fwp_dfu_dev *d, struct fwp_err *err);
+/* Set the address to addr and leave DFU mode to run from there. */
+int fwp_dfuse_leave(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err);
+
+/*
+ * Erase every sector [addr, addr + len) touches: each must be in the
+ * layout, erasable and writable (checked for all before the first erase).
+ * Returns the number of sectors erased through *count.
+ */
+int fwp_dfuse_erase_range(struct fwp_dfu_dev *d, const struct fwp_dfuse_layout *l, uint32_t addr,
+			  size_t len, unsigned *count, struct fwp_err *err);
+
+/* Write data at addr (erased before); progress(bytes written so far, ctx) after each block. */
+int fwp_dfuse_write(struct fwp_dfu_dev *d, uint32_t addr, const uint8_t *data, size_t len,
+		    void (*progress)(size_t done, void *ctx), void *ctx, struct fwp_err *err);
+
+#endif /* FWP_DFUSE_H */

@@ -1,0 +1,256 @@
+/*
+ * usbemu: run a program against emulated USB devices.
+ *
+ *   usbemu [--timeout SECONDS] [--verbose] --device MODEL[,key=value...]
+ *          [--device ...] -- COMMAND [ARGS...]
+ *
+ * Each --device plugs in one device of that model (bus 001, port 1, 2...,
+ * devnum 2, 3...; `dfu-util -p 1-2` finds the second). COMMAND runs under
+ * umockdev's preload, so the real libusb in it sees only these devices, then
+ * the models save their state (flash files) and usbemu exits with COMMAND's
+ * status: 128+N when a signal N ended it, 124 when it ran past --timeout
+ * (default 120 s; it is killed), 127 when it cannot be started, 70 when a
+ * model could not save its state, 64 on a usage error. At the end, on stderr:
+ *   usbemu: N control transfers, M bytes out, K bytes in
+ *
+ * Options of every model, handled here:
+ *   serial=SN        the iSerialNumber string (passed to the model)
+ *   vanish-after=N   the device leaves the bus when a transfer would take
+ *                    OUT data past N bytes (that one and the rest: ENODEV)
+ *   stall-after=N    STALL, once, the transfer that would take OUT data past
+ *                    N bytes (it does not count)
+ * A device that leaves sends a "remove" uevent (libusb's hotplug sees it);
+ * that needs usbemu itself under the preload, so it starts itself again so.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umockdev.h>
+
+#include "usbemu.h"
+#include "usbemu_bus.h"
+
+/* The models. To add one, see usbemu.h. */
+static const struct usbemu_model *const models[] = {
+	&usbemu_model_dfuse,
+	&usbemu_model_loader,
+	&usbemu_model_runtime,
+};
+
+#define EXIT_USAGE 64
+#define EXIT_SOFTWARE 70
+#define EXIT_TIMEOUT 124
+#define MAX_OPTS 32
+#define PRELOAD "libumockdev-preload.so.0"
+
+extern char **environ;
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: usbemu [--timeout SECONDS] [--verbose] --device MODEL[,key=value...] "
+			"[--device ...] -- COMMAND [ARGS...]\nmodels:");
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		fprintf(stderr, " %s", models[i]->name);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+/* "MODEL,key=value,..." onto the bus. */
+static int add_device(struct usbemu_bus *bus, const char *spec)
+{
+	char *copy = strdup(spec), *save = NULL;
+	char *keys[MAX_OPTS], *values[MAX_OPTS];
+	int n = 0, rc = -1;
+	const char *name = copy ? strtok_r(copy, ",", &save) : NULL;
+	const struct usbemu_model *model = NULL;
+
+	for (size_t i = 0; name && i < sizeof(models) / sizeof(models[0]); i++)
+		if (strcmp(models[i]->name, name) == 0)
+			model = models[i];
+	if (!model) {
+		fprintf(stderr, "usbemu: no model '%s'\n", name ? name : "");
+		goto out;
+	}
+	for (char *kv; (kv = strtok_r(NULL, ",", &save));) {
+		char *eq = strchr(kv, '=');
+		if (!eq || eq == kv || n == MAX_OPTS) {
+			fprintf(stderr, "usbemu: '%s': options are key=value\n", kv);
+			goto out;
+		}
+		*eq = '\0';
+		keys[n] = kv;
+		values[n++] = eq + 1;
+	}
+	rc = usbemu_bus_add(bus, model, n, keys, values);
+out:
+	free(copy);
+	return rc;
+}
+
+/* Our environment (with umockdev's UMOCKDEV_DIR) plus its preload in front
+ * of any other; ASan in the program must accept a library ahead of it. */
+static char **child_env(void)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 3, sizeof(*env));
+	const char *pre = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
+	size_t k = 0;
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
+		    strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0 &&
+		    strncmp(environ[i], "USBEMU_REEXEC=", 14) != 0)
+			env[k++] = strdup(environ[i]);
+	if (pre && strncmp(pre, PRELOAD, strlen(PRELOAD)) == 0) {
+		pre += strlen(PRELOAD); /* we run under it ourselves: once is enough */
+		pre += *pre == ':';
+	}
+	if (asprintf(&env[k++], "LD_PRELOAD=" PRELOAD "%s%s", pre && *pre ? ":" : "", pre ? pre : "") < 0 ||
+	    asprintf(&env[k++], "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
+		     asan && *asan ? ":" : "") < 0)
+		env[--k] = NULL;
+	return env;
+}
+
+static void free_env(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs argv in its own process group (so a timeout ends all it started)
+ * until it exits or the time is up; its exit status as ours. */
+static int run(char **argv, double timeout)
+{
+	char **env = child_env();
+	posix_spawnattr_t attr;
+	pid_t pid;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	int err = env ? posix_spawnp(&pid, argv[0], NULL, &attr, argv, env) : ENOMEM;
+	posix_spawnattr_destroy(&attr);
+	free_env(env);
+	if (err) {
+		fprintf(stderr, "usbemu: %s: %s\n", argv[0], strerror(err));
+		return 127;
+	}
+
+	double deadline = now() + timeout, kill_at = 0;
+	int status, timed_out = 0, sent = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			perror("usbemu: waitpid");
+			return EXIT_SOFTWARE;
+		}
+		double t = now();
+		if (!sent && (t > deadline || got_signal)) {
+			if (t > deadline) {
+				fprintf(stderr, "usbemu: %s still running after %g s, stopping it\n",
+					argv[0], timeout);
+				timed_out = 1;
+			}
+			kill(-pid, got_signal ? got_signal : SIGTERM);
+			sent = 1;
+			kill_at = t + 2;
+		} else if (sent && t > kill_at) {
+			kill(-pid, SIGKILL);
+			kill_at = t + 3600;
+		}
+		nanosleep(&(struct timespec){0, 2000000}, NULL);
+	}
+	if (timed_out)
+		return EXIT_TIMEOUT;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	double timeout = 120;
+	int verbose = 0, i, ndev = 0;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			verbose = 1;
+		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			char *end;
+			timeout = strtod(argv[++i], &end);
+			if (*end || !(timeout > 0))
+				return usage();
+		} else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
+			i++;
+			ndev++;
+		} else {
+			return usage();
+		}
+	}
+	if (i + 1 >= argc || ndev == 0)
+		return usage();
+
+	/* umockdev sends uevents (hotplug, for libusb's device list) only from
+	 * a process under its preload: start again that way, as
+	 * umockdev-wrapper would. */
+	if (!umockdev_in_mock_environment() && !getenv("USBEMU_REEXEC")) {
+		char **env = child_env();
+		if (env && setenv("USBEMU_REEXEC", "1", 1) == 0) {
+			for (size_t k = 0; env[k]; k++)
+				putenv(env[k]); /* the strings become the environment's */
+			execv("/proc/self/exe", argv);
+		}
+		perror("usbemu: cannot run under umockdev's preload");
+		return EXIT_SOFTWARE;
+	}
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	struct usbemu_bus *bus = usbemu_bus_new(verbose);
+	if (!bus)
+		return EXIT_SOFTWARE;
+	int rc = 0;
+	for (int j = 1; j < i && rc == 0; j++)
+		if (strcmp(argv[j], "--device") == 0)
+			rc = add_device(bus, argv[++j]) == 0 ? 0 : EXIT_USAGE;
+		else if (strcmp(argv[j], "--timeout") == 0)
+			j++;
+	if (rc == 0)
+		rc = run(argv + i + 1, timeout);
+
+	struct usbemu_stats st;
+	if (usbemu_bus_free(bus, &st) != 0 && rc == 0)
+		rc = EXIT_SOFTWARE;
+	fprintf(stderr, "usbemu: %lu control transfers, %llu bytes out, %llu bytes in\n", st.transfers,
+		st.out, st.in);
+	return rc;
+}

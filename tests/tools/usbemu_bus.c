@@ -1,0 +1,174 @@
+/*
+ * The emulated bus: a umockdev testbed where each device is a sysfs entry
+ * (bus 001, port N, devnum N+1; libusb reads its descriptors there) plus a
+ * /dev/bus/usb node whose ioctls usbemu_usbfs.c answers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usbemu_dev.h"
+
+/* Off the bus: later ioctls fail, and a new scan no longer finds it (done
+ * here, before the program learns of it, so no scan can race the removal;
+ * umockdev only removes files there, nothing needs its worker thread). */
+void usbemu_dev_vanish(struct dev *d)
+{
+	if (d->vanished)
+		return;
+	fprintf(stderr, "usbemu: %s left the bus\n", d->node);
+	d->vanished = 1;
+	umockdev_testbed_uevent(d->bus->tb, d->syspath, "remove");
+	umockdev_testbed_remove_device(d->bus->tb, d->syspath);
+}
+
+struct usbemu_bus *usbemu_bus_new(int verbose)
+{
+	struct usbemu_bus *bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return NULL;
+	bus->tb = umockdev_testbed_new();
+	if (!bus->tb) {
+		fprintf(stderr, "usbemu: cannot make a umockdev testbed\n");
+		free(bus);
+		return NULL;
+	}
+	pthread_mutex_init(&bus->lock, NULL);
+	bus->verbose = verbose;
+	return bus;
+}
+
+/* Takes key out of the options when present: its number, or -1. */
+static int take_opt(const char *key, int *nopts, char **keys, char **values, long long *out)
+{
+	*out = -1;
+	for (int i = 0; i < *nopts; i++) {
+		if (strcmp(keys[i], key) != 0)
+			continue;
+		uint32_t v;
+		if (usbemu_opt_u32(key, values[i], &v) != 0)
+			return -1;
+		*out = v;
+		for (int j = i + 1; j < *nopts; j++) {
+			keys[j - 1] = keys[j];
+			values[j - 1] = values[j];
+		}
+		(*nopts)--;
+		i--;
+	}
+	return 0;
+}
+
+/* String descriptor index (US English) as printable ASCII, for the sysfs
+ * attributes udev-based tools read; "" when the model has none. */
+static void ascii_string(struct dev *d, uint8_t index, char *out, size_t size)
+{
+	uint8_t raw[255];
+	struct usbemu_setup s = {0x80, 6, (uint16_t)(0x0300 | index), 0x0409, sizeof(raw)};
+	int n = index ? d->model->control(d->m, &s, raw) : 0;
+	size_t k = 0;
+	for (int i = 2; i + 1 < n && i < raw[0] && k + 1 < size; i += 2)
+		out[k++] = raw[i] >= 0x20 && raw[i] < 0x7f && raw[i] != '\\' && !raw[i + 1] ? (char)raw[i] : '?';
+	out[k] = '\0';
+}
+
+static char *sysfs_record(struct dev *d, int port)
+{
+	const uint8_t *dd = d->desc;
+	char man[128], prod[128], serial[128];
+	ascii_string(d, dd[14], man, sizeof(man));
+	ascii_string(d, dd[15], prod, sizeof(prod));
+	ascii_string(d, dd[16], serial, sizeof(serial));
+
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s,
+			       "P: %s\nN: bus/usb/001/%03d\n"
+			       "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+			       "E: BUSNUM=001\nE: DEVNUM=%03d\nE: DEVNAME=/dev/bus/usb/001/%03d\n"
+			       "E: ID_VENDOR_ID=%02x%02x\nE: ID_MODEL_ID=%02x%02x\nE: ID_SERIAL_SHORT=%s\n"
+			       "A: busnum=1\\n\nA: devnum=%d\\n\nA: devpath=%d\\n\nA: speed=12\\n\n"
+			       "A: idVendor=%02x%02x\\n\nA: idProduct=%02x%02x\\n\nA: bcdDevice=%02x%02x\\n\n"
+			       "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
+			       "A: bConfigurationValue=%d\\n\nH: descriptors=",
+			       d->syspath + strlen("/sys"), d->devnum, d->devnum, d->devnum, dd[9], dd[8],
+			       dd[11], dd[10], serial, d->devnum, port, dd[9], dd[8], dd[11], dd[10],
+			       dd[13], dd[12], man, prod, serial, dd[18 + 5]);
+	for (size_t i = 0; i < d->desc_len; i++)
+		g_string_append_printf(s, "%02X", d->desc[i]);
+	g_string_append_c(s, '\n');
+	return g_string_free(s, FALSE);
+}
+
+int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
+		   char **keys, char **values)
+{
+	if (bus->ndevs == MAX_DEVICES) {
+		fprintf(stderr, "usbemu: at most %d devices\n", MAX_DEVICES);
+		return -1;
+	}
+	struct dev *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -1;
+	d->bus = bus;
+	d->model = model;
+	int port = bus->ndevs + 1;
+	d->devnum = port + 1; /* 1 would be the root hub's */
+	snprintf(d->node, sizeof(d->node), "/dev/bus/usb/001/%03d", d->devnum);
+	snprintf(d->syspath, sizeof(d->syspath), "/sys/devices/usb1/1-%d", port);
+	if (take_opt("vanish-after", &nopts, keys, values, &d->vanish_after) != 0 ||
+	    take_opt("stall-after", &nopts, keys, values, &d->stall_after) != 0 ||
+	    !(d->m = model->create(nopts, keys, values))) {
+		free(d);
+		return -1;
+	}
+	d->desc_len = model->descriptors(d->m, d->desc, sizeof(d->desc));
+	if (d->desc_len < 18 + 9 || d->desc_len > sizeof(d->desc)) {
+		fprintf(stderr, "usbemu: %s: bad descriptors\n", model->name);
+		model->destroy(d->m);
+		free(d);
+		return -1;
+	}
+	usbemu_usbfs_init(d);
+	bus->devs[bus->ndevs++] = d; /* freed with the bus from here on */
+
+	/* The handler first: a program may open the node as soon as it appears. */
+	GError *err = NULL;
+	char *rec = sysfs_record(d, port);
+	int ok = umockdev_testbed_attach_ioctl(bus->tb, d->node, d->handler, &err) &&
+		 umockdev_testbed_add_from_string(bus->tb, rec, &err);
+	g_free(rec);
+	if (!ok) {
+		fprintf(stderr, "usbemu: %s: %s\n", d->node, err ? err->message : "umockdev failed");
+		g_clear_error(&err);
+		return -1;
+	}
+	return 0;
+}
+
+int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
+{
+	int rc = 0;
+	pthread_mutex_lock(&bus->lock);
+	bus->closing = 1;
+	for (int i = 0; i < bus->ndevs; i++) {
+		struct dev *d = bus->devs[i];
+		if (d->m && d->model->destroy(d->m) != 0)
+			rc = -1;
+		d->m = NULL;
+	}
+	if (stats)
+		*stats = bus->stats;
+	pthread_mutex_unlock(&bus->lock);
+
+	for (int i = 0; i < bus->ndevs; i++)
+		umockdev_testbed_detach_ioctl(bus->tb, bus->devs[i]->node, NULL);
+	g_object_unref(bus->tb);
+	for (int i = 0; i < bus->ndevs; i++) {
+		struct dev *d = bus->devs[i];
+		usbemu_usbfs_free(d);
+		free(d);
+	}
+	pthread_mutex_destroy(&bus->lock);
+	free(bus);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* usbemu's insides shared by the bus (usbemu_bus.c: the testbed, sysfs
+ * entries, devices' lives) and the usbfs emulation (usbemu_usbfs.c: the
+ * ioctls of a device's node). */
+#ifndef USBEMU_DEV_H
+#define USBEMU_DEV_H
+
+#include <pthread.h>
+
+#include <umockdev.h>
+
+#include "usbemu_bus.h"
+
+#define MAX_DEVICES 8
+#define DESC_MAX 4096
+
+struct dev {
+	struct usbemu_bus *bus;
+	const struct usbemu_model *model;
+	void *m; /* the model's device */
+	int devnum;
+	char node[64], syspath[64];
+	UMockdevIoctlBase *handler;
+	GHashTable *clients; /* UMockdevIoctlClient (an open fd) -> struct client */
+	uint8_t desc[DESC_MAX];
+	size_t desc_len;
+	long long vanish_after, stall_after; /* bytes of OUT data; -1: never */
+	unsigned long long out_bytes;
+	int stalled;  /* stall-after has fired */
+	int vanished; /* off sysfs, every ioctl fails with ENODEV */
+	int leaving;  /* usbemu_leave() was called */
+};
+
+struct usbemu_bus {
+	UMockdevTestbed *tb;
+	pthread_mutex_t lock; /* devices, their models and stats */
+	struct dev *devs[MAX_DEVICES];
+	int ndevs;
+	int closing;
+	int verbose;
+	struct usbemu_stats stats;
+};
+
+/* Takes the device off the bus: off sysfs, a remove uevent, ENODEV from
+ * then on. Under the bus lock. (usbemu_bus.c) */
+void usbemu_dev_vanish(struct dev *d);
+
+/* Makes d->handler answer the node's ioctls, and undoes it. (usbemu_usbfs.c) */
+void usbemu_usbfs_init(struct dev *d);
+void usbemu_usbfs_free(struct dev *d);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * Model "runtime": an application with a DFU runtime interface (class
+ * fe/01, protocol 1), as a board running its firmware shows itself before
+ * a host asks it into its bootloader. DFU_DETACH makes it leave the bus, as
+ * the real one does to come back in DFU mode; the harness cannot plug in
+ * the DFU-mode device that would follow, so a host sees it go and never
+ * return: what a host's bounded wait after DETACH must survive.
+ *
+ * Options: serial=SN (the iSerialNumber text), will-detach=0|1 (the
+ * functional descriptor's bitWillDetach, default 1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usbemu.h"
+
+struct runtime {
+	char serial[64];
+	uint32_t will_detach;
+	int left;
+};
+
+static int runtime_control(void *dev, const struct usbemu_setup *s, uint8_t *data)
+{
+	struct runtime *d = dev;
+	uint8_t type = (uint8_t)(s->wValue >> 8), index = (uint8_t)s->wValue;
+	const char *strings[] = {NULL, "fwpack tests", "Application (DFU runtime)", d->serial,
+				 "DFU runtime"};
+	if (d->left)
+		return USBEMU_VANISH;
+	if (s->bmRequestType == 0x80 && s->bRequest == 6 && type == 3 && index < 5)
+		return usbemu_string_desc(strings[index], data, s->wLength);
+	if (s->bmRequestType == 0x21 && s->bRequest == 0 && s->wIndex == 0) {
+		fprintf(stderr, "runtime %s: DFU_DETACH (%u ms), leaving the bus\n", d->serial,
+			s->wValue);
+		d->left = 1;
+		usbemu_leave();
+		return 0;
+	}
+	if (s->bmRequestType == 0xa1 && s->bRequest == 3 && s->wLength >= 6) {
+		memset(data, 0, 6); /* OK, appIDLE */
+		return 6;
+	}
+	if (s->bmRequestType == 0x00 && s->bRequest == 9 && s->wValue == 1)
+		return 0;
+	if (s->bmRequestType == 0x01 && s->bRequest == 11 && s->wIndex == 0 && s->wValue == 0)
+		return 0;
+	return USBEMU_STALL;
+}
+
+static size_t runtime_descriptors(void *dev, uint8_t *buf, size_t size)
+{
+	struct runtime *d = dev;
+	uint8_t desc[] = {
+		/* device: USB 2.0, ep0 64 bytes, 1209:0002 rev 1.00, strings 1 2 3 */
+		18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x09, 0x12, 0x02, 0x00, 0x00, 0x01, 1, 2, 3, 1,
+		/* configuration 1: one interface, bus powered, 100 mA */
+		9, 2, 27, 0, 1, 1, 0, 0xc0, 50,
+		/* interface 0: DFU runtime (fe/01/01), string 4 */
+		9, 4, 0, 0, 0, 0xfe, 1, 1, 4,
+		/* DFU functional: can download (+ will detach), 1000 ms, 2048, DFU 1.1 */
+		9, 0x21, 0x01, 0xe8, 0x03, 0x00, 0x08, 0x10, 0x01};
+	if (d->will_detach)
+		desc[38] |= 0x08;
+	if (size < sizeof(desc))
+		return 0;
+	memcpy(buf, desc, sizeof(desc));
+	return sizeof(desc);
+}
+
+static void *runtime_create(int nopts, char *const *keys, char *const *values)
+{
+	struct runtime *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	snprintf(d->serial, sizeof(d->serial), "RT1");
+	d->will_detach = 1;
+	for (int i = 0; i < nopts; i++) {
+		int bad;
+		if (strcmp(keys[i], "serial") == 0)
+			bad = snprintf(d->serial, sizeof(d->serial), "%s", values[i]) >=
+			      (int)sizeof(d->serial);
+		else if (strcmp(keys[i], "will-detach") == 0)
+			bad = usbemu_opt_u32(keys[i], values[i], &d->will_detach) || d->will_detach > 1;
+		else
+			bad = 1;
+		if (bad) {
+			fprintf(stderr, "runtime: bad option %s=%s\n", keys[i], values[i]);
+			free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+static int runtime_destroy(void *dev)
+{
+	free(dev);
+	return 0;
+}
+
+const struct usbemu_model usbemu_model_runtime = {
+	.name = "runtime",
+	.create = runtime_create,
+	.descriptors = runtime_descriptors,
+	.control = runtime_control,
+	.destroy = runtime_destroy,
+};
