@@ -15,6 +15,7 @@
 #include "dfuse.h"
 #include "flasher.h"
 #include "fwpack/image.h"
+#include "jsonout.h"
 #include "slotimage.h"
 #include "util.h"
 
@@ -133,16 +134,6 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	return 0;
 }
 
-static void json_event(cJSON *o)
-{
-	char *s = cJSON_PrintUnformatted(o);
-	if (s) {
-		printf("%s\n", s);
-		fflush(stdout);
-		cJSON_free(s);
-	}
-	cJSON_Delete(o);
-}
 
 static cJSON *event(const char *name)
 {
@@ -168,16 +159,7 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 			cJSON_AddNumberToObject(o, "protocol", d->version);
 			cJSON_AddNumberToObject(o, "max_packet", d->max_packet);
 			cJSON_AddNumberToObject(o, "window", d->window);
-			cJSON *slots = cJSON_AddArrayToObject(o, "slots");
-			for (unsigned i = 0; i < d->nslots; i++) {
-				cJSON *s = cJSON_CreateObject();
-				cJSON_AddNumberToObject(s, "id", d->slots[i].id);
-				cJSON_AddNumberToObject(s, "address", d->slots[i].addr);
-				cJSON_AddNumberToObject(s, "size", d->slots[i].size);
-				cJSON_AddBoolToObject(s, "writable",
-						      d->slots[i].flags & FWP_SLOT_WRITABLE);
-				cJSON_AddItemToArray(slots, s);
-			}
+			cJSON_AddItemToObject(o, "slots", fwp_json_slots(d));
 			break;
 		case FWP_EV_BEGIN:
 			o = event("begin");
@@ -200,7 +182,7 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 				if (p->slot >= 0)
 					cJSON_AddNumberToObject(e, "slot", p->slot);
 				cJSON_AddStringToObject(e, "mode", "sectors as the data arrives");
-				json_event(e);
+				fwp_json_line(e);
 			}
 			o = event("progress");
 			cJSON_AddNumberToObject(o, "bytes", r->offset);
@@ -227,7 +209,7 @@ static void on_report(const struct fwp_flash_report *r, void *ctx)
 				cJSON_AddStringToObject(o, "detail", r->text);
 			break;
 		}
-		json_event(o);
+		fwp_json_line(o);
 		return;
 	}
 	if (p->mode == OUT_QUIET)
@@ -300,7 +282,7 @@ static int fail(const struct flash_args *a, struct fwp_err *err)
 		cJSON_AddStringToObject(o, "code", fwp_error_name(err->code));
 		cJSON_AddNumberToObject(o, "exit", fwp_exit_code(err->code));
 		cJSON_AddStringToObject(o, "message", err->msg);
-		json_event(o);
+		fwp_json_line(o);
 	}
 	return fwp_report(err);
 }
@@ -349,7 +331,7 @@ static void dfu_connected(const struct flash_args *a, struct fwp_dfu_dev *d)
 		cJSON_AddNumberToObject(o, "alt", alt->alt);
 		cJSON_AddStringToObject(o, "alt_name", alt->name);
 		cJSON_AddNumberToObject(o, "transfer_size", fwp_dfu_transfer_size(d));
-		json_event(o);
+		fwp_json_line(o);
 	} else if (a->mode != OUT_QUIET) {
 		char ver[8];
 		fwp_dfu_version_str(in->dfu_version, ver);
@@ -409,7 +391,7 @@ static int flash_dfu(struct flash_args *a, int n, char **files)
 	if (rc == FWP_OK && !a->no_boot) {
 		rc = fwp_dfu_flash_finish(&session, &err);
 		if (rc == FWP_OK && a->mode == OUT_JSON)
-			json_event(event("boot"));
+			fwp_json_line(event("boot"));
 		else if (rc == FWP_OK && a->mode != OUT_QUIET && session.dfuse)
 			printf("Leaving DFU mode: starting the firmware at 0x%08x\n", session.start);
 		else if (rc == FWP_OK && a->mode != OUT_QUIET)
@@ -490,7 +472,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 		} else if (a.mode == OUT_JSON) {
 			cJSON *ev = event("baud");
 			cJSON_AddNumberToObject(ev, "baud", (double)a.fast_baud);
-			json_event(ev);
+			fwp_json_line(ev);
 		} else if (a.mode != OUT_QUIET) {
 			printf("Switched to %lu baud\n", a.fast_baud);
 		}
@@ -508,7 +490,7 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 	if (rc == FWP_OK && !a.no_boot) {
 		rc = fwp_flasher_boot(f, &err);
 		if (rc == FWP_OK && a.mode == OUT_JSON)
-			json_event(event("boot"));
+			fwp_json_line(event("boot"));
 		else if (rc == FWP_OK && a.mode != OUT_QUIET)
 			printf("Resetting the device into the new firmware\n");
 	}

@@ -15,6 +15,7 @@
 #include "dfu.h"
 #include "dfuse.h"
 #include "flasher.h"
+#include "jsonout.h"
 #include "serial.h"
 
 struct list_args {
@@ -130,15 +131,7 @@ static void print_json(const struct fwp_port_desc *d, int probed, int answered,
 		cJSON_AddNumberToObject(f, "window", info->window);
 		cJSON_AddBoolToObject(f, "inflates", info->features & FWP_FEAT_DEFLATE);
 		cJSON_AddBoolToObject(f, "baud_switch", info->features & FWP_FEAT_BAUD);
-		cJSON *slots = cJSON_AddArrayToObject(f, "slots");
-		for (unsigned i = 0; i < info->nslots; i++) {
-			cJSON *s = cJSON_CreateObject();
-			cJSON_AddNumberToObject(s, "id", info->slots[i].id);
-			cJSON_AddNumberToObject(s, "address", info->slots[i].addr);
-			cJSON_AddNumberToObject(s, "size", info->slots[i].size);
-			cJSON_AddBoolToObject(s, "writable", info->slots[i].flags & FWP_SLOT_WRITABLE);
-			cJSON_AddItemToArray(slots, s);
-		}
+		cJSON_AddItemToObject(f, "slots", fwp_json_slots(info));
 		if (info->session_state) {
 			cJSON *s = cJSON_AddObjectToObject(f, "session");
 			cJSON_AddNumberToObject(s, "slot", info->session_slot);
@@ -146,11 +139,7 @@ static void print_json(const struct fwp_port_desc *d, int probed, int answered,
 			cJSON_AddNumberToObject(s, "size", info->session_size);
 		}
 	}
-	char *s = cJSON_PrintUnformatted(o);
-	if (s)
-		printf("%s\n", s);
-	cJSON_free(s);
-	cJSON_Delete(o);
+	fwp_json_line(o);
 }
 
 static void print_dfu_text(const struct fwp_dfu_info *d)
@@ -195,11 +184,7 @@ static void print_dfu_json(const struct fwp_dfu_info *d)
 		cJSON_AddStringToObject(a, "name", d->alts[i].name);
 		cJSON_AddItemToArray(alts, a);
 	}
-	char *s = cJSON_PrintUnformatted(o);
-	if (s)
-		printf("%s\n", s);
-	cJSON_free(s);
-	cJSON_Delete(o);
+	fwp_json_line(o);
 }
 
 /* USB DFU devices: a machine without USB is not an error for listing. */

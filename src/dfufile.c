@@ -1,22 +1,15 @@
 /* .dfu file parsing: DFU suffix and the DfuSe container (see dfufile.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "dfufile.h"
 #include "fwpack/image.h"
+#include "util.h"
 
 uint32_t fwp_dfu_crc(const uint8_t *data, size_t len)
 {
-	uLong crc = crc32(0L, Z_NULL, 0);
-	while (len) {
-		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
-		crc = crc32(crc, data, n);
-		data += n;
-		len -= n;
-	}
 	/* The suffix keeps the register as it is, zlib returns it inverted. */
-	return ~(uint32_t)crc;
+	return ~fwp_crc32(data, len);
 }
 
 static int parse_suffix(const uint8_t *d, size_t len, struct fwp_dfu_file *f, struct fwp_err *err)
