@@ -4,7 +4,8 @@
 # .dfu file, failures: dfuERROR, STALL, a device that vanishes), the fwpack
 # Loader over the real update engine (commit, refusals), and a crowded bus
 # (two devices: refused and listed without a selector, only the chosen one
-# written with one). Every command runs under a time limit: a hang fails.
+# written with one), and a device in runtime mode that detaches into the
+# Loader and is flashed there. Every command runs under a time limit: a hang fails.
 . "$top_srcdir/tests/lib.sh"
 
 EMU=$top_builddir/tests/tools/usbemu
@@ -176,14 +177,50 @@ expect_exit 0 "fwpack list shows a runtime-mode device" \
 	emu --device runtime,serial=R -- "$FWPACK" list
 expect_output "USB DFU 1209:0002  serial R  at 1-1  runtime mode, DFU 1.1" "as runtime mode"
 # It is sent DETACH (and a USB reset: it does not detach by itself), leaves
-# the bus and, since the emulator cannot bring it back in DFU mode, the wait
-# for it ends at its bound with a clear error instead of a hang.
+# the bus and never comes back: the wait for it ends at its bound with a
+# clear error instead of a hang.
 expect_exit 69 "a runtime-mode device is detached and waited for, within a bound" \
 	emu --device runtime,serial=R,will-detach=0 -- \
 	"$FWPACK" flash --dfu --serial R --address 0x08000000 "$T/small.bin"
-expect_output "runtime R: DFU_DETACH (1000 ms), leaving the bus" \
+expect_output "runtime R: DFU_DETACH (1000 ms), waiting for a USB reset" \
 	"DFU_DETACH with the descriptor's wDetachTimeOut"
+expect_output "runtime R: USB reset in appDETACH, leaving the bus" "the USB reset takes it off the bus"
 expect_output "did not come back in DFU mode within 10000 ms of DETACH" "the wait is bounded and said so"
+
+# A board whose application detaches into the fwpack Loader: it comes back
+# at a new address on the same port, as another device (1209:0001) with the
+# same serial number, and is flashed there. A second board (serial S) sits
+# on the bus and must be left alone.
+erased $((0x104000)) >"$T/sflash" # a posix port flash
+cp "$T/sflash" "$T/sflash.before"
+for wd in 0 1; do
+	rm -f "$T/rflash"
+	expect_exit 0 "runtime mode (will-detach=$wd) into the Loader: detached, found again by serial, flashed" \
+		emu --device "runtime,serial=R,will-detach=$wd,reappear=loader,loader.flash=$T/rflash" \
+		--device "runtime,serial=S,reappear=loader,loader.flash=$T/sflash" -- sh -c \
+		"timeout 30 '$FWPACK' flash --dfu --serial R '$POSIX/app.bin' && timeout 30 '$FWPACK' list"
+	if [ "$wd" = 0 ]; then
+		expect_output "runtime R: USB reset in appDETACH, leaving the bus" "it left on the USB reset"
+	else
+		expect_output "runtime R: DFU_DETACH (1000 ms), leaving the bus" "it left on DETACH by itself"
+	fi
+	expect_output "usbemu: /dev/bus/usb/001/004 plugged in at 1-1 (loader)" \
+		"the Loader came in at a new address on the same port"
+	expect_output "Connected: USB DFU device 1209:0001 serial R at 1-1, DFU 1.1, alt 2" \
+		"fwpack connects to it in DFU mode"
+	expect_output "verified and committed" "the Loader verifies and commits"
+	size=$(wc -c <"$POSIX/app.bin")
+	tail -c +$((0x20000 + 1)) "$T/rflash" | head -c "$size" >"$T/slot.bin"
+	expect_same "$T/slot.bin" "$POSIX/app.bin" "its application slot holds the image"
+	expect_output "USB DFU 1209:0001  serial R  at 1-1  DFU mode" "fwpack list then shows R in DFU mode"
+	expect_output "USB DFU 1209:0002  serial S  at 1-2  runtime mode" "and S still in runtime mode"
+	if grep -q "runtime S:" "$T/log"; then
+		not_ok "S was not detached"
+	else
+		ok "S was not detached"
+	fi
+	expect_same "$T/sflash" "$T/sflash.before" "S's flash is untouched"
+done
 
 # ---- The fwpack Loader over the real update engine ----
 rm -f "$T/lflash"

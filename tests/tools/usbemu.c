@@ -19,8 +19,15 @@
  *                    OUT data past N bytes (that one and the rest: ENODEV)
  *   stall-after=N    STALL, once, the transfer that would take OUT data past
  *                    N bytes (it does not count)
- * A device that leaves sends a "remove" uevent (libusb's hotplug sees it);
- * that needs usbemu itself under the preload, so it starts itself again so.
+ *   reappear=MODEL   once the device has left the bus, a device of MODEL
+ *                    takes its place on its port at a new address (an
+ *                    application that detached into its DFU bootloader);
+ *                    MODEL.key=value options are that device's, serial=
+ *                    goes to both
+ *   reappear-ms=N    how long it is off the bus first (default 200)
+ * A device that leaves sends a "remove" uevent, one plugged in an "add"
+ * (libusb's hotplug sees them); that needs usbemu itself under the preload,
+ * so it starts itself again so.
  */
 #include <errno.h>
 #include <signal.h>
@@ -68,22 +75,28 @@ static int usage(void)
 	return EXIT_USAGE;
 }
 
-/* "MODEL,key=value,..." onto the bus. */
+static const struct usbemu_model *model_named(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(models) / sizeof(models[0]); i++)
+		if (strcmp(models[i]->name, name) == 0)
+			return models[i];
+	fprintf(stderr, "usbemu: no model '%s'\n", name ? name : "");
+	return NULL;
+}
+
+/* "MODEL,key=value,..." onto the bus; with reappear=THEN, THEN.key=value
+ * options go to the device that follows it (serial= to both: it is the
+ * same board). */
 static int add_device(struct usbemu_bus *bus, const char *spec)
 {
 	char *copy = strdup(spec), *save = NULL;
-	char *keys[MAX_OPTS], *values[MAX_OPTS];
-	int n = 0, rc = -1;
+	char *keys[MAX_OPTS], *values[MAX_OPTS], *tkeys[MAX_OPTS], *tvalues[MAX_OPTS];
+	int n = 0, tn = 0, rc = -1;
 	const char *name = copy ? strtok_r(copy, ",", &save) : NULL;
-	const struct usbemu_model *model = NULL;
+	const struct usbemu_model *model = model_named(name), *then = NULL;
 
-	for (size_t i = 0; name && i < sizeof(models) / sizeof(models[0]); i++)
-		if (strcmp(models[i]->name, name) == 0)
-			model = models[i];
-	if (!model) {
-		fprintf(stderr, "usbemu: no model '%s'\n", name ? name : "");
+	if (!model)
 		goto out;
-	}
 	for (char *kv; (kv = strtok_r(NULL, ",", &save));) {
 		char *eq = strchr(kv, '=');
 		if (!eq || eq == kv || n == MAX_OPTS) {
@@ -94,7 +107,29 @@ static int add_device(struct usbemu_bus *bus, const char *spec)
 		keys[n] = kv;
 		values[n++] = eq + 1;
 	}
-	rc = usbemu_bus_add(bus, model, n, keys, values);
+	for (int i = 0; i < n; i++)
+		if (strcmp(keys[i], "reappear") == 0 && !(then = model_named(values[i])))
+			goto out;
+	size_t plen = then ? strlen(then->name) : 0;
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(keys[i], "reappear") == 0)
+			continue;
+		if (then && strncmp(keys[i], then->name, plen) == 0 && keys[i][plen] == '.') {
+			tkeys[tn] = keys[i] + plen + 1;
+			tvalues[tn++] = values[i];
+			continue;
+		}
+		if (then && strcmp(keys[i], "serial") == 0) {
+			tkeys[tn] = keys[i];
+			tvalues[tn++] = values[i];
+		}
+		keys[k] = keys[i];
+		values[k++] = values[i];
+	}
+	rc = usbemu_bus_add(bus, model, k, keys, values);
+	if (rc == 0 && then)
+		rc = usbemu_bus_add_successor(bus, then, tn, tkeys, tvalues);
 out:
 	free(copy);
 	return rc;
@@ -135,16 +170,9 @@ static void free_env(char **env)
 	free(env);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Runs argv in its own process group (so a timeout ends all it started)
  * until it exits or the time is up; its exit status as ours. */
-static int run(char **argv, double timeout)
+static int run(struct usbemu_bus *bus, char **argv, double timeout)
 {
 	char **env = child_env();
 	posix_spawnattr_t attr;
@@ -160,7 +188,7 @@ static int run(char **argv, double timeout)
 		return 127;
 	}
 
-	double deadline = now() + timeout, kill_at = 0;
+	double deadline = usbemu_now() + timeout, kill_at = 0;
 	int status, timed_out = 0, sent = 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -170,7 +198,8 @@ static int run(char **argv, double timeout)
 			perror("usbemu: waitpid");
 			return EXIT_SOFTWARE;
 		}
-		double t = now();
+		double t = usbemu_now();
+		usbemu_bus_poll(bus, t);
 		if (!sent && (t > deadline || got_signal)) {
 			if (t > deadline) {
 				fprintf(stderr, "usbemu: %s still running after %g s, stopping it\n",
@@ -245,7 +274,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[j], "--timeout") == 0)
 			j++;
 	if (rc == 0)
-		rc = run(argv + i + 1, timeout);
+		rc = run(bus, argv + i + 1, timeout);
 
 	struct usbemu_stats st;
 	if (usbemu_bus_free(bus, &st) != 0 && rc == 0)

@@ -20,15 +20,17 @@
  *
  * control() is also asked for the manufacturer, product and serial strings
  * when the device is plugged in (the sysfs attributes), before the program
- * runs. A bus reset (USBDEVFS_RESET) is not passed on: a model that resets
- * itself into another program calls usbemu_leave().
+ * runs. A bus reset (USBDEVFS_RESET) goes to reset() when the model has one;
+ * a model that resets into another program calls usbemu_leave() (from
+ * control() or reset()). What comes back on the bus after that is the
+ * harness's business (reappear=MODEL, see usbemu.c), not the model's.
  *
  * All calls of one device are serialised (a mutex in the harness), on
  * umockdev's worker thread, destroy() on main's after the program ended:
  * a model must not keep global state.
  *
  * Options: --device MODEL,key=value,... on the command line. The harness
- * takes its own (vanish-after, stall-after) out before create() sees the
+ * takes its own (vanish-after, stall-after, reappear, reappear-ms) out before create() sees the
  * rest; serial=SN goes to the model, which puts it in its iSerialNumber
  * string. A model refuses options it does not know.
  */
@@ -62,6 +64,9 @@ struct usbemu_model {
 	int (*control)(void *dev, const struct usbemu_setup *s, uint8_t *data);
 	/* At the end: write state (e.g. the flash file) and free. Returns 0 or -1. */
 	int (*destroy)(void *dev);
+	/* Optional (NULL: resets are ignored): a bus reset (USBDEVFS_RESET) reached the device;
+	   it may call usbemu_leave() to go off the bus, as one that resets into its bootloader. */
+	void (*reset)(void *dev);
 };
 
 extern const struct usbemu_model usbemu_model_dfuse;  /* usbemu_dfuse.c: STM32 ROM DfuSe */

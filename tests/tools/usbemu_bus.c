@@ -6,8 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "usbemu_dev.h"
+
+double usbemu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Off the bus: later ioctls fail, and a new scan no longer finds it (done
  * here, before the program learns of it, so no scan can race the removal;
@@ -20,6 +28,8 @@ void usbemu_dev_vanish(struct dev *d)
 	d->vanished = 1;
 	umockdev_testbed_uevent(d->bus->tb, d->syspath, "remove");
 	umockdev_testbed_remove_device(d->bus->tb, d->syspath);
+	if (d->successor)
+		d->successor->plug_at = usbemu_now() + (double)d->reappear_ms / 1000;
 }
 
 struct usbemu_bus *usbemu_bus_new(int verbose)
@@ -99,41 +109,48 @@ static char *sysfs_record(struct dev *d, int port)
 	return g_string_free(s, FALSE);
 }
 
-int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
-		   char **keys, char **values)
+/* A device of model with its options, not plugged in yet; NULL + message. */
+static struct dev *make_dev(struct usbemu_bus *bus, const struct usbemu_model *model, int port,
+			    int nopts, char **keys, char **values)
 {
 	if (bus->ndevs == MAX_DEVICES) {
 		fprintf(stderr, "usbemu: at most %d devices\n", MAX_DEVICES);
-		return -1;
+		return NULL;
 	}
 	struct dev *d = calloc(1, sizeof(*d));
 	if (!d)
-		return -1;
+		return NULL;
 	d->bus = bus;
 	d->model = model;
-	int port = bus->ndevs + 1;
-	d->devnum = port + 1; /* 1 would be the root hub's */
-	snprintf(d->node, sizeof(d->node), "/dev/bus/usb/001/%03d", d->devnum);
-	snprintf(d->syspath, sizeof(d->syspath), "/sys/devices/usb1/1-%d", port);
+	d->port = port;
 	if (take_opt("vanish-after", &nopts, keys, values, &d->vanish_after) != 0 ||
 	    take_opt("stall-after", &nopts, keys, values, &d->stall_after) != 0 ||
+	    take_opt("reappear-ms", &nopts, keys, values, &d->reappear_ms) != 0 ||
 	    !(d->m = model->create(nopts, keys, values))) {
 		free(d);
-		return -1;
+		return NULL;
 	}
+	if (d->reappear_ms < 0)
+		d->reappear_ms = 200;
 	d->desc_len = model->descriptors(d->m, d->desc, sizeof(d->desc));
 	if (d->desc_len < 18 + 9 || d->desc_len > sizeof(d->desc)) {
 		fprintf(stderr, "usbemu: %s: bad descriptors\n", model->name);
 		model->destroy(d->m);
 		free(d);
-		return -1;
+		return NULL;
 	}
 	usbemu_usbfs_init(d);
 	bus->devs[bus->ndevs++] = d; /* freed with the bus from here on */
+	return d;
+}
 
-	/* The handler first: a program may open the node as soon as it appears. */
+/* Onto the bus at a new address: its node answered, its sysfs entry, an
+ * "add" uevent for libusb's hotplug (which builds its device list from
+ * those). Not under the bus lock: umockdev's worker thread may need it. */
+static int plug(struct usbemu_bus *bus, struct dev *d, char *rec)
+{
 	GError *err = NULL;
-	char *rec = sysfs_record(d, port);
+	/* The handler first: a program may open the node as soon as it appears. */
 	int ok = umockdev_testbed_attach_ioctl(bus->tb, d->node, d->handler, &err) &&
 		 umockdev_testbed_add_from_string(bus->tb, rec, &err);
 	g_free(rec);
@@ -142,7 +159,67 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 		g_clear_error(&err);
 		return -1;
 	}
+	umockdev_testbed_uevent(bus->tb, d->syspath, "add");
 	return 0;
+}
+
+/* The address and names of d's next plug-in, and its sysfs record (the
+ * model is asked for its strings: under the lock once programs run). */
+static char *prepare_plug(struct usbemu_bus *bus, struct dev *d)
+{
+	d->devnum = bus->next_devnum++;
+	snprintf(d->node, sizeof(d->node), "/dev/bus/usb/001/%03d", d->devnum);
+	snprintf(d->syspath, sizeof(d->syspath), "/sys/devices/usb1/1-%d", d->port);
+	d->plugged = 1;
+	return sysfs_record(d, d->port);
+}
+
+int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
+		   char **keys, char **values)
+{
+	if (!bus->next_devnum)
+		bus->next_devnum = 2; /* 1 would be the root hub's */
+	struct dev *d = make_dev(bus, model, bus->nports + 1, nopts, keys, values);
+	if (!d)
+		return -1;
+	bus->nports++;
+	return plug(bus, d, prepare_plug(bus, d));
+}
+
+int usbemu_bus_add_successor(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
+			     char **keys, char **values)
+{
+	struct dev *prev = bus->ndevs ? bus->devs[bus->ndevs - 1] : NULL;
+	if (!prev || prev->successor || !prev->plugged) {
+		fprintf(stderr, "usbemu: reappear= needs a device before it, once\n");
+		return -1;
+	}
+	struct dev *d = make_dev(bus, model, prev->port, nopts, keys, values);
+	if (!d)
+		return -1;
+	prev->successor = d;
+	return 0;
+}
+
+void usbemu_bus_poll(struct usbemu_bus *bus, double now)
+{
+	struct dev *due[MAX_DEVICES];
+	char *recs[MAX_DEVICES];
+	int n = 0;
+	pthread_mutex_lock(&bus->lock);
+	for (int i = 0; i < bus->ndevs && !bus->closing; i++) {
+		struct dev *d = bus->devs[i];
+		if (!d->plugged && d->plug_at > 0 && now >= d->plug_at) {
+			recs[n] = prepare_plug(bus, d);
+			due[n++] = d;
+		}
+	}
+	pthread_mutex_unlock(&bus->lock);
+	for (int i = 0; i < n; i++) {
+		fprintf(stderr, "usbemu: %s plugged in at 1-%d (%s)\n", due[i]->node, due[i]->port,
+			due[i]->model->name);
+		plug(bus, due[i], recs[i]);
+	}
 }
 
 int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
@@ -161,7 +238,8 @@ int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
 	pthread_mutex_unlock(&bus->lock);
 
 	for (int i = 0; i < bus->ndevs; i++)
-		umockdev_testbed_detach_ioctl(bus->tb, bus->devs[i]->node, NULL);
+		if (bus->devs[i]->plugged)
+			umockdev_testbed_detach_ioctl(bus->tb, bus->devs[i]->node, NULL);
 	g_object_unref(bus->tb);
 	for (int i = 0; i < bus->ndevs; i++) {
 		struct dev *d = bus->devs[i];

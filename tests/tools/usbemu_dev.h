@@ -17,7 +17,7 @@ struct dev {
 	struct usbemu_bus *bus;
 	const struct usbemu_model *model;
 	void *m; /* the model's device */
-	int devnum;
+	int port, devnum;
 	char node[64], syspath[64];
 	UMockdevIoctlBase *handler;
 	GHashTable *clients; /* UMockdevIoctlClient (an open fd) -> struct client */
@@ -28,6 +28,12 @@ struct dev {
 	int stalled;  /* stall-after has fired */
 	int vanished; /* off sysfs, every ioctl fails with ENODEV */
 	int leaving;  /* usbemu_leave() was called */
+	int plugged;  /* in sysfs with its node answered (a successor: not until its turn) */
+	/* reappear=: the device plugged in on this one's port once it has left,
+	   reappear_ms later (plug_at, on the monotonic clock, set when it left). */
+	struct dev *successor;
+	long long reappear_ms;
+	double plug_at;
 };
 
 struct usbemu_bus {
@@ -35,6 +41,8 @@ struct usbemu_bus {
 	pthread_mutex_t lock; /* devices, their models and stats */
 	struct dev *devs[MAX_DEVICES];
 	int ndevs;
+	int nports;      /* ports taken; successors share their predecessor's */
+	int next_devnum; /* each plug-in a new address, as a hub gives */
 	int closing;
 	int verbose;
 	struct usbemu_stats stats;

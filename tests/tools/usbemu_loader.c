@@ -197,4 +197,10 @@ static int control(void *dev, const struct usbemu_setup *s, uint8_t *data)
 	return (s->bmRequestType & 0x80) ? n : 0;
 }
 
-const struct usbemu_model usbemu_model_loader = {"loader", create, descriptors, control, destroy};
+const struct usbemu_model usbemu_model_loader = {
+	.name = "loader",
+	.create = create,
+	.descriptors = descriptors,
+	.control = control,
+	.destroy = destroy,
+};

@@ -1,10 +1,12 @@
 /*
  * Model "runtime": an application with a DFU runtime interface (class
  * fe/01, protocol 1), as a board running its firmware shows itself before
- * a host asks it into its bootloader. DFU_DETACH makes it leave the bus, as
- * the real one does to come back in DFU mode; the harness cannot plug in
- * the DFU-mode device that would follow, so a host sees it go and never
- * return: what a host's bounded wait after DETACH must survive.
+ * a host asks it into its bootloader. With bitWillDetach it leaves the bus
+ * on DFU_DETACH by itself; without, DFU_DETACH puts it in appDETACH and the
+ * host's USB reset that follows (within wDetachTimeOut) makes it leave. By
+ * itself it never comes back (what a host's bounded wait after DETACH must
+ * survive); the harness's reappear=loader plugs in the DFU-mode device that
+ * follows on a real board.
  *
  * Options: serial=SN (the iSerialNumber text), will-detach=0|1 (the
  * functional descriptor's bitWillDetach, default 1).
@@ -18,6 +20,7 @@
 struct runtime {
 	char serial[64];
 	uint32_t will_detach;
+	int detached; /* appDETACH: a reset now takes it into its bootloader */
 	int left;
 };
 
@@ -32,14 +35,18 @@ static int runtime_control(void *dev, const struct usbemu_setup *s, uint8_t *dat
 	if (s->bmRequestType == 0x80 && s->bRequest == 6 && type == 3 && index < 5)
 		return usbemu_string_desc(strings[index], data, s->wLength);
 	if (s->bmRequestType == 0x21 && s->bRequest == 0 && s->wIndex == 0) {
-		fprintf(stderr, "runtime %s: DFU_DETACH (%u ms), leaving the bus\n", d->serial,
-			s->wValue);
-		d->left = 1;
-		usbemu_leave();
+		fprintf(stderr, "runtime %s: DFU_DETACH (%u ms), %s\n", d->serial, s->wValue,
+			d->will_detach ? "leaving the bus" : "waiting for a USB reset");
+		if (d->will_detach) {
+			d->left = 1;
+			usbemu_leave();
+		}
+		d->detached = 1;
 		return 0;
 	}
 	if (s->bmRequestType == 0xa1 && s->bRequest == 3 && s->wLength >= 6) {
-		memset(data, 0, 6); /* OK, appIDLE */
+		memset(data, 0, 6); /* OK, appIDLE or appDETACH */
+		data[4] = (uint8_t)d->detached;
 		return 6;
 	}
 	if (s->bmRequestType == 0x00 && s->bRequest == 9 && s->wValue == 1)
@@ -94,6 +101,17 @@ static void *runtime_create(int nopts, char *const *keys, char *const *values)
 	return d;
 }
 
+/* The timer of wDetachTimeOut is not modelled: a reset after DETACH is in time. */
+static void runtime_reset(void *dev)
+{
+	struct runtime *d = dev;
+	if (!d->detached || d->left)
+		return;
+	fprintf(stderr, "runtime %s: USB reset in appDETACH, leaving the bus\n", d->serial);
+	d->left = 1;
+	usbemu_leave();
+}
+
 static int runtime_destroy(void *dev)
 {
 	free(dev);
@@ -106,4 +124,5 @@ const struct usbemu_model usbemu_model_runtime = {
 	.descriptors = runtime_descriptors,
 	.control = runtime_control,
 	.destroy = runtime_destroy,
+	.reset = runtime_reset,
 };

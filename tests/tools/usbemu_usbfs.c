@@ -316,6 +316,19 @@ static void claim(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoc
 	umockdev_ioctl_client_complete(c, err ? -1 : 0, err);
 }
 
+/* USBDEVFS_RESET: the model may leave the bus on it (into its bootloader). */
+static void reset(struct dev *d, UMockdevIoctlClient *c)
+{
+	if (d->model->reset) {
+		calling = d;
+		d->model->reset(d->m);
+		calling = NULL;
+		if (d->leaving)
+			usbemu_dev_vanish(d);
+	}
+	umockdev_ioctl_client_complete(c, 0, 0);
+}
+
 /* The usbfs ioctls of a device that is there. */
 static void usbfs(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoctlData *arg)
 {
@@ -350,7 +363,10 @@ static void usbfs(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoc
 	case USBDEVFS_DISCARDURB:
 		umockdev_ioctl_client_complete(c, -1, EINVAL); /* every URB is already done */
 		break;
-	default: /* reset, clear halt, set configuration: nothing to do */
+	case USBDEVFS_RESET:
+		reset(d, c);
+		break;
+	default: /* clear halt, set configuration: nothing to do */
 		umockdev_ioctl_client_complete(c, 0, 0);
 	}
 }
