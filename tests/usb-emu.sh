@@ -3,7 +3,8 @@
 # by the real dfu-util: listing, a download that lands byte for byte in the
 # emulated flash and reads back, devices that fail (dfuERROR, a STALL, a
 # device that vanishes mid-transfer), two devices told apart by serial and
-# by port, and the harness's own contract (exit status, time limit).
+# by port, a device that comes back as another (reappear=), and the
+# harness's own contract (exit status, time limit).
 . "$top_srcdir/tests/lib.sh"
 
 EMU=$top_builddir/tests/tools/usbemu
@@ -91,6 +92,23 @@ expect_output "release: LIBUSB_SUCCESS" "released,"
 expect_output "claim there now: LIBUSB_SUCCESS" "it can be claimed there)"
 expect_output "left: bus 1 port 1" "for bus 1 port 1"
 expect_output "devices: 0" "and its device list is empty"
+
+# reappear=: an application that dfu-util detaches comes back as the ROM
+# bootloader, on its port at the next address, with its serial number.
+expect_exit 0 "a detached device comes back as another model (reappear=)" \
+	emu --device "runtime,serial=R,reappear=dfuse,reappear-ms=100" -- sh -c \
+	"dfu-util -d 1209:0002 -e; sleep 1; dfu-util -l"
+expect_output "usbemu: /dev/bus/usb/001/002 left the bus" "the application left the bus"
+expect_output "usbemu: /dev/bus/usb/001/003 plugged in at 1-1 (dfuse)" \
+	"the bootloader came in at the next address on the same port"
+expect_output 'Found DFU: [0483:df11] ver=2200, devnum=3, cfg=1, intf=0, path="1-1"' \
+	"a new scan finds it there"
+expect_output 'serial="R"' "with the application's serial number"
+expect_exit 64 "reappear= of an unknown model is refused" emu --device runtime,reappear=nosuch -- true
+expect_exit 64 "the next device's options are checked at the start" \
+	emu --device runtime,reappear=dfuse,dfuse.colour=red -- true
+expect_exit 64 "options for a model that does not follow are refused" \
+	emu --device runtime,reappear=dfuse,loader.flash=x -- true
 
 # Two devices: -S and -p pick one; only its flash changes.
 two() { emu --device "dfuse,serial=A,flash=$T/a" --device "dfuse,serial=B,flash=$T/b" -- "$@"; }
