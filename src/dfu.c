@@ -593,10 +593,18 @@ static int detach_and_wait(struct fwp_dfu_dev *d, libusb_device *dev, libusb_dev
 			   struct fwp_err *err)
 {
 	uint16_t t = d->info.detach_timeout ? d->info.detach_timeout : 1000;
-	int rc = claim(d, dev, err);
-	if (rc == FWP_OK)
-		rc = fwp_dfu_detach(d, t, err);
-	if (rc == FWP_OK && !(d->info.attrs & FWP_DFU_WILL_DETACH))
+	int rc = claim(d, dev, err), gone = 0;
+	if (rc == FWP_OK) {
+		int r = libusb_control_transfer(d->h, REQ_OUT, DETACH, t,
+						d->info.alts[d->alt_index].iface, NULL, 0,
+						d->opts.timeout_ms);
+		/* Some boards drop off the bus before DETACH's status stage: gone
+		 * is what was asked for, so that is no failure (only a STALL is). */
+		gone = r == LIBUSB_ERROR_NO_DEVICE || r == LIBUSB_ERROR_IO;
+		if (r < 0 && !gone)
+			rc = usb_fail(d, r, "DFU_DETACH", err);
+	}
+	if (rc == FWP_OK && !gone && !(d->info.attrs & FWP_DFU_WILL_DETACH))
 		libusb_reset_device(d->h); /* it may be gone already, which is the point */
 	if (d->h) {
 		libusb_release_interface(d->h, d->info.alts[d->alt_index].iface);

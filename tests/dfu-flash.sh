@@ -221,6 +221,15 @@ for wd in 0 1; do
 	fi
 	expect_same "$T/sflash" "$T/sflash.before" "S's flash is untouched"
 done
+# One that is gone before DETACH's status stage: the failed request is the
+# detach it asked for, not an error.
+rm -f "$T/rflash"
+expect_exit 0 "a board gone before DETACH is acknowledged is still found again and flashed" \
+	emu --device "runtime,serial=R,detach-ack=0,reappear=loader,loader.flash=$T/rflash" -- \
+	"$FWPACK" flash --dfu --serial R "$POSIX/app.bin"
+expect_output "verified and committed" "the Loader commits"
+tail -c +$((0x20000 + 1)) "$T/rflash" | head -c "$size" >"$T/slot.bin"
+expect_same "$T/slot.bin" "$POSIX/app.bin" "its application slot holds the image"
 
 # ---- The fwpack Loader over the real update engine ----
 rm -f "$T/lflash"

@@ -9,7 +9,9 @@
  * follows on a real board.
  *
  * Options: serial=SN (the iSerialNumber text), will-detach=0|1 (the
- * functional descriptor's bitWillDetach, default 1).
+ * functional descriptor's bitWillDetach, default 1), detach-ack=0|1 (0: with
+ * bitWillDetach it is gone before DFU_DETACH's status stage, as some boards
+ * are, and the host sees the request fail; default 1).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@
 
 struct runtime {
 	char serial[64];
-	uint32_t will_detach;
+	uint32_t will_detach, detach_ack;
 	int detached; /* appDETACH: a reset now takes it into its bootloader */
 	int left;
 };
@@ -39,6 +41,8 @@ static int runtime_control(void *dev, const struct usbemu_setup *s, uint8_t *dat
 			d->will_detach ? "leaving the bus" : "waiting for a USB reset");
 		if (d->will_detach) {
 			d->left = 1;
+			if (!d->detach_ack)
+				return USBEMU_VANISH;
 			usbemu_leave();
 		}
 		d->detached = 1;
@@ -83,6 +87,7 @@ static void *runtime_create(int nopts, char *const *keys, char *const *values)
 		return NULL;
 	snprintf(d->serial, sizeof(d->serial), "RT1");
 	d->will_detach = 1;
+	d->detach_ack = 1;
 	for (int i = 0; i < nopts; i++) {
 		int bad;
 		if (strcmp(keys[i], "serial") == 0)
@@ -90,6 +95,8 @@ static void *runtime_create(int nopts, char *const *keys, char *const *values)
 			      (int)sizeof(d->serial);
 		else if (strcmp(keys[i], "will-detach") == 0)
 			bad = usbemu_opt_u32(keys[i], values[i], &d->will_detach) || d->will_detach > 1;
+		else if (strcmp(keys[i], "detach-ack") == 0)
+			bad = usbemu_opt_u32(keys[i], values[i], &d->detach_ack) || d->detach_ack > 1;
 		else
 			bad = 1;
 		if (bad) {
