@@ -109,6 +109,7 @@ expect_exit 64 "the next device's options are checked at the start" \
 	emu --device runtime,reappear=dfuse,dfuse.colour=red -- true
 expect_exit 64 "options for a model that does not follow are refused" \
 	emu --device runtime,reappear=dfuse,loader.flash=x -- true
+expect_exit 64 "reappear-ms= alone is refused" emu --device runtime,reappear-ms=5 -- true
 
 # Two devices: -S and -p pick one; only its flash changes.
 two() { emu --device "dfuse,serial=A,flash=$T/a" --device "dfuse,serial=B,flash=$T/b" -- "$@"; }

@@ -110,6 +110,11 @@ static int add_device(struct usbemu_bus *bus, const char *spec)
 	for (int i = 0; i < n; i++)
 		if (strcmp(keys[i], "reappear") == 0 && !(then = model_named(values[i])))
 			goto out;
+	for (int i = 0; i < n && !then; i++)
+		if (strcmp(keys[i], "reappear-ms") == 0) {
+			fprintf(stderr, "usbemu: reappear-ms= without reappear=\n");
+			goto out;
+		}
 	size_t plen = then ? strlen(then->name) : 0;
 	int k = 0;
 	for (int i = 0; i < n; i++) {
