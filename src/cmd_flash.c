@@ -53,16 +53,6 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 0);
-	if (!*s || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
 	struct flash_args *a = ctx;
@@ -70,13 +60,13 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	if (!strcmp(name, "port")) {
 		a->port = arg;
 	} else if (!strcmp(name, "baud")) {
-		if (parse_ulong(arg, 16000000, &a->baud) || a->baud == 0)
+		if (fwp_parse_ulong(arg, 16000000, &a->baud) || a->baud == 0)
 			a->bad = 1;
 	} else if (!strcmp(name, "fast-baud")) {
-		if (parse_ulong(arg, 16000000, &a->fast_baud) || a->fast_baud == 0)
+		if (fwp_parse_ulong(arg, 16000000, &a->fast_baud) || a->fast_baud == 0)
 			a->bad = 1;
 	} else if (!strcmp(name, "slot")) {
-		if (parse_ulong(arg, 255, &v))
+		if (fwp_parse_ulong(arg, 255, &v))
 			a->bad = 1;
 		a->slot = (long)v;
 	} else if (!strcmp(name, "no-boot")) {
@@ -89,10 +79,10 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		if (a->mode != OUT_JSON)
 			a->mode = OUT_QUIET;
 	} else if (!strcmp(name, "timeout")) {
-		if (parse_ulong(arg, 600000, &a->timeout) || a->timeout == 0)
+		if (fwp_parse_ulong(arg, 600000, &a->timeout) || a->timeout == 0)
 			a->bad = 1;
 	} else if (!strcmp(name, "retries")) {
-		if (parse_ulong(arg, 1000, &a->retries) || a->retries == 0)
+		if (fwp_parse_ulong(arg, 1000, &a->retries) || a->retries == 0)
 			a->bad = 1;
 	} else if (!strcmp(name, "dfu")) {
 		a->dfu = 1;
@@ -114,7 +104,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->sel.alt = arg;
 		a->dfu = 1;
 	} else if (!strcmp(name, "address")) {
-		if (parse_ulong(arg, 0xffffffffu, &v))
+		if (fwp_parse_ulong(arg, 0xffffffffu, &v))
 			a->bad = 1;
 		a->address = (long long)v;
 		a->dfu = 1;
@@ -123,7 +113,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	} else if (!strcmp(name, "unprotect")) {
 		a->unprotect = a->dfu = 1;
 	} else if (!strcmp(name, "stop-after")) {
-		if (parse_ulong(arg, 0x7FFFFFFF, &v))
+		if (fwp_parse_ulong(arg, 0x7FFFFFFF, &v))
 			a->bad = 1;
 		a->stop_after = (long)v;
 	}

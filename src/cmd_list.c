@@ -17,6 +17,7 @@
 #include "flasher.h"
 #include "jsonout.h"
 #include "serial.h"
+#include "util.h"
 
 struct list_args {
 	int probe, json;
@@ -26,14 +27,13 @@ struct list_args {
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
 	struct list_args *a = ctx;
-	char *end = NULL;
 	if (!strcmp(name, "probe")) {
 		a->probe = 1;
 	} else if (!strcmp(name, "json")) {
 		a->json = 1;
 	} else if (!strcmp(name, "baud") || !strcmp(name, "timeout")) {
-		unsigned long v = strtoul(arg, &end, 0);
-		if (!*arg || *end || v == 0 || v > 16000000) {
+		unsigned long v;
+		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0) {
 			fprintf(stderr, "fwpack list: --%s: '%s' is not a valid value\n", name, arg);
 			return -1;
 		}

@@ -214,3 +214,13 @@ uint32_t fwp_crc32(const void *data, size_t len)
 	}
 	return (uint32_t)crc;
 }
+
+int fwp_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	if (!*s || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

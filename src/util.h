@@ -52,6 +52,9 @@ char *fwp_path_relative_to(const char *base, const char *rel);
 /* CRC-32 (IEEE 802.3, as zlib computes it) of len bytes. */
 uint32_t fwp_crc32(const void *data, size_t len);
 
+/* A whole option value as a number (decimal, 0x hex or 0 octal) up to max: 0, or -1. */
+int fwp_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void fwp_hex(const uint8_t *data, size_t len, char *out);
 
