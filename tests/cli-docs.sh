@@ -2,7 +2,11 @@
 # --help and the man pages come from two places; they must list the same
 # options (what dfu-util's --wait shows happens otherwise).
 . "$top_srcdir/tests/lib.sh"
-for c in build inspect verify keygen flash list; do
+# The commands as fwpack itself lists them: a new command needs its page.
+cmds=$("$FWPACK" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
+[ -n "$cmds" ] && ok "fwpack --help lists its commands: $(echo $cmds)" || not_ok "no commands in fwpack --help"
+for c in $cmds; do
+	if [ ! -f "$top_srcdir/man/fwpack-$c.1" ]; then not_ok "fwpack $c has no man/fwpack-$c.1"; continue; fi
 	"$FWPACK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/help"
 	sed -n '/^\.SH OPTIONS/,/^\.SH [^O]/p' "$top_srcdir/man/fwpack-$c.1" |
 		grep -o -- '\\-\\-[a-z][a-z\\-]*' | sed 's/\\//g' | sort -u >"$T/man"
