@@ -11,7 +11,8 @@ p=$root$prefix
 for f in bin/fwpack share/man/man1/fwpack.1 share/man/man1/fwpack-flash.1 \
 	share/man/man5/fwpack-manifest.5 include/fwpack/image.h include/fwpack/protocol.h \
 	lib/pkgconfig/fwpack.pc share/bash-completion/completions/fwpack \
-	share/zsh/site-functions/_fwpack lib/udev/rules.d/60-fwpack.rules; do
+	share/zsh/site-functions/_fwpack lib/udev/rules.d/60-fwpack.rules \
+	share/fwpack/cmake/FwpackImage.cmake; do
 	if [ -f "$p/$f" ]; then ok "installed: $f"; else not_ok "not installed: $f"; fi
 done
 for m in "$top_srcdir"/man/*.[15]; do
