@@ -12,7 +12,7 @@
 #include "cli.h"
 
 static const struct fwp_opt build_opts[] = {
-	{"output-dir", 'o', "DIR", "write the outputs to DIR (created if missing; default .)"},
+	{"output-dir", 'o', "DIR", "write the outputs to DIR (created if missing; default: the current directory)"},
 	{"digest-dir", 0, "DIR", "external signing, step 1: write each image's digest to DIR/NAME.digest and stop"},
 	{"signature-dir", 0, "DIR", "external signing, step 2: take each signature from DIR/NAME.sig"},
 	{"quiet", 'q', NULL, "do not list the files written"},
