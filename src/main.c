@@ -12,7 +12,7 @@
 #include "cli.h"
 
 static const struct fwp_opt build_opts[] = {
-	{"output-dir", 'o', "DIR", "write the outputs to DIR (created if missing; default .)"},
+	{"output-dir", 'o', "DIR", "write the outputs to DIR (created if missing; default: the current directory)"},
 	{"digest-dir", 0, "DIR", "external signing, step 1: write each image's digest to DIR/NAME.digest and stop"},
 	{"signature-dir", 0, "DIR", "external signing, step 2: take each signature from DIR/NAME.sig"},
 	{"quiet", 'q', NULL, "do not list the files written"},
@@ -68,6 +68,12 @@ static const struct fwp_opt list_opts[] = {
 	{0, 0, 0, 0},
 };
 
+static const struct fwp_opt layout_opts[] = {
+	{"images", 'i', "DIR", "show the images fwpack build wrote to DIR (NAME.bin): size, header, VTOR, free space"},
+	{"svg", 0, "FILE", "also draw the map as SVG into FILE"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_cmd commands[] = {
 	{"build", "[options] MANIFEST",
 	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
@@ -83,6 +89,9 @@ static const struct fwp_cmd commands[] = {
 	{"list", "[options] [PORT...]",
 	 "List serial ports (USB VID:PID, serial number, description) and USB DFU devices (path, alt settings); with --probe, which ports answer as fwpack devices.",
 	 list_opts, fwp_cmd_list},
+	{"layout", "[options] MANIFEST",
+	 "Draw a manifest's memory map: regions, sectors, slots and the images in them.",
+	 layout_opts, fwp_cmd_layout},
 	{"keygen", "[options] KEYFILE",
 	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
 	 keygen_opts, fwp_cmd_keygen},
