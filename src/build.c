@@ -319,6 +319,7 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 	ip.payload = p->payload.data;
 	ip.payload_len = p->payload.len;
 	if (p->primary) {
+		ip.flags = im->confirmed ? FWP_IMAGE_F_CONFIRMED : 0;
 		ip.vector_addr = im->has_vector_addr   ? im->vector_addr
 				 : elf->has_vector_addr ? elf->vector_addr
 							: p->start;

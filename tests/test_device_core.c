@@ -275,22 +275,22 @@ START_TEST(boot_decision)
 	/* A valid app boots, and each boot without "mark good" counts. */
 	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++) {
 		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
 	}
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_STAY_CRASH_LOOP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
 	ck_assert_uint_eq(s.boot_count, 0);
 	/* Marking good keeps it out of update mode. */
 	for (int i = 0; i < 10; i++) {
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
 		fwd_boot_mark_good(&s);
 	}
 	/* An update request reaches the Loader once. */
 	fwd_boot_request_update(&s);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_STAY_UPDATE_REQUESTED);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_BOOT_APP);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, 3), FWD_STAY_NO_VALID_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_UPDATE_REQUESTED);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, 0, 3), FWD_STAY_NO_VALID_APP);
 	/* A power-on reset forgets everything; a corrupted block is reset. */
 	fwd_boot_request_update(&s);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_POWER_ON), 1);
@@ -299,6 +299,23 @@ START_TEST(boot_decision)
 	s.boot_count ^= 0x40;
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 1);
 	ck_assert_uint_eq(s.flags, 0);
+	/* A confirmed image never marks itself good, and boots every time... */
+	for (unsigned i = 0; i < 3 * FWD_CRASH_LOOP_DEFAULT; i++) {
+		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3),
+				 FWD_BOOT_APP);
+	}
+	/* ...but an update request still reaches the Loader, */
+	fwd_boot_request_update(&s);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3),
+			 FWD_STAY_UPDATE_REQUESTED);
+	/* an invalid image with the flag is still invalid, */
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, FWP_IMAGE_F_CONFIRMED, 3),
+			 FWD_STAY_NO_VALID_APP);
+	/* and the next unconfirmed image starts counting from zero. */
+	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++)
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
 }
 END_TEST
 

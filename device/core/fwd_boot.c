@@ -17,12 +17,16 @@ const char *fwd_boot_action_str(enum fwd_boot_action a)
 }
 
 enum fwd_boot_action fwd_boot_decide(struct fwd_shared *s, enum fwd_verdict app,
-				     unsigned crash_loop_threshold)
+				     uint16_t app_flags, unsigned crash_loop_threshold)
 {
 	enum fwd_boot_action a;
+	int confirmed = app == FWD_IMAGE_OK && (app_flags & FWP_IMAGE_F_CONFIRMED);
 	if (s->flags & FWD_SHARED_F_UPDATE_REQUESTED) {
 		s->flags &= (uint16_t)~FWD_SHARED_F_UPDATE_REQUESTED;
 		a = FWD_STAY_UPDATE_REQUESTED;
+	} else if (confirmed) {
+		s->boot_count = 0;
+		a = FWD_BOOT_APP;
 	} else if (s->boot_count >= crash_loop_threshold) {
 		s->boot_count = 0;
 		a = FWD_STAY_CRASH_LOOP;
