@@ -19,6 +19,7 @@
 #include "fwd_update.h"
 #include "fwd_shared.h"
 #include "fwd_writer.h"
+#include "fwpack/app.h"
 #include "slotimage.h"
 
 /* The cookbook's STM32F429 layout: 4x16K, 1x64K, 7x128K. */
@@ -316,6 +317,34 @@ START_TEST(boot_decision)
 	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++)
 		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
 	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
+}
+END_TEST
+
+/* The header-only application API, against the Loader's own code. */
+START_TEST(app_api)
+{
+	struct fwd_shared s;
+	memset(&s, 0x5A, sizeof(s)); /* no Loader ran: the API touches nothing */
+	ck_assert_int_eq(fwp_app_request_update(&s), -1);
+	fwp_app_mark_good(&s);
+	ck_assert_uint_eq(s.boot_count, 0x5A);
+	ck_assert_int_eq(fwp_app_boot_reason(&s), FWD_RESET_UNKNOWN);
+	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 1);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_uint_eq(fwp_app_boot_count(&s), 2);
+	ck_assert_int_eq(fwp_app_boot_reason(&s), FWD_RESET_WATCHDOG);
+	/* Marked good before every third boot: never a crash loop. */
+	for (int i = 0; i < 10; i++) {
+		fwp_app_mark_good(&s);
+		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	}
+	ck_assert_int_eq(fwp_app_request_update(&s), 0);
+	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_UPDATE_REQUESTED);
+	/* The seal is the device's CRC-32 (zlib's): one algorithm on both sides. */
+	ck_assert_uint_eq(fwd_shared_crc(&s), crc32(0, (const Bytef *)&s, 12));
 }
 END_TEST
 
@@ -922,6 +951,7 @@ int main(void)
 	tcase_add_test(tc, writer_bounds_and_order);
 	tcase_add_test(tc, power_cut_never_leaves_a_bootable_half_image);
 	tcase_add_test(tc, boot_decision);
+	tcase_add_test(tc, app_api);
 	tcase_add_test(tc, security_counter_log);
 	tcase_add_test(tc, device_crc_matches_zlib);
 	tcase_add_test(tc, frames_round_trip);
