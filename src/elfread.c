@@ -448,7 +448,8 @@ static int vector_symbol(Elf *e, const GElf_Phdr *ph, size_t nph, struct fwp_elf
 		for (size_t k = 0; k < n; k++) {
 			GElf_Sym sym;
 			if (!gelf_getsym(d, (int)k, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
+			    (GELF_ST_TYPE(sym.st_info) != STT_OBJECT &&
+			     GELF_ST_TYPE(sym.st_info) != STT_NOTYPE))
 				continue;
 			if (IN_LIST(elf_strptr(e, sh.sh_link, sym.st_name), vector_symbols) &&
 			    load_address(ph, nph, sym.st_value, out))
