@@ -319,7 +319,10 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 	ip.payload = p->payload.data;
 	ip.payload_len = p->payload.len;
 	if (p->primary) {
-		ip.vector_addr = im->has_vector_addr ? im->vector_addr : p->start;
+		ip.flags = im->confirmed ? FWP_IMAGE_F_CONFIRMED : 0;
+		ip.vector_addr = im->has_vector_addr   ? im->vector_addr
+				 : elf->has_vector_addr ? elf->vector_addr
+							: p->start;
 		/* The build ID names the whole ELF: record it once, in the part that runs. */
 		ip.build_id = elf->build_id_len ? elf->build_id : NULL;
 		ip.build_id_len = elf->build_id_len;
@@ -327,8 +330,18 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 		ip.flags = FWP_IMAGE_F_DATA;
 	}
 	/* Room for the header first: without it the vector check means nothing. */
-	if ((rc = fwp_image_begin(&ip, &p->out, p->digest, b->err)) < 0)
-		return mfail(b, p->image, "input", rc, b->err->msg);
+	if ((rc = fwp_image_begin(&ip, &p->out, p->digest, b->err)) < 0) {
+		if (p->start - sl->addr >= FWP_IMAGE_HDR_LEN)
+			return mfail(b, p->image, "input", rc, b->err->msg);
+		/* Where to link instead: room for the header, and VTOR's alignment. */
+		uint32_t room = fwp_vector_alignment(im->vector_table_size);
+		char msg[900];
+		snprintf(msg, sizeof(msg),
+			 "%s: link the firmware after the header, e.g. at 0x%08x (FLASH ORIGIN = "
+			 "slot address + 0x%x in the linker script)",
+			 b->err->msg, sl->addr + room, room);
+		return mfail(b, p->image, "input", rc, msg);
+	}
 	if (p->primary &&
 	    (rc = check_vector(b, p, p->start, p->payload.len, ip.vector_addr, 1)) < 0)
 		return rc;
@@ -341,7 +354,7 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 	return fwp_image_finish(&p->out, p->digest, kh, sig, b->err);
 }
 
-static int format_cookbook(struct build *b, struct part *p)
+static int format_cookbook(struct build *b, struct part *p, const struct fwp_elf *elf)
 {
 	const struct fwp_image_spec *im = &b->m->images[p->image];
 	const struct fwp_slot *sl = &b->m->slots[p->slot];
@@ -371,7 +384,10 @@ static int format_cookbook(struct build *b, struct part *p)
 	cp.major = im->version.major;
 	cp.minor = im->version.minor;
 	cp.patch = (uint8_t)im->version.patch;
-	cp.vector_addr = im->has_vector_addr ? im->vector_addr : sl->addr + hlen;
+	/* Where the ELF links it, else where the Cookbook's linker scripts put it. */
+	cp.vector_addr = im->has_vector_addr	   ? im->vector_addr
+			 : elf->has_vector_addr ? elf->vector_addr
+						: sl->addr + FWP_CB_VECTOR_ALIGN;
 	memcpy(cp.git_sha, im->git_sha, sizeof(cp.git_sha));
 	/* The cookbook's bootloader expects its layout: warn, do not refuse. */
 	if ((rc = check_vector(b, p, sl->addr + hlen, cp.data_len, cp.vector_addr, 0)) < 0)
@@ -407,7 +423,7 @@ static int format_part(struct build *b, struct part *p, const struct fwp_elf *el
 		p->out_addr = p->start;
 		break;
 	default:
-		rc = format_cookbook(b, p);
+		rc = format_cookbook(b, p, elf);
 		break;
 	}
 	if (rc < 0 || (b->o->digest_dir && p->have_digest))

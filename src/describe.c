@@ -45,6 +45,7 @@ static void describe_fwpack(cJSON *o, const struct fwp_image_info *info, int par
 	cJSON_AddNumberToObject(o, "image_type", h->image_type);
 	cJSON_AddStringToObject(o, "image_type_name", fwp_image_type_name(h->image_type));
 	cJSON_AddNumberToObject(o, "flags", h->flags);
+	cJSON_AddBoolToObject(o, "confirmed", (h->flags & FWP_IMAGE_F_CONFIRMED) != 0);
 	snprintf(ver, sizeof(ver), "%u.%u.%u+%u", h->version.major, h->version.minor,
 		 h->version.patch, (unsigned)h->version.build);
 	cJSON_AddStringToObject(o, "version", ver);

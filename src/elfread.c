@@ -309,10 +309,47 @@ static int check_overlaps(const struct load_seg *ls, size_t n, const char *name,
 	return FWP_OK;
 }
 
-static int collect_loads(const GElf_Phdr *ph, size_t nph, struct load_seg *ls, size_t *n,
-			 const struct fwp_elf *out, const char *name, struct fwp_err *err)
+/* Sections that objcopy -O binary writes: allocated, with bytes in the file. */
+static int is_loaded_section(const GElf_Shdr *sh)
 {
+	return (sh->sh_flags & SHF_ALLOC) && sh->sh_type != SHT_NOBITS &&
+	       sh->sh_type != SHT_NULL && sh->sh_size > 0;
+}
+
+/*
+ * The part of a segment's file range that sections fill: [*lo, *hi).
+ * Without -n (GNU ld) or by default (lld), a linker maps the ELF and
+ * program headers into the first load segment, in front of the first
+ * section: those bytes are not firmware, and they would sit where the
+ * image header goes. Returns 0 when no section lies in the segment.
+ */
+static int linked_range(Elf *e, const GElf_Phdr *ph, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t start = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+	int found = 0;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn)) != NULL;) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || !is_loaded_section(&sh))
+			continue;
+		if (sh.sh_offset < start || sh.sh_offset + sh.sh_size > end)
+			continue;
+		if (!found || sh.sh_offset < *lo)
+			*lo = sh.sh_offset;
+		if (!found || sh.sh_offset + sh.sh_size > *hi)
+			*hi = sh.sh_offset + sh.sh_size;
+		found = 1;
+	}
+	return found;
+}
+
+static int collect_loads(Elf *e, const GElf_Phdr *ph, size_t nph, struct load_seg *ls,
+			 size_t *n, const struct fwp_elf *out, const char *name,
+			 struct fwp_err *err)
+{
+	size_t nsh = 0;
 	*n = 0;
+	if (elf_getshdrnum(e, &nsh) != 0)
+		nsh = 0;
 	for (size_t i = 0; i < nph; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
@@ -321,26 +358,34 @@ static int collect_loads(const GElf_Phdr *ph, size_t nph, struct load_seg *ls, s
 			return rc;
 		if (ph[i].p_filesz == 0)
 			continue; /* bss: nothing to put in flash */
+		/* Without section headers the segment is all we know: take it whole. */
+		uint64_t lo = ph[i].p_offset, hi = ph[i].p_offset + ph[i].p_filesz;
+		if (nsh > 1 && !linked_range(e, &ph[i], &lo, &hi))
+			continue; /* headers only: no byte of firmware */
+		uint32_t skip = (uint32_t)(lo - ph[i].p_offset);
 		struct load_seg *l = &ls[(*n)++];
 		l->ndx = i;
-		l->seg.paddr = (uint32_t)ph[i].p_paddr;
-		l->seg.vaddr = (uint32_t)ph[i].p_vaddr;
-		l->seg.size = (uint32_t)ph[i].p_filesz;
-		l->seg.data = out->image + ph[i].p_offset;
+		l->seg.paddr = (uint32_t)ph[i].p_paddr + skip;
+		l->seg.vaddr = (uint32_t)ph[i].p_vaddr + skip;
+		l->seg.size = (uint32_t)(hi - lo);
+		l->seg.data = out->image + lo;
 	}
 	if (*n == 0)
-		return fwp_fail(err, FWP_ERR_FORMAT, "%s: no loadable segment with data", name);
+		return fwp_fail(err, FWP_ERR_FORMAT,
+				"%s: no loadable segment with data: link the code and vector "
+				"table into sections that load into flash (PT_LOAD)",
+				name);
 	return FWP_OK;
 }
 
-static int load_segments(const GElf_Phdr *ph, size_t nph, struct fwp_elf *out, const char *name,
-			 struct fwp_err *err)
+static int load_segments(Elf *e, const GElf_Phdr *ph, size_t nph, struct fwp_elf *out,
+			 const char *name, struct fwp_err *err)
 {
 	size_t n = 0;
 	struct load_seg *ls = calloc(nph ? nph : 1, sizeof(*ls));
 	if (!ls)
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	int rc = collect_loads(ph, nph, ls, &n, out, name, err);
+	int rc = collect_loads(e, ph, nph, ls, &n, out, name, err);
 	if (rc == FWP_OK) {
 		qsort(ls, n, sizeof(*ls), cmp_load);
 		rc = check_overlaps(ls, n, name, err);
@@ -354,6 +399,78 @@ static int load_segments(const GElf_Phdr *ph, size_t nph, struct fwp_elf *out, c
 	}
 	free(ls);
 	return rc;
+}
+
+/*
+ * Where the vector table is linked: the table's symbol in vendor startup
+ * code (CMSIS, ST, NXP, TI, the Cookbook), else the section that linker
+ * scripts put it in. The address converts to a load address through the
+ * load segment holding it.
+ */
+static const char *const vector_symbols[] = {"__isr_vector", "__Vectors", "g_pfnVectors",
+					     "__vector_table", "vector_table", "_vectors",
+					     "isr_vector", "g_vectors"};
+static const char *const vector_sections[] = {".isr_vector", ".vectors", ".vector_table",
+					      ".intvecs", ".isr_vectors"};
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t k = 0; s && k < n; k++)
+		if (strcmp(s, list[k]) == 0)
+			return 1;
+	return 0;
+}
+
+#define IN_LIST(s, list) in_list(s, list, sizeof(list) / sizeof(*(list)))
+
+/* The load address of run address a inside a segment's file bytes, or 0. */
+static int load_address(const GElf_Phdr *ph, size_t nph, uint64_t a, struct fwp_elf *out)
+{
+	for (size_t i = 0; i < nph; i++) {
+		if (ph[i].p_type != PT_LOAD || a < ph[i].p_vaddr ||
+		    a + 8 > ph[i].p_vaddr + ph[i].p_filesz)
+			continue;
+		out->vector_addr = (uint32_t)(ph[i].p_paddr + (a - ph[i].p_vaddr));
+		out->has_vector_addr = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int vector_symbol(Elf *e, const GElf_Phdr *ph, size_t nph, struct fwp_elf *out)
+{
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn)) != NULL;) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		size_t n = d ? d->d_size / sizeof(Elf32_Sym) : 0;
+		for (size_t k = 0; k < n; k++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(d, (int)k, &sym) || sym.st_shndx == SHN_UNDEF ||
+			    (GELF_ST_TYPE(sym.st_info) != STT_OBJECT &&
+			     GELF_ST_TYPE(sym.st_info) != STT_NOTYPE))
+				continue;
+			if (IN_LIST(elf_strptr(e, sh.sh_link, sym.st_name), vector_symbols) &&
+			    load_address(ph, nph, sym.st_value, out))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void find_vectors(Elf *e, const GElf_Phdr *ph, size_t nph, struct fwp_elf *out)
+{
+	size_t strndx = 0;
+	if (vector_symbol(e, ph, nph, out) || elf_getshdrstrndx(e, &strndx) != 0)
+		return;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn)) != NULL;) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && is_loaded_section(&sh) &&
+		    IN_LIST(elf_strptr(e, strndx, sh.sh_name), vector_sections) &&
+		    load_address(ph, nph, sh.sh_addr, out))
+			return;
+	}
 }
 
 static int read_phdrs(Elf *e, size_t nph, GElf_Phdr **ph, const char *name,
@@ -387,9 +504,11 @@ static int parse(Elf *e, struct fwp_elf *out, const char *name, struct fwp_err *
 	GElf_Phdr *ph = NULL;
 	rc = read_phdrs(e, nph, &ph, name, err);
 	if (rc == FWP_OK)
-		rc = load_segments(ph, nph, out, name, err);
+		rc = load_segments(e, ph, nph, out, name, err);
 	if (rc == FWP_OK)
 		rc = find_build_id(e, ph, nph, out, name, err);
+	if (rc == FWP_OK)
+		find_vectors(e, ph, nph, out);
 	free(ph);
 	return rc;
 }

@@ -14,14 +14,21 @@
 struct fwp_segment {
 	uint32_t paddr;      /* load (physical) address: where the bytes go in flash */
 	uint32_t vaddr;      /* run address */
-	uint32_t size;       /* p_filesz: bytes taken from the file (bss is not loaded) */
+	uint32_t size;       /* bytes taken from the file (bss is not loaded) */
 	const uint8_t *data; /* size bytes, owned by the fwp_elf */
 };
 
 struct fwp_elf {
-	struct fwp_segment *segs; /* PT_LOAD with p_filesz > 0, sorted by paddr */
+	/*
+	 * PT_LOAD segments with file bytes, sorted by paddr, each trimmed to the
+	 * sections inside it (what objcopy -O binary writes): the ELF and
+	 * program headers a linker maps into the first segment are dropped.
+	 */
+	struct fwp_segment *segs;
 	size_t nsegs;
 	uint32_t entry;
+	uint32_t vector_addr; /* load address of the vector table (its symbol or section), if found */
+	int has_vector_addr;
 	uint8_t build_id[64];
 	size_t build_id_len; /* 0 when the ELF has no NT_GNU_BUILD_ID note */
 	uint8_t *image;      /* owned copy of the file the segments point into */

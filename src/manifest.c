@@ -847,10 +847,34 @@ static int parse_git_sha(struct pctx *c, const cJSON *obj, const char *path,
 	return FWP_OK;
 }
 
+/*
+ * "confirmed": true marks an application that cannot mark itself good
+ * (docs/handoff.md): a signed header flag, so only the key holder sets it.
+ */
+static int parse_confirmed(struct pctx *c, const cJSON *obj, const char *path,
+			   struct fwp_image_spec *im)
+{
+	char p[PATH_MAX_LEN];
+	const cJSON *v = member(obj, "confirmed");
+	if (!v)
+		return FWP_OK;
+	join(p, path, "confirmed");
+	if (!cJSON_IsBool(v))
+		return fail(c, p, "expected true or false, found %s", json_type_name(v));
+	im->confirmed = cJSON_IsTrue(v);
+	if (im->confirmed && im->format != FWP_FORMAT_FWPACK)
+		return fail(c, p, "only fwpack images carry the confirmed flag (this one is %s)",
+			    fwp_format_name(im->format));
+	if (im->confirmed && im->type != FWP_IMAGE_TYPE_APP)
+		return fail(c, p, "only an application is confirmed (the Loader's crash-loop "
+				  "check concerns applications)");
+	return FWP_OK;
+}
+
 static const char *const image_keys[] = {
 	"name",    "description", "type",         "format",         "input",
 	"version", "security_counter", "slot",    "load_address",   "key",
-	"outputs", "vector_address",   "vector_table_size", "git_sha", NULL};
+	"outputs", "vector_address",   "vector_table_size", "git_sha", "confirmed", NULL};
 
 static int parse_image(struct pctx *c, const cJSON *obj, const char *path,
 		       struct fwp_image_spec *im)
@@ -864,7 +888,8 @@ static int parse_image(struct pctx *c, const cJSON *obj, const char *path,
 	    (rc = parse_image_version(c, obj, path, im)) < 0 ||
 	    (rc = parse_image_paths(c, obj, path, im)) < 0 ||
 	    (rc = parse_image_layout(c, obj, path, im)) < 0 ||
-	    (rc = parse_git_sha(c, obj, path, im)) < 0)
+	    (rc = parse_git_sha(c, obj, path, im)) < 0 ||
+	    (rc = parse_confirmed(c, obj, path, im)) < 0)
 		return rc;
 	return parse_outputs(c, obj, path, &im->outputs);
 }

@@ -69,6 +69,7 @@ struct fwp_image_spec {
 	uint32_t vector_addr;
 	uint32_t vector_table_size;
 	char git_sha[8]; /* cookbook formats: 7 characters + NUL */
+	int confirmed;   /* FWP_IMAGE_F_CONFIRMED: no crash-loop fallback */
 };
 
 struct fwp_factory {

@@ -19,6 +19,7 @@
 #include "fwd_update.h"
 #include "fwd_shared.h"
 #include "fwd_writer.h"
+#include "fwpack/app.h"
 #include "slotimage.h"
 
 /* The cookbook's STM32F429 layout: 4x16K, 1x64K, 7x128K. */
@@ -275,22 +276,22 @@ START_TEST(boot_decision)
 	/* A valid app boots, and each boot without "mark good" counts. */
 	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++) {
 		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
 	}
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_STAY_CRASH_LOOP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
 	ck_assert_uint_eq(s.boot_count, 0);
 	/* Marking good keeps it out of update mode. */
 	for (int i = 0; i < 10; i++) {
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
 		fwd_boot_mark_good(&s);
 	}
 	/* An update request reaches the Loader once. */
 	fwd_boot_request_update(&s);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_STAY_UPDATE_REQUESTED);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 3), FWD_BOOT_APP);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, 3), FWD_STAY_NO_VALID_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_UPDATE_REQUESTED);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, 0, 3), FWD_STAY_NO_VALID_APP);
 	/* A power-on reset forgets everything; a corrupted block is reset. */
 	fwd_boot_request_update(&s);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_POWER_ON), 1);
@@ -299,6 +300,51 @@ START_TEST(boot_decision)
 	s.boot_count ^= 0x40;
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 1);
 	ck_assert_uint_eq(s.flags, 0);
+	/* A confirmed image never marks itself good, and boots every time... */
+	for (unsigned i = 0; i < 3 * FWD_CRASH_LOOP_DEFAULT; i++) {
+		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3),
+				 FWD_BOOT_APP);
+	}
+	/* ...but an update request still reaches the Loader, */
+	fwd_boot_request_update(&s);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3),
+			 FWD_STAY_UPDATE_REQUESTED);
+	/* an invalid image with the flag is still invalid, */
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, FWP_IMAGE_F_CONFIRMED, 3),
+			 FWD_STAY_NO_VALID_APP);
+	/* and the next unconfirmed image starts counting from zero. */
+	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++)
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
+}
+END_TEST
+
+/* The header-only application API, against the Loader's own code. */
+START_TEST(app_api)
+{
+	struct fwd_shared s;
+	memset(&s, 0x5A, sizeof(s)); /* no Loader ran: the API touches nothing */
+	ck_assert_int_eq(fwp_app_request_update(&s), -1);
+	fwp_app_mark_good(&s);
+	ck_assert_uint_eq(s.boot_count, 0x5A);
+	ck_assert_int_eq(fwp_app_boot_reason(&s), FWD_RESET_UNKNOWN);
+	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 1);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_uint_eq(fwp_app_boot_count(&s), 2);
+	ck_assert_int_eq(fwp_app_boot_reason(&s), FWD_RESET_WATCHDOG);
+	/* Marked good before every third boot: never a crash loop. */
+	for (int i = 0; i < 10; i++) {
+		fwp_app_mark_good(&s);
+		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	}
+	ck_assert_int_eq(fwp_app_request_update(&s), 0);
+	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_UPDATE_REQUESTED);
+	/* The seal is the device's CRC-32 (zlib's): one algorithm on both sides. */
+	ck_assert_uint_eq(fwd_shared_crc(&s), crc32(0, (const Bytef *)&s, 12));
 }
 END_TEST
 
@@ -905,6 +951,7 @@ int main(void)
 	tcase_add_test(tc, writer_bounds_and_order);
 	tcase_add_test(tc, power_cut_never_leaves_a_bootable_half_image);
 	tcase_add_test(tc, boot_decision);
+	tcase_add_test(tc, app_api);
 	tcase_add_test(tc, security_counter_log);
 	tcase_add_test(tc, device_crc_matches_zlib);
 	tcase_add_test(tc, frames_round_trip);

@@ -586,6 +586,13 @@ static const char fw_ld[] =
 	"  /DISCARD/ : { *(.ARM.attributes) *(.comment) }\n"
 	"}\n";
 
+/*
+ * Linked with -n, and with ld's default flags, which map the ELF and
+ * program headers into the first load segment (at 0x08000000, in front
+ * of the vector table): the same segments either way.
+ */
+static const char *const link_flags[] = {"-Wl,-n", ""};
+
 START_TEST(toolchain_linked_elf)
 {
 	const char *cc = getenv("ARM_CC");
@@ -595,9 +602,9 @@ START_TEST(toolchain_linked_elf)
 	write_file(dir, "fw.ld", fw_ld, strlen(fw_ld));
 	char cmd[8192];
 	snprintf(cmd, sizeof(cmd),
-		 "'%s' -mcpu=cortex-m4 -mthumb -Os -nostdlib -Wl,-n -Wl,--build-id "
+		 "'%s' -mcpu=cortex-m4 -mthumb -Os -nostdlib %s -Wl,--build-id "
 		 "-T '%s/fw.ld' -o '%s/fw.elf' '%s/fw.c'",
-		 cc, dir, dir, dir);
+		 cc, link_flags[_i], dir, dir, dir);
 	ck_assert_msg(system(cmd) == 0, "the ARM toolchain failed: %s", cmd);
 	struct fwp_elf elf;
 	struct fwp_err err;
@@ -605,6 +612,8 @@ START_TEST(toolchain_linked_elf)
 	ck_assert_uint_ge(elf.nsegs, 2);
 	ck_assert_uint_eq(elf.segs[0].paddr, 0x08000200);
 	ck_assert_uint_eq(elf.segs[0].data[4] & 1, 1); /* the reset vector, a Thumb address */
+	ck_assert_int_eq(elf.has_vector_addr, 1); /* its section, .isr_vector */
+	ck_assert_uint_eq(elf.vector_addr, 0x08000200);
 	const struct fwp_segment *q = &elf.segs[elf.nsegs - 1];
 	ck_assert_uint_eq(q->paddr, 0x90000200);
 	ck_assert_uint_eq(q->size, 4096);
@@ -648,7 +657,7 @@ int main(void)
 	tcase_add_test(tc, header_tables_checked);
 	tcase_add_test(tc, extended_program_header_count);
 	tcase_add_test(tc, load_missing_file);
-	tcase_add_test(tc, toolchain_linked_elf);
+	tcase_add_loop_test(tc, toolchain_linked_elf, 0, 2);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

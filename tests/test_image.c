@@ -579,7 +579,8 @@ START_TEST(cookbook_v1_fields)
 	ck_assert_uint_eq(d[13], 1);
 	ck_assert_uint_eq(d[14], 2);
 	ck_assert_uint_eq(d[15], 3);
-	ck_assert_uint_eq(fwp_le32(d + 16), 0x08020020);
+	/* The Cookbook's layout: the vector table at ALIGN(128) after the header. */
+	ck_assert_uint_eq(fwp_le32(d + 16), 0x08020080);
 	ck_assert_uint_eq(fwp_le32(d + 20), 0);
 	ck_assert_mem_eq(d + 24, "abc1234", 8); /* NUL included */
 	ck_assert_mem_eq(d + 32, data.data, 777);
@@ -616,7 +617,7 @@ START_TEST(cookbook_v2_signature_with_raw_xy)
 	ck_assert_uint_eq(fwp_le16(d + 2), 2);
 	ck_assert_uint_eq(fwp_le32(d + 4), fwp_crc32(data.data, 4096));
 	ck_assert_uint_eq(fwp_le32(d + 8), 4096);
-	ck_assert_uint_eq(fwp_le32(d + 16), 0x08020060);
+	ck_assert_uint_eq(fwp_le32(d + 16), 0x08020080);
 
 	/* As the cookbook's device does: the public key as 64 raw bytes X||Y. */
 	struct fwp_key *k = load(k1pub), *raw = NULL;

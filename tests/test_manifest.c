@@ -94,6 +94,7 @@ START_TEST(valid_manifest_values)
 	ck_assert_str_eq(m.images[1].key, "/k/dev.pem");
 	ck_assert_uint_eq(m.images[1].outputs, FWP_OUT_BIN | FWP_OUT_HEX);
 	ck_assert_uint_eq(m.images[1].vector_table_size, 512);
+	ck_assert_int_eq(m.images[1].confirmed, 0);
 	ck_assert_uint_eq(m.nfactories, 1);
 	ck_assert_uint_eq(m.factories[0].nimages, 2);
 	ck_assert_uint_eq(m.factories[0].images[1], 1);
@@ -218,6 +219,20 @@ START_TEST(image_errors)
 		     "images[0].format: the cookbook header has no bootloader image type");
 	expect_error("'security_counter': 9,", "'security_counter': 9, 'vector_table_size': 130,",
 		     "images[1].vector_table_size: 130 is not a multiple of 4");
+	/* The confirmed flag: a boolean, on fwpack applications only. */
+	struct fwp_manifest m;
+	struct fwp_err err;
+	ck_assert_int_eq(parse_variant("'slot': 'app',", "'slot': 'app', 'confirmed': true,", &m,
+				       &err),
+			 FWP_OK);
+	ck_assert_int_eq(m.images[1].confirmed, 1);
+	fwp_manifest_free(&m);
+	expect_error("'slot': 'app',", "'slot': 'app', 'confirmed': 1,",
+		     "images[1].confirmed: expected true or false, found a number");
+	expect_error("'slot': 'boot' }", "'slot': 'boot', 'confirmed': true }",
+		     "images[0].confirmed: only fwpack images carry the confirmed flag (this one is raw)");
+	expect_error("'type': 'app', 'input'", "'type': 'loader', 'confirmed': true, 'input'",
+		     "images[1].confirmed: only an application is confirmed");
 }
 END_TEST
 

@@ -25,16 +25,21 @@ int main(void)
 	fwd_shared_init(sh, fwd_port_reset_reason());
 	enum fwd_verdict v = fwd_image_check(fwd_port_flash(), fwd_port_app_slot[0],
 					     fwd_port_app_slot[1], &pol, &img);
-	enum fwd_boot_action a = fwd_boot_decide(sh, v, FWD_CRASH_LOOP_DEFAULT);
+	enum fwd_boot_action a =
+		fwd_boot_decide(sh, v, v == FWD_IMAGE_OK ? img.hdr.flags : 0, FWD_CRASH_LOOP_DEFAULT);
 	if (a == FWD_BOOT_APP) {
 		if (fwd_counter_raise(&counter, img.hdr.security_counter) != 0)
 			fwd_puts("loader: warning: cannot store the security counter\n");
 		fwd_puts(img.hdr.image_type == FWP_IMAGE_TYPE_UPDATER ? "loader: updater "
 									: "loader: application ");
 		fwd_report_version(&img.hdr);
-		fwd_puts(" valid, booting it (boot ");
-		fwd_put_u32(sh->boot_count);
-		fwd_puts(")\n");
+		if (img.hdr.flags & FWP_IMAGE_F_CONFIRMED) {
+			fwd_puts(" valid, booting it (confirmed)\n");
+		} else {
+			fwd_puts(" valid, booting it (boot ");
+			fwd_put_u32(sh->boot_count);
+			fwd_puts(")\n");
+		}
 		fwd_port_jump(img.hdr.vector_addr);
 	}
 	fwd_puts("loader: update mode: ");

@@ -1,5 +1,6 @@
 /* The Loader's boot decision (cookbook order, with the checks it lacked). */
 #include "fwd_boot.h"
+#include "fwpack/app.h"
 
 const char *fwd_boot_action_str(enum fwd_boot_action a)
 {
@@ -17,12 +18,16 @@ const char *fwd_boot_action_str(enum fwd_boot_action a)
 }
 
 enum fwd_boot_action fwd_boot_decide(struct fwd_shared *s, enum fwd_verdict app,
-				     unsigned crash_loop_threshold)
+				     uint16_t app_flags, unsigned crash_loop_threshold)
 {
 	enum fwd_boot_action a;
+	int confirmed = app == FWD_IMAGE_OK && (app_flags & FWP_IMAGE_F_CONFIRMED);
 	if (s->flags & FWD_SHARED_F_UPDATE_REQUESTED) {
 		s->flags &= (uint16_t)~FWD_SHARED_F_UPDATE_REQUESTED;
 		a = FWD_STAY_UPDATE_REQUESTED;
+	} else if (confirmed) {
+		s->boot_count = 0;
+		a = FWD_BOOT_APP;
 	} else if (s->boot_count >= crash_loop_threshold) {
 		s->boot_count = 0;
 		a = FWD_STAY_CRASH_LOOP;
@@ -37,14 +42,13 @@ enum fwd_boot_action fwd_boot_decide(struct fwd_shared *s, enum fwd_verdict app,
 	return a;
 }
 
+/* What any application does, through the same header-only API. */
 void fwd_boot_mark_good(struct fwd_shared *s)
 {
-	s->boot_count = 0;
-	fwd_shared_seal(s);
+	fwp_app_mark_good(s);
 }
 
 void fwd_boot_request_update(struct fwd_shared *s)
 {
-	s->flags |= FWD_SHARED_F_UPDATE_REQUESTED;
-	fwd_shared_seal(s);
+	(void)fwp_app_request_update(s);
 }

@@ -21,10 +21,12 @@ const char *fwd_boot_action_str(enum fwd_boot_action a);
 /*
  * Decide, and update the shared block: a request flag and a crash-loop
  * count are consumed (cleared) when they send the device to update mode;
- * booting the Application counts one more boot.
+ * booting the Application counts one more boot. A valid Application whose
+ * image is CONFIRMED (app_flags, FWP_IMAGE_F_CONFIRMED) never marks itself
+ * good: it boots without the crash-loop check, and counts no boots.
  */
 enum fwd_boot_action fwd_boot_decide(struct fwd_shared *s, enum fwd_verdict app,
-				     unsigned crash_loop_threshold);
+				     uint16_t app_flags, unsigned crash_loop_threshold);
 
 /* The Application calls this once it runs well. */
 void fwd_boot_mark_good(struct fwd_shared *s);

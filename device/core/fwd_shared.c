@@ -1,20 +1,11 @@
 /* The shared no-init RAM block. */
-#include <stddef.h>
 #include <string.h>
 
-#include "fwd_image.h"
 #include "fwd_shared.h"
-
-void fwd_shared_seal(struct fwd_shared *s)
-{
-	s->crc = fwd_crc32(0, s, offsetof(struct fwd_shared, crc));
-}
 
 int fwd_shared_init(struct fwd_shared *s, enum fwd_reset_reason reason)
 {
-	int valid = s->magic == FWD_SHARED_MAGIC && s->version == FWD_SHARED_VERSION &&
-		    s->crc == fwd_crc32(0, s, offsetof(struct fwd_shared, crc));
-	if (valid && reason != FWD_RESET_POWER_ON) {
+	if (fwd_shared_valid(s) && reason != FWD_RESET_POWER_ON) {
 		/* A program started by a jump learns nothing new: keep what the first one saw. */
 		if (reason != FWD_RESET_UNKNOWN)
 			s->reset_reason = (uint8_t)reason;

@@ -13,9 +13,9 @@ ARM_CC ?= arm-none-eabi-gcc
 # libc function is linked in.
 FW_CFLAGS = -std=gnu11 -mthumb -Os -g -ffunction-sections -fdata-sections \
 	-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror
-# -n: no page alignment, so the ELF headers are not part of a load segment.
-# -L: the scripts INCLUDE common.ld from SRC.
-FW_LDFLAGS = -nostartfiles -Wl,-n -Wl,--gc-sections -Wl,--build-id -L$(SRC)
+# The linker's default flags (fwpack drops the ELF headers ld maps into the
+# first load segment). -L: the scripts INCLUDE common.ld from SRC.
+FW_LDFLAGS = -nostartfiles -Wl,--gc-sections -Wl,--build-id -L$(SRC)
 M4 = -mcpu=cortex-m4
 M7 = -mcpu=cortex-m7
 

@@ -13,6 +13,12 @@
 #define FWP_CB_MAGIC 0xCAFEu
 #define FWP_CB_V1_HDR_LEN 32u
 #define FWP_CB_V2_HDR_LEN 96u
+/*
+ * The Cookbook's linker scripts put the vector table at ALIGN(128) after
+ * the header (slot + 0x80 for v1 and v2), and its image_start() jumps
+ * through vector_addr: a raw input without "vector_address" follows that.
+ */
+#define FWP_CB_VECTOR_ALIGN 128u
 
 #define FWP_CB_OFF_MAGIC 0         /* u16 0xCAFE */
 #define FWP_CB_OFF_HDR_VERSION 2   /* u16 1 or 2 */

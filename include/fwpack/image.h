@@ -56,11 +56,15 @@ enum fwp_image_type {
 /*
  * flags. DATA: the payload holds no vector table (a part of an image in
  * another memory region, e.g. assets in external QSPI flash); a bootloader
- * must never jump into it, and vector_addr is zero. Readers refuse any
- * other bit.
+ * must never jump into it, and vector_addr is zero. CONFIRMED: an
+ * application that will never mark itself good (it does not know the
+ * shared RAM): the Loader boots it without the crash-loop fallback. Being
+ * in the header, it is signed: nobody adds or strips it without the key.
+ * Readers refuse any other bit.
  */
 #define FWP_IMAGE_F_DATA 0x0001u
-#define FWP_IMAGE_FLAGS_KNOWN 0x0001u
+#define FWP_IMAGE_F_CONFIRMED 0x0002u
+#define FWP_IMAGE_FLAGS_KNOWN 0x0003u
 
 /* Byte offsets of the header fields. */
 #define FWP_HDR_OFF_MAGIC 0

@@ -6,19 +6,16 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../armv7m_handoff.h"
 #include "fwd_port.h"
 
 #define UART0 0x40004000u
 #define UART_DATA (*(volatile uint32_t *)(UART0 + 0x000))
 #define UART_STATE (*(volatile uint32_t *)(UART0 + 0x004))
 #define UART_CTRL (*(volatile uint32_t *)(UART0 + 0x008))
+#define UART_INTSTATUS (*(volatile uint32_t *)(UART0 + 0x00C))
 #define UART_BAUDDIV (*(volatile uint32_t *)(UART0 + 0x010))
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define SYSCLK_HZ 25000000u
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
 
 const char fwd_port_board[] = "qemu-mps2-an386";
 const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
@@ -80,10 +77,10 @@ void SysTick_Handler(void)
 /* SysTick starts on first use: the Bootloader never pays for it. */
 uint32_t fwd_port_millis(void)
 {
-	if (!(SYST_CSR & 1u)) {
-		SYST_RVR = SYSCLK_HZ / 1000u - 1u;
-		SYST_CVR = 0;
-		SYST_CSR = 7u; /* processor clock, interrupt, enable */
+	if (!(FWD_SYST_CSR & 1u)) {
+		FWD_SYST_RVR = SYSCLK_HZ / 1000u - 1u;
+		FWD_SYST_CVR = 0;
+		FWD_SYST_CSR = 7u; /* processor clock, interrupt, enable */
 	}
 	return ticks;
 }
@@ -172,19 +169,19 @@ void fwd_port_idle(void)
 	__asm volatile("wfi");
 }
 
+/*
+ * The next program starts as from reset (docs/handoff.md): the UART back
+ * at its reset values (disabled, divider 0, no interrupt latched), then
+ * the core's part (../armv7m_handoff.h), which ends with PRIMASK cleared.
+ */
 void fwd_port_jump(uint32_t vector_addr)
 {
-	const volatile uint32_t *vt = (const volatile uint32_t *)(uintptr_t)vector_addr;
-	uint32_t sp = vt[0], pc = vt[1];
 	while (UART_STATE & 1u) /* let the console drain */
 		;
+	fwd_armv7m_mask();
 	UART_CTRL = 0;
-	__asm volatile("cpsid i");
-	SYST_CSR = 0;
-	SCB_ICSR = 1u << 25; /* PENDSTCLR: no SysTick left pending for the next program */
-	SCB_VTOR = vector_addr;
-	__asm volatile("dsb\n isb");
-	__asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");
-	for (;;)
-		;
+	UART_BAUDDIV = 0;
+	UART_INTSTATUS = 0xFu; /* write 1 to clear TX/RX (overrun) interrupts */
+	UART_STATE = 0xCu;     /* write 1 to clear the overrun flags */
+	fwd_armv7m_start(vector_addr);
 }

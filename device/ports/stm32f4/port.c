@@ -3,6 +3,7 @@
  * reset, and the jump between programs. Clocks are in clock.c, the console
  * in uart.c, the internal flash in flash.c.
  */
+#include "../armv7m_handoff.h"
 #include "fwd_port.h"
 #include "stm32f4.h"
 
@@ -95,31 +96,21 @@ void fwd_port_idle(void)
 }
 
 /*
- * The next program starts as from reset: its Reset_Handler sets up its own
- * clock and peripherals, and an interrupt left enabled or pending would
- * enter its vector table before it is ready. Interrupts are masked first,
- * so that none fires while things are taken down.
+ * The next program starts as from reset (docs/handoff.md): its
+ * Reset_Handler sets up its own clock and peripherals, and an interrupt
+ * left enabled or pending would enter its vector table before it is
+ * ready. Interrupts are masked first, so that none fires while things are
+ * taken down; the core's part (../armv7m_handoff.h) clears the NVIC and
+ * SysTick and ends with PRIMASK cleared, as after a reset.
  */
 void fwd_port_jump(uint32_t vector_addr)
 {
-	const volatile uint32_t *vt = (const volatile uint32_t *)(uintptr_t)vector_addr;
-	uint32_t sp = vt[0], pc = vt[1];
-	__asm volatile("cpsid i" : : : "memory");
-	SYST_CSR = 0;
-	SCB_ICSR = SCB_ICSR_PENDSTCLR;
+	fwd_armv7m_mask();
 	stm32f4_uart_deinit(); /* drains the console; stops the DMA; resets USART3, DMA1, GPIOD */
-	stm32f4_usb_stop();
-	stm32f4_clock_reset();
+	stm32f4_usb_stop();    /* resets OTG_FS and its pins (GPIOA) */
+	stm32f4_clock_reset(); /* HSI 16 MHz, PLL and HSE off, prescalers 1, flash wait states 0 */
 	RCC_APB1RSTR |= RCC_APB1_PWR;
 	RCC_APB1RSTR &= ~RCC_APB1_PWR;
 	RCC_APB1ENR &= ~RCC_APB1_PWR;
-	for (uint32_t n = 0; n < 8; n++) {
-		NVIC_ICER(n) = 0xFFFFFFFFu;
-		NVIC_ICPR(n) = 0xFFFFFFFFu;
-	}
-	SCB_VTOR = vector_addr;
-	__asm volatile("dsb\n isb" : : : "memory");
-	__asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");
-	for (;;)
-		;
+	fwd_armv7m_start(vector_addr);
 }

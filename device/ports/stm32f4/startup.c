@@ -57,8 +57,7 @@ void Reset_Handler(void)
 	paint_stack();
 	memcpy(&_sdata, &_sidata, (size_t)((char *)&_edata - (char *)&_sdata));
 	memset(&_sbss, 0, (size_t)((char *)&_ebss - (char *)&_sbss));
-	/* A previous program jumped here with interrupts masked. */
-	__asm volatile("cpsie i");
+	/* PRIMASK is clear: after a reset, and after a jump (docs/handoff.md). */
 	main();
 	for (;;)
 		;

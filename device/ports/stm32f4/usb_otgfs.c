@@ -330,5 +330,9 @@ void stm32f4_usb_stop(void)
 		RCC_AHB2RSTR |= RCC_AHB2_OTGFS;
 		RCC_AHB2RSTR &= ~RCC_AHB2_OTGFS;
 		RCC_AHB2ENR &= ~RCC_AHB2_OTGFS;
+		/* PA11/PA12 back to their reset mode; GPIOA's clock as at reset. */
+		RCC_AHB1RSTR |= RCC_AHB1_GPIOA;
+		RCC_AHB1RSTR &= ~RCC_AHB1_GPIOA;
+		RCC_AHB1ENR &= ~RCC_AHB1_GPIOA;
 	}
 }
