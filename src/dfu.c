@@ -321,12 +321,6 @@ static int ctrl(struct fwp_dfu_dev *d, uint8_t type, uint8_t req, uint16_t value
 	return rc;
 }
 
-int fwp_dfu_detach(struct fwp_dfu_dev *d, uint16_t timeout_ms, struct fwp_err *err)
-{
-	int rc = ctrl(d, REQ_OUT, DETACH, timeout_ms, NULL, 0, "DFU_DETACH", err);
-	return rc < 0 ? rc : FWP_OK;
-}
-
 int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, size_t len,
 		   struct fwp_err *err)
 {
@@ -336,12 +330,6 @@ int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, s
 		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: DFU_DNLOAD took %d of %zu bytes",
 				d->label, rc, len);
 	return rc < 0 ? rc : FWP_OK;
-}
-
-int fwp_dfu_upload(struct fwp_dfu_dev *d, uint16_t block, uint8_t *data, size_t len,
-		   struct fwp_err *err)
-{
-	return ctrl(d, REQ_IN, UPLOAD, block, data, len, "DFU_UPLOAD", err);
 }
 
 int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct fwp_err *err)
@@ -363,15 +351,6 @@ int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct 
 int fwp_dfu_clear_status(struct fwp_dfu_dev *d, struct fwp_err *err)
 {
 	int rc = ctrl(d, REQ_OUT, CLRSTATUS, 0, NULL, 0, "DFU_CLRSTATUS", err);
-	return rc < 0 ? rc : FWP_OK;
-}
-
-int fwp_dfu_get_state(struct fwp_dfu_dev *d, uint8_t *state, struct fwp_err *err)
-{
-	int rc = ctrl(d, REQ_IN, GETSTATE, 0, state, 1, "DFU_GETSTATE", err);
-	if (rc == 0)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: DFU_GETSTATE answered nothing",
-				d->label);
 	return rc < 0 ? rc : FWP_OK;
 }
 

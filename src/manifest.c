@@ -450,6 +450,10 @@ static int parse_sectors(struct pctx *c, const cJSON *obj, const char *path, str
 			return rc;
 		r->sectors[i].count = (uint32_t)count;
 		r->sectors[i].size = (uint32_t)size;
+		/* Checked run by run: three maximal runs would wrap 64 bits. */
+		if (count * size > r->size - total)
+			return fail(c, q, "sectors add up to more than the region's 0x%llx bytes",
+				    (unsigned long long)r->size);
 		total += count * size;
 	}
 	r->nsector_runs = n;

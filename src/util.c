@@ -1,7 +1,6 @@
 /* Growable buffers and whole-file I/O with atomic replacement. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,24 +52,6 @@ int fwp_buf_fill(struct fwp_buf *b, uint8_t byte, size_t count, struct fwp_err *
 	return FWP_OK;
 }
 
-int fwp_buf_printf(struct fwp_buf *b, struct fwp_err *err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return fwp_fail(err, FWP_ERR_ARG, "bad format string");
-	int rc = fwp_buf_reserve(b, (size_t)n, err);
-	if (rc < 0)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return FWP_OK;
-}
-
 void fwp_buf_free(struct fwp_buf *b)
 {
 	free(b->data);
@@ -85,11 +66,14 @@ int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_
 		return fwp_fail(err, errno == ENOENT ? FWP_ERR_NOT_FOUND : FWP_ERR_IO, "%s: %s",
 				path, strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
-		return fwp_fail(err, FWP_ERR_IO, "%s: %s", path,
-				e && !S_ISREG(st.st_mode) ? "not a regular file" : strerror(e));
+		return fwp_fail(err, FWP_ERR_IO, "%s: fstat: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fwp_fail(err, FWP_ERR_IO, "%s: not a regular file", path);
 	}
 	if (max && (uint64_t)st.st_size > max) {
 		close(fd);

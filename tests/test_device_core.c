@@ -793,6 +793,20 @@ START_TEST(serial_protocol_session)
 	for (uint32_t i = 0; i < len; i++)
 		last = fwd_serial_input(&ser, benc[i]);
 	ck_assert_int_eq(last, FWD_SERIAL_BOOT);
+	/* A packet shorter than its type and seq (a caller of fwd_serial_packet
+	   other than the frame decoder): answered as a bad frame, nothing read
+	   past it (ASan sees the exact allocation). */
+	for (uint32_t short_len = 0; short_len < FWD_FRAME_HDR_LEN; short_len++) {
+		uint8_t *tiny = malloc(short_len ? short_len : 1);
+		tiny[0] = FWP_REQ_DATA;
+		w.len = 0;
+		ck_assert_int_eq(fwd_serial_packet(&ser, tiny, short_len), FWD_SERIAL_CONTINUE);
+		fwd_frame_rx_init(&rx, rb, sizeof(rb));
+		ck_assert_int_eq(feed(&rx, w.out, w.len), FWD_FRAME_OK);
+		ck_assert_uint_eq(rb[0], FWP_RESP_BAD_FRAME);
+		ck_assert_uint_eq(rb[2], FWP_ST_BAD_FRAME);
+		free(tiny);
+	}
 	fwp_buf_free(&img);
 	fwd_flash_sim_free(&sim);
 }

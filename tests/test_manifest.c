@@ -1,4 +1,6 @@
 /* Manifest parsing: a valid manifest's values, and every error's location. */
+#include <errno.h>
+
 #include "check_util.h"
 #include "manifest.h"
 
@@ -186,6 +188,11 @@ START_TEST(layout_errors)
 	/* Sectors that do not add up to the region. */
 	expect_error("{ 'count': 7, 'size': '128K' }", "{ 'count': 6, 'size': '128K' }",
 		     "regions[0].sectors: sectors add up to 0xe0000 bytes, but the region is 0x100000");
+	/* Runs whose sum passes 2^64 and wraps to exactly the region's size. */
+	expect_error("{ 'count': 7, 'size': '128K' }",
+		     "{ 'count': 4294967295, 'size': '0x80000000' }, "
+		     "{ 'count': 4294967295, 'size': '0x80000000' }, { 'count': 32775, 'size': '128K' }",
+		     "regions[0].sectors[2]: sectors add up to more than the region");
 	expect_error("'erase_size': 4096,", "'erase_size': 4096, 'sectors': [],",
 		     "regions[1].sectors: must not be empty");
 	expect_error("'name': 'qspi', 'address': '0x90000000'", "'name': 'qspi', 'address': '0x08080000'",
@@ -259,6 +266,11 @@ START_TEST(locate_in_file)
 	snprintf(want, sizeof(want), "%s:3:13: regions: expected an array, found a number", p);
 	ck_assert_str_eq(err.msg, want);
 	free(p);
+	/* A directory: named as such, not with whatever errno held before. */
+	errno = 0;
+	ck_assert_int_eq(fwp_manifest_load(dir, &m, &err), FWP_ERR_IO);
+	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	ck_assert_str_eq(err.msg, want);
 	p = path_join(dir, "missing.json");
 	ck_assert_int_eq(fwp_manifest_load(p, &m, &err), FWP_ERR_NOT_FOUND);
 	free(p);
