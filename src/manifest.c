@@ -14,10 +14,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsoncheck.h"
 #include "manifest.h"
 #include "util.h"
 
-#define MANIFEST_MAX_BYTES (4u << 20)
+#define MANIFEST_MAX_BYTES (4u << 20) /* documented in fwpack-manifest(5) */
 #define PATH_MAX_LEN 256
 
 /* ---- locating a JSON path in the text ---- */
@@ -1087,6 +1088,16 @@ int fwp_manifest_parse(const char *path, const char *text, size_t len, struct fw
 		line_col(m->text, off, &line, &col);
 		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: NUL byte in the manifest", path, line,
 			      col);
+		fwp_manifest_free(m);
+		return rc;
+	}
+
+	size_t bad_at;
+	struct fwp_err why;
+	if (fwp_json_check(m->text, len, &bad_at, &why) < 0) {
+		unsigned line, col;
+		line_col(m->text, bad_at, &line, &col);
+		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: %s", path, line, col, why.msg);
 		fwp_manifest_free(m);
 		return rc;
 	}
