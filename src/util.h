@@ -37,6 +37,31 @@ int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_
 int fwp_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
 			  struct fwp_err *err);
 
+/* One file of a set written by fwp_files_write_atomic. */
+struct fwp_out_file {
+	const char *path;
+	const void *data;
+	size_t len;
+	unsigned mode;
+};
+
+/*
+ * Write a set of files so that the set changes together or not at all:
+ * 1. every file is written to a temporary name in its own directory and
+ *    flushed to disk, and a hard link keeps each file it will replace; a
+ *    failure here removes the temporaries and no output has changed;
+ * 2. the temporaries are renamed over their paths, one by one; if a rename
+ *    fails, the ones already done are undone (the kept file renamed back,
+ *    or the new one removed where there was none), so the outputs are as
+ *    before; an undo that fails too is named in the error;
+ * 3. the kept links are removed and the directories flushed.
+ * What this cannot promise: a crash of the machine (not of fwpack) during
+ * step 2 leaves some paths new and some old, each file whole, with the
+ * temporaries and kept links beside them; on a file system without hard
+ * links (FAT) a replaced file cannot be put back, and is named.
+ */
+int fwp_files_write_atomic(const struct fwp_out_file *files, size_t n, struct fwp_err *err);
+
 /*
  * Join a path relative to the directory of base ("dir/m.json" + "a.elf" ->
  * "dir/a.elf"). An absolute rel is returned as is. Returns a malloc'd string
