@@ -286,6 +286,20 @@ void fwp_hex(const uint8_t *data, size_t len, char *out)
 	out[2 * len] = 0;
 }
 
+int fwp_zlib_fail(struct fwp_err *err, int zrc, const char *what)
+{
+	static const char *const names[] = {"Z_VERSION_ERROR", "Z_BUF_ERROR", "Z_MEM_ERROR",
+					    "Z_DATA_ERROR",    "Z_STREAM_ERROR", "Z_ERRNO"};
+	const char *name = zrc <= -1 && zrc >= -6 ? names[zrc + 6] : "Z_OK";
+	if (zrc == Z_MEM_ERROR)
+		return fwp_fail(err, FWP_ERR_NOMEM, "zlib: %s: out of memory (%s)", what, name);
+	/* Z_STREAM_END and Z_NEED_DICT are no errors, but wrong where an end was due. */
+	if (zrc == Z_STREAM_END || zrc == Z_NEED_DICT || zrc == Z_OK)
+		return fwp_fail(err, FWP_ERR_INTERNAL, "zlib: %s: stopped early (return code %d)",
+				what, zrc);
+	return fwp_fail(err, FWP_ERR_INTERNAL, "zlib: %s: %s (%s)", what, zError(zrc), name);
+}
+
 uint32_t fwp_crc32(const void *data, size_t len)
 {
 	/* zlib's crc32 takes a uInt length: feed large buffers in pieces. */

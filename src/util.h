@@ -69,6 +69,13 @@ int fwp_files_write_atomic(const struct fwp_out_file *files, size_t n, struct fw
  */
 char *fwp_path_relative_to(const char *base, const char *rel);
 
+/*
+ * A zlib failure (zrc, from deflate(), inflateInit2() ...) in err: out of
+ * memory only when zlib says so (Z_MEM_ERROR), else an internal error with
+ * zlib's own words and code. what names the call. Returns err's code.
+ */
+int fwp_zlib_fail(struct fwp_err *err, int zrc, const char *what);
+
 /* CRC-32 (IEEE 802.3, as zlib computes it) of len bytes. */
 uint32_t fwp_crc32(const void *data, size_t len);
 

@@ -168,14 +168,20 @@ expect_exit 0 "a device left in dfuERROR is recovered by the next fwpack" \
 	 '$FWPACK' flash --dfu -q --address 0x08000000 '$T/img.bin'"
 head -c 262144 "$T/flash3" >"$T/head.bin"
 expect_same "$T/head.bin" "$T/img.bin" "and the second download is complete"
-expect_exit 69 "a STALL in the middle of the download" \
+# A STALL is the device refusing the protocol (exit 76), not a missing
+# device (69); each message keeps libusb's code.
+expect_exit 76 "a STALL in the middle of the download (exit 76, a protocol error)" \
 	emu --device dfuse,serial=X,stall-after=20000 -- \
 	"$FWPACK" flash --dfu --address 0x08000000 "$T/img.bin"
-expect_output "the device stalled it" "a stall is named"
-expect_exit 69 "a device that vanishes in the middle of the download" \
+expect_output "the device stalled it (LIBUSB_ERROR_PIPE)" "a stall is named, with libusb's code"
+expect_exit 69 "a device that vanishes in the middle of the download (exit 69)" \
 	emu --device dfuse,serial=X,vanish-after=20000 -- \
 	"$FWPACK" flash --dfu --address 0x08000000 "$T/img.bin"
-expect_output "the device is gone" "a vanished device is named"
+expect_output "the device is gone (LIBUSB_ERROR_NO_DEVICE)" \
+	"a vanished device is named, with libusb's code"
+emu --device dfuse,serial=X,stall-after=20000 -- \
+	"$FWPACK" flash --dfu --json --address 0x08000000 "$T/img.bin" >"$T/log" 2>&1
+expect_output '"exit":76' "the JSON error event carries the same exit status"
 expect_exit 69 "no device at all" emu --device dfuse,serial=X -- \
 	"$FWPACK" flash --dfu --serial Y --address 0x08000000 "$T/img.bin"
 expect_output "no USB DFU device matches" "is said so"
