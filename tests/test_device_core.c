@@ -599,6 +599,11 @@ START_TEST(update_inflates_compressed_data)
 	ck_assert_uint_lt(clen, img.len);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
+	/* BEGIN's size is the image's, not the stream's (docs/serial-protocol.md):
+	   the stream's size is shorter than the header says the image is. */
+	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
+					  &detail), FWP_ST_BAD_IMAGE);
+	ck_assert_uint_eq(detail, FWD_IMAGE_BAD_HEADER);
 	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
 					  &detail), FWP_ST_OK);
 	/* Offsets count compressed bytes; resends and gaps as with raw data. */
