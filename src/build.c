@@ -625,17 +625,21 @@ static int build_image(struct build *b, size_t i)
 	return rc;
 }
 
+/* All outputs as one set: they appear together or not at all. */
 static int write_all(struct build *b)
 {
+	struct fwp_out_file *set = calloc(b->nfiles ? b->nfiles : 1, sizeof(*set));
+	if (!set)
+		return fwp_fail(b->err, FWP_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < b->nfiles; k++) {
 		struct outfile *f = &b->files[k];
-		int rc = fwp_file_write_atomic(f->path, f->data.data, f->data.len, f->mode, b->err);
-		if (rc < 0)
-			return rc;
-		if (b->o->log)
-			fprintf(b->o->log, "wrote %s (%zu bytes)\n", f->path, f->data.len);
+		set[k] = (struct fwp_out_file){f->path, f->data.data, f->data.len, f->mode};
 	}
-	return FWP_OK;
+	int rc = fwp_files_write_atomic(set, b->nfiles, b->err);
+	free(set);
+	for (size_t k = 0; rc == FWP_OK && b->o->log && k < b->nfiles; k++)
+		fprintf(b->o->log, "wrote %s (%zu bytes)\n", b->files[k].path, b->files[k].data.len);
+	return rc;
 }
 
 static int queue_outputs(struct build *b)

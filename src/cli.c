@@ -29,6 +29,10 @@ int fwp_exit_code(int rc)
 		return FWP_EXIT_REFUSED;
 	case FWP_ERR_NO_DEVICE:
 		return FWP_EXIT_NO_DEVICE;
+	case FWP_ERR_PROTOCOL:
+		return FWP_EXIT_PROTOCOL;
+	case FWP_ERR_NOMEM:
+	case FWP_ERR_INTERNAL:
 	default:
 		return FWP_EXIT_SOFTWARE;
 	}

@@ -37,7 +37,8 @@ enum fwp_exit {
 	FWP_EXIT_NOINPUT = 66,  /* an input file does not exist */
 	FWP_EXIT_NO_DEVICE = 69, /* no device answers, or the link was lost (flash) */
 	FWP_EXIT_SOFTWARE = 70, /* internal error, out of memory */
-	FWP_EXIT_IO = 74        /* reading or writing a file failed */
+	FWP_EXIT_IO = 74,       /* reading or writing a file failed */
+	FWP_EXIT_PROTOCOL = 76  /* the device broke the protocol, e.g. a USB STALL (flash) */
 };
 
 /* The exit code for an error code, mapped once here. */

@@ -778,18 +778,15 @@ static int keygen_write(EVP_PKEY *k, const char *priv_path, const char *pub_path
 {
 	char r[256];
 	struct fwp_buf priv = {0}, pub = {0};
-	int rc = FWP_OK, had_priv = path_exists(priv_path);
+	int rc = FWP_OK;
 	if (!pem_of(k, 1, &priv) || !pem_of(k, 0, &pub))
 		rc = fwp_fail(err, FWP_ERR_CRYPTO, "cannot encode the key: %s",
 			      ossl_reason(r, sizeof(r)));
+	/* Both halves or neither: a private key without its public half would block a retry. */
+	struct fwp_out_file pair[2] = {{priv_path, priv.data, priv.len, 0600},
+				       {pub_path, pub.data, pub.len, 0644}};
 	if (rc == FWP_OK)
-		rc = fwp_file_write_atomic(priv_path, priv.data, priv.len, 0600, err);
-	if (rc == FWP_OK) {
-		rc = fwp_file_write_atomic(pub_path, pub.data, pub.len, 0644, err);
-		/* Without its public half a new private key would block a retry. */
-		if (rc < 0 && !had_priv)
-			unlink(priv_path);
-	}
+		rc = fwp_files_write_atomic(pair, 2, err);
 	if (priv.data)
 		OPENSSL_cleanse(priv.data, priv.len);
 	fwp_buf_free(&priv);

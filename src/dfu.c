@@ -110,6 +110,30 @@ static void sleep_ms(uint32_t ms)
 	nanosleep(&t, NULL);
 }
 
+/*
+ * A libusb failure as one of fwpack's classes, its code kept in the message:
+ * a STALL (or more data than asked) is the device refusing the protocol, a
+ * timeout or a device that left the bus (or a transfer that failed on the
+ * wire) is no device, anything else a failure of the system.
+ */
+static int usb_class(int rc)
+{
+	switch (rc) {
+	case LIBUSB_ERROR_PIPE:
+	case LIBUSB_ERROR_OVERFLOW:
+		return FWP_ERR_PROTOCOL;
+	case LIBUSB_ERROR_TIMEOUT:
+	case LIBUSB_ERROR_NO_DEVICE:
+	case LIBUSB_ERROR_NOT_FOUND:
+	case LIBUSB_ERROR_IO: /* what Linux says for a device pulled mid-transfer */
+		return FWP_ERR_NO_DEVICE;
+	case LIBUSB_ERROR_NO_MEM:
+		return FWP_ERR_NOMEM;
+	default:
+		return FWP_ERR_IO;
+	}
+}
+
 int fwp_dfu_init(struct fwp_dfu_ctx **out, struct fwp_err *err)
 {
 	struct fwp_dfu_ctx *c = calloc(1, sizeof(*c));
@@ -118,7 +142,8 @@ int fwp_dfu_init(struct fwp_dfu_ctx **out, struct fwp_err *err)
 	int rc = libusb_init(&c->usb);
 	if (rc < 0) {
 		free(c);
-		return fwp_fail(err, FWP_ERR_IO, "libusb: cannot initialise: %s", libusb_strerror(rc));
+		return fwp_fail(err, usb_class(rc), "libusb: cannot initialise: %s (%s)",
+				libusb_strerror(rc), libusb_error_name(rc));
 	}
 	*out = c;
 	return FWP_OK;
@@ -238,8 +263,8 @@ static int find(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
 	*out = NULL;
 	*n = 0;
 	if (cnt < 0)
-		return fwp_fail(err, FWP_ERR_IO, "libusb: cannot list USB devices: %s",
-				libusb_strerror((int)cnt));
+		return fwp_fail(err, usb_class((int)cnt), "libusb: cannot list USB devices: %s (%s)",
+				libusb_strerror((int)cnt), libusb_error_name((int)cnt));
 	struct fwp_dfu_info *infos = calloc((size_t)cnt + 1, sizeof(*infos));
 	libusb_device **found = devs ? calloc((size_t)cnt + 1, sizeof(*found)) : NULL;
 	if (!infos || (devs && !found)) {
@@ -296,18 +321,17 @@ static void make_label(const struct fwp_dfu_info *in, char *out, size_t size)
 
 static int usb_fail(struct fwp_dfu_dev *d, int rc, const char *what, struct fwp_err *err)
 {
+	char why[96];
 	if (rc == LIBUSB_ERROR_PIPE)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: the device stalled it",
-				d->label, what);
-	if (rc == LIBUSB_ERROR_TIMEOUT)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE,
-				"DFU device %s: %s: no answer within %u ms", d->label, what,
-				d->opts.timeout_ms);
-	if (rc == LIBUSB_ERROR_NO_DEVICE)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: the device is gone",
-				d->label, what);
-	return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: %s", d->label, what,
-			libusb_strerror(rc));
+		snprintf(why, sizeof(why), "the device stalled it");
+	else if (rc == LIBUSB_ERROR_TIMEOUT)
+		snprintf(why, sizeof(why), "no answer within %u ms", d->opts.timeout_ms);
+	else if (rc == LIBUSB_ERROR_NO_DEVICE)
+		snprintf(why, sizeof(why), "the device is gone");
+	else
+		snprintf(why, sizeof(why), "%s", libusb_strerror(rc));
+	return fwp_fail(err, usb_class(rc), "DFU device %s: %s: %s (%s)", d->label, what, why,
+			libusb_error_name(rc));
 }
 
 static int ctrl(struct fwp_dfu_dev *d, uint8_t type, uint8_t req, uint16_t value, uint8_t *data,
@@ -321,27 +345,15 @@ static int ctrl(struct fwp_dfu_dev *d, uint8_t type, uint8_t req, uint16_t value
 	return rc;
 }
 
-int fwp_dfu_detach(struct fwp_dfu_dev *d, uint16_t timeout_ms, struct fwp_err *err)
-{
-	int rc = ctrl(d, REQ_OUT, DETACH, timeout_ms, NULL, 0, "DFU_DETACH", err);
-	return rc < 0 ? rc : FWP_OK;
-}
-
 int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, size_t len,
 		   struct fwp_err *err)
 {
 	/* libusb takes a non-const buffer for both directions; OUT data is only read. */
 	int rc = ctrl(d, REQ_OUT, DNLOAD, block, (uint8_t *)(uintptr_t)data, len, "DFU_DNLOAD", err);
 	if (rc >= 0 && (size_t)rc != len)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: DFU_DNLOAD took %d of %zu bytes",
+		return fwp_fail(err, FWP_ERR_PROTOCOL, "DFU device %s: DFU_DNLOAD took %d of %zu bytes",
 				d->label, rc, len);
 	return rc < 0 ? rc : FWP_OK;
-}
-
-int fwp_dfu_upload(struct fwp_dfu_dev *d, uint16_t block, uint8_t *data, size_t len,
-		   struct fwp_err *err)
-{
-	return ctrl(d, REQ_IN, UPLOAD, block, data, len, "DFU_UPLOAD", err);
 }
 
 int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct fwp_err *err)
@@ -351,7 +363,7 @@ int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct 
 	if (rc < 0)
 		return rc;
 	if (rc != 6)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+		return fwp_fail(err, FWP_ERR_PROTOCOL,
 				"DFU device %s: DFU_GETSTATUS answered %d bytes, not 6", d->label, rc);
 	st->status = b[0];
 	st->poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
@@ -363,15 +375,6 @@ int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct 
 int fwp_dfu_clear_status(struct fwp_dfu_dev *d, struct fwp_err *err)
 {
 	int rc = ctrl(d, REQ_OUT, CLRSTATUS, 0, NULL, 0, "DFU_CLRSTATUS", err);
-	return rc < 0 ? rc : FWP_OK;
-}
-
-int fwp_dfu_get_state(struct fwp_dfu_dev *d, uint8_t *state, struct fwp_err *err)
-{
-	int rc = ctrl(d, REQ_IN, GETSTATE, 0, state, 1, "DFU_GETSTATE", err);
-	if (rc == 0)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: DFU_GETSTATE answered nothing",
-				d->label);
 	return rc < 0 ? rc : FWP_OK;
 }
 
@@ -429,7 +432,7 @@ int fwp_dfu_dnload_block(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *d
 	char when[48];
 	snprintf(when, sizeof(when), "block %u", block);
 	int rc = fwp_dfu_dnload(d, block, data, len, err);
-	if (rc == FWP_ERR_NO_DEVICE && fwp_dfu_get_status(d, &st, NULL) == FWP_OK &&
+	if (rc == FWP_ERR_PROTOCOL && fwp_dfu_get_status(d, &st, NULL) == FWP_OK &&
 	    st.state == FWP_DFU_ERROR)
 		/* A stalled DNLOAD with a reason behind it: the reason is the better message. */
 		return refused(d, &st, when, err);
@@ -438,7 +441,7 @@ int fwp_dfu_dnload_block(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *d
 	if ((rc = wait_idle(d, &st, when, err)) < 0)
 		return rc;
 	if (st.state != FWP_DFU_DNLOAD_IDLE)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: %s: %s where dfuDNLOAD-IDLE was due",
+		return fwp_fail(err, FWP_ERR_PROTOCOL, "DFU device %s: %s: %s where dfuDNLOAD-IDLE was due",
 				d->label, when, fwp_dfu_state_name(st.state));
 	return FWP_OK;
 }
@@ -451,14 +454,14 @@ int fwp_dfu_manifest(struct fwp_dfu_dev *d, uint16_t block, struct fwp_err *err)
 	if (rc < 0)
 		return rc;
 	rc = wait_idle(d, &st, "manifestation", err);
-	if (rc == FWP_ERR_NO_DEVICE && !tolerant)
+	if ((rc == FWP_ERR_NO_DEVICE || rc == FWP_ERR_PROTOCOL || rc == FWP_ERR_IO) && !tolerant)
 		/* It resets itself into the new firmware, as it said it would. */
 		return FWP_OK;
 	if (rc < 0)
 		return rc;
 	if (st.state == FWP_DFU_IDLE || st.state == FWP_DFU_MANIFEST_WAIT_RESET)
 		return FWP_OK;
-	return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: manifestation ended in %s",
+	return fwp_fail(err, FWP_ERR_PROTOCOL, "DFU device %s: manifestation ended in %s",
 			d->label, fwp_dfu_state_name(st.state));
 }
 
@@ -487,14 +490,14 @@ static int start(struct fwp_dfu_dev *d, struct fwp_err *err)
 			rc = wait_idle(d, &st, "start", err);
 			break;
 		default:
-			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+			return fwp_fail(err, FWP_ERR_PROTOCOL,
 					"DFU device %s: in state %s, cannot start a download", d->label,
 					fwp_dfu_state_name(st.state));
 		}
 		if (rc < 0)
 			return rc;
 	}
-	return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: does not reach dfuIDLE (%s, %s)",
+	return fwp_fail(err, FWP_ERR_PROTOCOL, "DFU device %s: does not reach dfuIDLE (%s, %s)",
 			d->label, fwp_dfu_state_name(st.state), fwp_dfu_status_name(st.status));
 }
 
@@ -562,8 +565,8 @@ static int claim(struct fwp_dfu_dev *d, libusb_device *dev, struct fwp_err *err)
 	const struct fwp_dfu_alt *a = &d->info.alts[d->alt_index];
 	int rc = libusb_open(dev, &d->h);
 	if (rc < 0)
-		return fwp_fail(err, rc == LIBUSB_ERROR_ACCESS ? FWP_ERR_IO : FWP_ERR_NO_DEVICE,
-				"DFU device %s: cannot open: %s%s", d->label, libusb_strerror(rc),
+		return fwp_fail(err, usb_class(rc), "DFU device %s: cannot open: %s (%s)%s", d->label,
+				libusb_strerror(rc), libusb_error_name(rc),
 				rc == LIBUSB_ERROR_ACCESS
 					? " (no permission for its /dev/bus/usb node: a udev rule "
 					  "for this VID:PID, or the plugdev group)"
@@ -572,14 +575,15 @@ static int claim(struct fwp_dfu_dev *d, libusb_device *dev, struct fwp_err *err)
 	libusb_set_auto_detach_kernel_driver(d->h, 1);
 	rc = libusb_claim_interface(d->h, a->iface);
 	if (rc < 0)
-		return fwp_fail(err, FWP_ERR_NO_DEVICE, "DFU device %s: cannot claim interface %u: %s",
-				d->label, a->iface, libusb_strerror(rc));
+		return fwp_fail(err, usb_class(rc),
+				"DFU device %s: cannot claim interface %u: %s (%s)", d->label, a->iface,
+				libusb_strerror(rc), libusb_error_name(rc));
 	if (d->info.nalts > 1 || a->alt) {
 		rc = libusb_set_interface_alt_setting(d->h, a->iface, a->alt);
 		if (rc < 0)
-			return fwp_fail(err, FWP_ERR_NO_DEVICE,
-					"DFU device %s: cannot select alt setting %u: %s", d->label,
-					a->alt, libusb_strerror(rc));
+			return fwp_fail(err, usb_class(rc),
+					"DFU device %s: cannot select alt setting %u: %s (%s)", d->label,
+					a->alt, libusb_strerror(rc), libusb_error_name(rc));
 	}
 	return FWP_OK;
 }

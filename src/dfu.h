@@ -110,15 +110,10 @@ unsigned fwp_dfu_transfer_size(const struct fwp_dfu_dev *d);
 int fwp_dfu_set_alt(struct fwp_dfu_dev *d, const char *alt, struct fwp_err *err);
 
 /* The class requests, one control transfer each. */
-int fwp_dfu_detach(struct fwp_dfu_dev *d, uint16_t timeout_ms, struct fwp_err *err);
 int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, size_t len,
-		   struct fwp_err *err);
-/* Returns the number of bytes read (short: the end of the upload). */
-int fwp_dfu_upload(struct fwp_dfu_dev *d, uint16_t block, uint8_t *data, size_t len,
 		   struct fwp_err *err);
 int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct fwp_err *err);
 int fwp_dfu_clear_status(struct fwp_dfu_dev *d, struct fwp_err *err);
-int fwp_dfu_get_state(struct fwp_dfu_dev *d, uint8_t *state, struct fwp_err *err);
 int fwp_dfu_abort(struct fwp_dfu_dev *d, struct fwp_err *err);
 
 /*

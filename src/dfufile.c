@@ -36,7 +36,13 @@ static int parse_suffix(const uint8_t *d, size_t len, struct fwp_dfu_file *f, st
 	return FWP_OK;
 }
 
-static int parse_dfuse(struct fwp_dfu_file *f, struct fwp_err *err)
+/*
+ * file_len is the whole file, suffix included. DFUImageSize counts either:
+ * ST's UM0391 (and dfuse-pack since dfu-util 0.10) the whole file, older
+ * tools (and dfu-util 0.9's dfuse-pack) the bytes before the suffix.
+ * dfu-util ignores the field; fwpack accepts exactly these two.
+ */
+static int parse_dfuse(struct fwp_dfu_file *f, size_t file_len, struct fwp_err *err)
 {
 	const uint8_t *d = f->payload;
 	size_t len = f->payload_len, off = FWP_DFUSE_PREFIX_LEN;
@@ -45,10 +51,11 @@ static int parse_dfuse(struct fwp_dfu_file *f, struct fwp_err *err)
 	if (d[5] != 1)
 		return fwp_fail(err, FWP_ERR_FORMAT, "DfuSe prefix: version %u, only 1 is known", d[5]);
 	uint32_t image_size = fwp_le32(d + 6);
-	if (image_size != len)
+	if (image_size != file_len && image_size != len)
 		return fwp_fail(err, FWP_ERR_FORMAT,
-				"DfuSe prefix: DFUImageSize %u, but the file holds %zu bytes before its suffix",
-				image_size, len);
+				"DfuSe prefix: DFUImageSize %u, but the file is %zu bytes "
+				"(%zu before its suffix)",
+				image_size, file_len, len);
 	f->ntargets = d[10];
 	if (f->ntargets == 0 || f->ntargets > FWP_DFUSE_MAX_TARGETS)
 		return fwp_fail(err, FWP_ERR_FORMAT, "DfuSe prefix: %u targets (1 to %d)", f->ntargets,
@@ -121,7 +128,7 @@ int fwp_dfu_file_parse(const uint8_t *data, size_t len, struct fwp_dfu_file *out
 		return rc;
 	if (out->payload_len >= 5 && memcmp(out->payload, "DfuSe", 5) == 0) {
 		out->dfuse = 1;
-		rc = parse_dfuse(out, err);
+		rc = parse_dfuse(out, len, err);
 	}
 	return rc;
 }

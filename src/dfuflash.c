@@ -149,7 +149,7 @@ static int dfuse_region(struct fwp_dfu_flash *s, const struct fwp_dfuse_layout *
 	if ((uint64_t)addr + len > 0x100000000ull)
 		return fwp_fail(err, FWP_ERR_RANGE, "0x%08x + %zu bytes passes 4 GiB", addr, len);
 	if (!s->erased_all)
-		rc = fwp_dfuse_erase_range(s->dev, l, addr, len, &n, err);
+		rc = fwp_dfuse_erase_range(s->dev, l, &s->erased, addr, len, &n, err);
 	*erased += n;
 	if (rc == FWP_OK)
 		rc = fwp_dfuse_write(s->dev, addr, data, len, on_block, p, err);
@@ -225,7 +225,7 @@ static int dfuse_download(struct fwp_dfu_flash *s, const struct fwp_dfu_file *f,
 	if (s->erased_all)
 		snprintf(text, sizeof(text), "the whole flash was mass-erased first");
 	else
-		snprintf(text, sizeof(text), "%u sectors erased", erased);
+		snprintf(text, sizeof(text), "%u sector%s erased", erased, erased == 1 ? "" : "s");
 	report(s, FWP_EV_DONE, p.total, p.total, p.total, text);
 	return FWP_OK;
 }

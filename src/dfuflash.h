@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dfu.h"
+#include "dfuse.h"
 #include "flasher.h"
 #include "fwpack/error.h"
 
@@ -33,6 +34,7 @@ struct fwp_dfu_flash {
 	/* Where a DfuSe device starts the firmware on leaving: the first address
 	   written, as dfu-util does, or the flash base when that was an fwpack image. */
 	uint32_t start;
+	struct fwp_dfuse_erased erased; /* each sector at most once per session */
 };
 
 void fwp_dfu_flash_init(struct fwp_dfu_flash *s, struct fwp_dfu_dev *dev,

@@ -69,8 +69,42 @@ int fwp_dfuse_leave(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err)
 	return FWP_OK;
 }
 
-int fwp_dfuse_erase_range(struct fwp_dfu_dev *d, const struct fwp_dfuse_layout *l, uint32_t addr,
-			  size_t len, unsigned *count, struct fwp_err *err)
+static int erased_already(const struct fwp_dfuse_erased *e, uint32_t start)
+{
+	for (unsigned i = 0; i < e->nruns; i++)
+		if (start >= e->runs[i].start && start < e->runs[i].end)
+			return 1;
+	return 0;
+}
+
+/* Room for one more run, checked before anything is erased. */
+static int erased_room(const struct fwp_dfuse_erased *e, uint32_t start)
+{
+	if (e->nruns < FWP_DFUSE_ERASED_RUNS)
+		return 1;
+	for (unsigned i = 0; i < e->nruns; i++)
+		if (e->runs[i].end == start)
+			return 1;
+	return 0;
+}
+
+static void erased_add(struct fwp_dfuse_erased *e, uint32_t start, uint32_t size)
+{
+	uint64_t end = (uint64_t)start + size;
+	for (unsigned i = 0; i < e->nruns; i++)
+		if (e->runs[i].end == start) {
+			e->runs[i].end = end;
+			return;
+		}
+	if (e->nruns < FWP_DFUSE_ERASED_RUNS) {
+		e->runs[e->nruns].start = start;
+		e->runs[e->nruns++].end = end;
+	}
+}
+
+int fwp_dfuse_erase_range(struct fwp_dfu_dev *d, const struct fwp_dfuse_layout *l,
+			  struct fwp_dfuse_erased *done, uint32_t addr, size_t len, unsigned *count,
+			  struct fwp_err *err)
 {
 	uint64_t end = (uint64_t)addr + len;
 	*count = 0;
@@ -89,10 +123,16 @@ int fwp_dfuse_erase_range(struct fwp_dfu_dev *d, const struct fwp_dfuse_layout *
 						"DFU device %s: the sector at 0x%08x of \"%s\" is not %s",
 						fwp_dfu_dev_label(d), start, l->name,
 						attrs & FWP_DFUSE_WRITABLE ? "erasable" : "writable");
-			if (pass == 1) {
+			if (pass == 0 && !erased_already(done, start) && !erased_room(done, start))
+				return fwp_fail(err, FWP_ERR_UNSUPPORTED,
+						"DFU device %s: more than %d separate erased ranges "
+						"in one session",
+						fwp_dfu_dev_label(d), FWP_DFUSE_ERASED_RUNS);
+			if (pass == 1 && !erased_already(done, start)) {
 				int rc = fwp_dfuse_erase_page(d, start, err);
 				if (rc < 0)
 					return rc;
+				erased_add(done, start, size);
 				(*count)++;
 			}
 			a = (uint64_t)start + size;

@@ -26,12 +26,28 @@ int fwp_dfuse_read_unprotect(struct fwp_dfu_dev *d, struct fwp_err *err);
 int fwp_dfuse_leave(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err);
 
 /*
- * Erase every sector [addr, addr + len) touches: each must be in the
- * layout, erasable and writable (checked for all before the first erase).
- * Returns the number of sectors erased through *count.
+ * The sectors a session has erased, as merged address runs: a second
+ * element (or file) in a sector already erased and partly written must not
+ * erase it again, or the first one's bytes are lost. Zero it to start.
  */
-int fwp_dfuse_erase_range(struct fwp_dfu_dev *d, const struct fwp_dfuse_layout *l, uint32_t addr,
-			  size_t len, unsigned *count, struct fwp_err *err);
+#define FWP_DFUSE_ERASED_RUNS 256
+struct fwp_dfuse_erased {
+	unsigned nruns;
+	struct {
+		uint32_t start;
+		uint64_t end;
+	} runs[FWP_DFUSE_ERASED_RUNS];
+};
+
+/*
+ * Erase every sector [addr, addr + len) touches that is not in *done yet,
+ * and add it there: each must be in the layout, erasable and writable
+ * (checked for all before the first erase). Returns the number of sectors
+ * erased now through *count.
+ */
+int fwp_dfuse_erase_range(struct fwp_dfu_dev *d, const struct fwp_dfuse_layout *l,
+			  struct fwp_dfuse_erased *done, uint32_t addr, size_t len, unsigned *count,
+			  struct fwp_err *err);
 
 /* Write data at addr (erased before); progress(bytes written so far, ctx) after each block. */
 int fwp_dfuse_write(struct fwp_dfu_dev *d, uint32_t addr, const uint8_t *data, size_t len,

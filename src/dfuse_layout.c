@@ -80,9 +80,10 @@ static int group(struct cursor *c, uint32_t *addr, struct fwp_dfuse_layout *l, s
 	uint64_t bytes = size * mult;
 	if (count == 0 || bytes == 0)
 		return bad(c, err, "empty sector group");
-	if (bytes > 0x100000000ull)
-		return bad(c, err, "sector larger than the address space");
-	/* Now bytes <= 2^32 and count < 2^24: the product fits in 64 bits. */
+	/* A sector is stored in 32 bits: 4 GiB would become 0. */
+	if (bytes > 0xffffffffull)
+		return bad(c, err, "sector of 4 GiB or more");
+	/* Now bytes < 2^32 and count < 2^24: the product fits in 64 bits. */
 	uint64_t end = *addr + bytes * count;
 	if (end > 0x100000000ull)
 		return bad(c, err, "sectors pass the end of the 4 GiB address space");

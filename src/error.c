@@ -23,6 +23,8 @@ static const struct {
 	{FWP_ERR_UNSUPPORTED, "FWP_ERR_UNSUPPORTED", "not supported"},
 	{FWP_ERR_REFUSED, "FWP_ERR_REFUSED", "refused by the device"},
 	{FWP_ERR_NO_DEVICE, "FWP_ERR_NO_DEVICE", "no answer from the device"},
+	{FWP_ERR_PROTOCOL, "FWP_ERR_PROTOCOL", "the device broke the protocol"},
+	{FWP_ERR_INTERNAL, "FWP_ERR_INTERNAL", "internal error"},
 };
 
 const char *fwp_error_name(int code)

@@ -8,6 +8,7 @@
 #include "fwd_frame.h"
 #include "flasher.h"
 #include "fwpack/image.h"
+#include "util.h"
 
 #define PKT_MAX 4200u
 #define CHUNK_MIN 32u
@@ -339,8 +340,9 @@ static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 9, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-		return fwp_fail(err, FWP_ERR_NOMEM, "zlib: cannot start deflate");
+	int rc = deflateInit2(&z, 9, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY);
+	if (rc != Z_OK)
+		return fwp_zlib_fail(err, rc, "deflateInit2");
 	uLong cap = deflateBound(&z, (uLong)len);
 	*out = malloc(cap);
 	if (!*out) {
@@ -351,13 +353,13 @@ static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32
 	z.avail_in = (uInt)len;
 	z.next_out = *out;
 	z.avail_out = (uInt)cap;
-	int rc = deflate(&z, Z_FINISH);
+	rc = deflate(&z, Z_FINISH);
 	*out_len = (uint32_t)z.total_out;
 	deflateEnd(&z);
 	if (rc != Z_STREAM_END) {
 		free(*out);
 		*out = NULL;
-		return fwp_fail(err, FWP_ERR_NOMEM, "zlib: deflate failed (%d)", rc);
+		return fwp_zlib_fail(err, rc, "deflate");
 	}
 	return FWP_OK;
 }

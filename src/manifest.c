@@ -14,10 +14,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsoncheck.h"
 #include "manifest.h"
 #include "util.h"
 
-#define MANIFEST_MAX_BYTES (4u << 20)
+#define MANIFEST_MAX_BYTES (4u << 20) /* documented in fwpack-manifest(5) */
 #define PATH_MAX_LEN 256
 
 /* ---- locating a JSON path in the text ---- */
@@ -450,6 +451,10 @@ static int parse_sectors(struct pctx *c, const cJSON *obj, const char *path, str
 			return rc;
 		r->sectors[i].count = (uint32_t)count;
 		r->sectors[i].size = (uint32_t)size;
+		/* Checked run by run: three maximal runs would wrap 64 bits. */
+		if (count * size > r->size - total)
+			return fail(c, q, "sectors add up to more than the region's 0x%llx bytes",
+				    (unsigned long long)r->size);
 		total += count * size;
 	}
 	r->nsector_runs = n;
@@ -1108,6 +1113,16 @@ int fwp_manifest_parse(const char *path, const char *text, size_t len, struct fw
 		line_col(m->text, off, &line, &col);
 		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: NUL byte in the manifest", path, line,
 			      col);
+		fwp_manifest_free(m);
+		return rc;
+	}
+
+	size_t bad_at;
+	struct fwp_err why;
+	if (fwp_json_check(m->text, len, &bad_at, &why) < 0) {
+		unsigned line, col;
+		line_col(m->text, bad_at, &line, &col);
+		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: %s", path, line, col, why.msg);
 		fwp_manifest_free(m);
 		return rc;
 	}

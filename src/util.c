@@ -1,7 +1,6 @@
 /* Growable buffers and whole-file I/O with atomic replacement. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,24 +52,6 @@ int fwp_buf_fill(struct fwp_buf *b, uint8_t byte, size_t count, struct fwp_err *
 	return FWP_OK;
 }
 
-int fwp_buf_printf(struct fwp_buf *b, struct fwp_err *err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return fwp_fail(err, FWP_ERR_ARG, "bad format string");
-	int rc = fwp_buf_reserve(b, (size_t)n, err);
-	if (rc < 0)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return FWP_OK;
-}
-
 void fwp_buf_free(struct fwp_buf *b)
 {
 	free(b->data);
@@ -85,11 +66,14 @@ int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_
 		return fwp_fail(err, errno == ENOENT ? FWP_ERR_NOT_FOUND : FWP_ERR_IO, "%s: %s",
 				path, strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
-		return fwp_fail(err, FWP_ERR_IO, "%s: %s", path,
-				e && !S_ISREG(st.st_mode) ? "not a regular file" : strerror(e));
+		return fwp_fail(err, FWP_ERR_IO, "%s: fstat: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fwp_fail(err, FWP_ERR_IO, "%s: not a regular file", path);
 	}
 	if (max && (uint64_t)st.st_size > max) {
 		close(fd);
@@ -128,50 +112,151 @@ int fwp_file_read(const char *path, size_t max, struct fwp_buf *out, struct fwp_
 	return FWP_OK;
 }
 
-int fwp_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			  struct fwp_err *err)
+/* One file of a set while it is written: its temporary and backup names. */
+struct staged {
+	char *tmp;   /* the new bytes, until renamed over path */
+	char *old;   /* a hard link to the file path held before */
+	int existed; /* path held a file before */
+	int kept;    /* ... and old links to it (no hard links on FAT: not kept) */
+	int renamed;
+};
+
+/* Write data to a new temporary file next to path, flushed to disk. */
+static int stage(const struct fwp_out_file *f, struct staged *s, struct fwp_err *err)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	if (!tmp)
+	size_t plen = strlen(f->path);
+	s->tmp = malloc(plen + 16);
+	s->old = malloc(plen + 20);
+	if (!s->tmp || !s->old)
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(tmp);
+	s->old[0] = '\0';
+	snprintf(s->tmp, plen + 16, "%s.tmp-XXXXXX", f->path);
+	int fd = mkstemp(s->tmp);
 	if (fd < 0) {
-		int rc = fwp_fail(err, FWP_ERR_IO, "%s: cannot create temporary file: %s", path,
+		int rc = fwp_fail(err, FWP_ERR_IO, "%s: cannot create temporary file: %s", f->path,
 				  strerror(errno));
-		free(tmp);
+		free(s->tmp);
+		s->tmp = NULL;
 		return rc;
 	}
 	int rc = FWP_OK;
 	/* mkstemp made the file 0600; give it the asked mode, less the umask. */
 	mode_t mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, (mode_t)mode & ~mask) < 0)
-		rc = fwp_fail(err, FWP_ERR_IO, "%s: chmod: %s", tmp, strerror(errno));
-	const uint8_t *p = data;
-	size_t left = len;
+	if (fchmod(fd, (mode_t)f->mode & ~mask) < 0)
+		rc = fwp_fail(err, FWP_ERR_IO, "%s: chmod: %s", s->tmp, strerror(errno));
+	const uint8_t *p = f->data;
+	size_t left = f->len;
 	while (rc == FWP_OK && left) {
 		ssize_t n = write(fd, p, left);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = fwp_fail(err, FWP_ERR_IO, "%s: write: %s", tmp, strerror(errno));
+			rc = fwp_fail(err, FWP_ERR_IO, "%s: write: %s", s->tmp, strerror(errno));
 			break;
 		}
 		p += n;
 		left -= (size_t)n;
 	}
 	if (rc == FWP_OK && fsync(fd) < 0)
-		rc = fwp_fail(err, FWP_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
+		rc = fwp_fail(err, FWP_ERR_IO, "%s: fsync: %s", s->tmp, strerror(errno));
 	if (close(fd) < 0 && rc == FWP_OK)
-		rc = fwp_fail(err, FWP_ERR_IO, "%s: close: %s", tmp, strerror(errno));
-	if (rc == FWP_OK && rename(tmp, path) < 0)
-		rc = fwp_fail(err, FWP_ERR_IO, "%s: rename: %s", path, strerror(errno));
-	if (rc != FWP_OK)
-		unlink(tmp);
-	free(tmp);
+		rc = fwp_fail(err, FWP_ERR_IO, "%s: close: %s", s->tmp, strerror(errno));
+	if (rc == FWP_OK) {
+		/* The backup is named after the unique temporary, so it is free too. */
+		snprintf(s->old, plen + 20, "%s.old", s->tmp);
+		struct stat st;
+		s->existed = lstat(f->path, &st) == 0;
+		if (s->existed && S_ISDIR(st.st_mode))
+			rc = fwp_fail(err, FWP_ERR_IO, "%s: is a directory", f->path);
+		else if (s->existed && link(f->path, s->old) == 0)
+			s->kept = 1;
+		else if (s->existed && errno != EPERM && errno != ENOTSUP && errno != EMLINK)
+			rc = fwp_fail(err, FWP_ERR_IO, "%s: cannot keep the old file as %s: %s",
+				      f->path, s->old, strerror(errno));
+	}
 	return rc;
+}
+
+/* Make the directory entries of path durable (renames live in its directory). */
+static void sync_dir_of(const char *path)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return;
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int fwp_files_write_atomic(const struct fwp_out_file *files, size_t n, struct fwp_err *err)
+{
+	struct staged *s = calloc(n ? n : 1, sizeof(*s));
+	if (!s)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	int rc = FWP_OK;
+	size_t k;
+	/* 1: every file's bytes on disk under a temporary name; the outputs untouched. */
+	for (k = 0; rc == FWP_OK && k < n; k++)
+		rc = stage(&files[k], &s[k], err);
+	/* 2: rename them all into place; on a failure put back what was there. */
+	for (k = 0; rc == FWP_OK && k < n; k++) {
+		if (rename(s[k].tmp, files[k].path) < 0) {
+			rc = fwp_fail(err, FWP_ERR_IO, "%s: rename: %s", files[k].path,
+				      strerror(errno));
+			break;
+		}
+		s[k].renamed = 1;
+	}
+	if (rc < 0) {
+		char undone[512] = "";
+		for (k = 0; k < n; k++) {
+			if (!s[k].renamed)
+				continue;
+			int bad = s[k].kept	    ? rename(s[k].old, files[k].path)
+				  : !s[k].existed ? unlink(files[k].path)
+						  : -1;
+			if (bad < 0 && strlen(undone) + strlen(files[k].path) + 3 < sizeof(undone)) {
+				strcat(undone, " ");
+				strcat(undone, files[k].path);
+			}
+			if (!bad)
+				s[k].kept = 0;
+		}
+		if (undone[0]) {
+			char what[600];
+			snprintf(what, sizeof(what), "could not restore the previous%s", undone);
+			fwp_err_prefix(err, what);
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (s[k].tmp && !s[k].renamed)
+			unlink(s[k].tmp);
+		if (s[k].kept)
+			unlink(s[k].old);
+		free(s[k].tmp);
+		free(s[k].old);
+	}
+	if (rc == FWP_OK)
+		for (k = 0; k < n; k++)
+			sync_dir_of(files[k].path);
+	free(s);
+	return rc;
+}
+
+int fwp_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			  struct fwp_err *err)
+{
+	struct fwp_out_file f = {path, data, len, mode};
+	return fwp_files_write_atomic(&f, 1, err);
 }
 
 char *fwp_path_relative_to(const char *base, const char *rel)
@@ -199,6 +284,20 @@ void fwp_hex(const uint8_t *data, size_t len, char *out)
 		out[2 * i + 1] = digits[data[i] & 15];
 	}
 	out[2 * len] = 0;
+}
+
+int fwp_zlib_fail(struct fwp_err *err, int zrc, const char *what)
+{
+	static const char *const names[] = {"Z_VERSION_ERROR", "Z_BUF_ERROR", "Z_MEM_ERROR",
+					    "Z_DATA_ERROR",    "Z_STREAM_ERROR", "Z_ERRNO"};
+	const char *name = zrc <= -1 && zrc >= -6 ? names[zrc + 6] : "Z_OK";
+	if (zrc == Z_MEM_ERROR)
+		return fwp_fail(err, FWP_ERR_NOMEM, "zlib: %s: out of memory (%s)", what, name);
+	/* Z_STREAM_END and Z_NEED_DICT are no errors, but wrong where an end was due. */
+	if (zrc == Z_STREAM_END || zrc == Z_NEED_DICT || zrc == Z_OK)
+		return fwp_fail(err, FWP_ERR_INTERNAL, "zlib: %s: stopped early (return code %d)",
+				what, zrc);
+	return fwp_fail(err, FWP_ERR_INTERNAL, "zlib: %s: %s (%s)", what, zError(zrc), name);
 }
 
 uint32_t fwp_crc32(const void *data, size_t len)

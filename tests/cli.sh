@@ -135,6 +135,45 @@ expect_exit 65 "a segment past the end of its region" "$FWPACK" build -o "$T/x" 
 expect_output "runs past the end of region qspi" "the error says why"
 if [ ! -e "$T/x/app.bin" ]; then ok "a failed build writes no image"; else not_ok "partial output"; fi
 
+# ---- the outputs are one set: all of them change, or none ----
+# A failure in the middle of the renames (the 3rd rename fails, by a
+# preloaded shim), over the outputs of an earlier build and into an empty
+# directory; an output path taken by a directory (found before any rename).
+FAIL=$top_builddir/tests/tools/failshim.so
+same_dir() { # A B DESCRIPTION: the same names and bytes, nothing else
+	if diff -r "$1" "$2" >/dev/null; then ok "$3"; else not_ok "$3"; diff -r "$1" "$2" | sed 's/^/    /'; fi
+}
+F429=$T/f429.json
+sed "s|\.\./keys/|$EX/keys/|; s|\.\./firmware/|$EX/firmware/|" "$EX/manifests/factory-f429.json" >"$F429"
+sed 's|"version": "2.3.0+512"|"version": "2.3.1+513"|; s|"version": "1.0.0"|"version": "1.0.1"|; s|"version": "1.1.0+7"|"version": "1.1.1+8"|' "$F429" >"$T/f429-next.json"
+"$FWPACK" build -q -o "$T/set" "$F429" && cp -r "$T/set" "$T/set-before"
+"$FWPACK" build -q -o "$T/set-next" "$T/f429-next.json"
+if cmp -s "$T/set/loader.bin" "$T/set-next/loader.bin"; then
+	not_ok "the second build differs from the first in every image"; fi
+failing() { # N COMMAND...: run with the Nth rename() failing
+	n=$1
+	shift
+	env ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" FWP_FAIL_RENAME="$n" \
+		LD_PRELOAD="$FAIL" "$@"
+}
+expect_exit 74 "a rename failing half-way through the outputs (exit 74)" \
+	failing 3 "$FWPACK" build -q -o "$T/set" "$T/f429-next.json"
+expect_output "rename: Input/output error" "the error names the failed rename"
+same_dir "$T/set" "$T/set-before" "every output is the previous build's again, no temporary left"
+mkdir "$T/set-empty"
+expect_exit 74 "the same into an empty directory" \
+	failing 3 "$FWPACK" build -q -o "$T/set-empty" "$T/f429-next.json"
+if [ -z "$(ls -A "$T/set-empty")" ]; then ok "and it stays empty"; else
+	not_ok "and it stays empty ($(ls "$T/set-empty" | tr '\n' ' '))"; fi
+mkdir -p "$T/set-dir/factory-f429.srec"
+expect_exit 74 "an output path that is a directory" "$FWPACK" build -q -o "$T/set-dir" "$F429"
+expect_output "factory-f429.srec: is a directory" "is named"
+if [ "$(ls -A "$T/set-dir")" = "factory-f429.srec" ]; then ok "and no other output was written"; else
+	not_ok "and no other output was written ($(ls "$T/set-dir" | tr '\n' ' '))"; fi
+expect_exit 74 "keygen: the public half's rename fails" failing 2 "$FWPACK" keygen "$T/half.pem"
+if [ ! -e "$T/half.pem" ] && [ -z "$(ls "$T" | grep half)" ]; then ok "and neither half is left"; else
+	not_ok "and neither half is left ($(ls "$T" | grep half | tr '\n' ' '))"; fi
+
 sed "s|\.\./firmware/app_f411.elf|/bin/true|; s|\.\./keys/|$EX/keys/|" \
 	"$EX/manifests/single-app.json" >"$T/host-elf.json"
 expect_exit 65 "a host ELF is refused" "$FWPACK" build -o "$T/x" "$T/host-elf.json"

@@ -88,30 +88,38 @@ expect_exit 65 "an image past the end of flash is refused" \
 	emu --device "dfuse,flash=$T/flash" -- "$FWPACK" flash --dfu --address 0x080ff000 "$T/small.bin"
 expect_output "0x08100000 is outside \"Internal Flash\"" "naming the address and the memory"
 
-# A DfuSe .dfu file: two elements at their own addresses, suffix checked.
-if command -v python3 >/dev/null 2>&1; then
-	python3 - "$T" <<'PY'
-import struct, sys, zlib
-t = sys.argv[1]
-a = open(t + '/small.bin', 'rb').read()
-b = bytes((i * 13) & 0xff for i in range(3000))
-elems = [(0x08008000, a), (0x08040000, b)]
-eb = b''.join(struct.pack('<II', ad, len(d)) + d for ad, d in elems)
-tgt = b'Target' + bytes([0]) + struct.pack('<I', 1) + b'fw'.ljust(255, b'\0') + struct.pack('<II', len(eb), len(elems)) + eb
-body = b'DfuSe' + bytes([1]) + struct.pack('<I', 11 + len(tgt)) + bytes([1]) + tgt
-for name, vid in (('fw.dfu', 0x0483), ('other.dfu', 0x1234)):
-    f = body + struct.pack('<HHHH', 0xffff, 0xdf11, vid, 0x011a) + b'UFD' + bytes([16])
-    open(t + '/' + name, 'wb').write(f + struct.pack('<I', ~zlib.crc32(f) & 0xffffffff))
-open(t + '/b.bin', 'wb').write(b)
-PY
+# DfuSe .dfu files as dfu-util's dfuse-pack makes them (DFUImageSize counts
+# the whole file, UM0391's way; test_dfu checks the older way too): one
+# element; two at their own addresses; two targets for alt settings 0 and 1
+# (only alt 0's is written here); the suffix's VID and CRC checked.
+if command -v dfuse-pack >/dev/null 2>&1; then
+	head -c 3000 /dev/urandom >"$T/b.bin"
+	pack() { dfuse-pack "$@" >"$T/pack.log" 2>&1 || { cat "$T/pack.log"; not_ok "dfuse-pack $*"; }; }
+	pack -b 0x08008000:"$T/small.bin" "$T/one.dfu"
+	pack -b 0x08008000:"$T/small.bin" -b 0x08040000:"$T/b.bin" "$T/fw.dfu"
+	pack -b 0x08008000:"$T/small.bin" -b 0x08040000@1:"$T/b.bin" "$T/alts.dfu"
+	pack -D 0x1234:0xdf11 -b 0x08008000:"$T/small.bin" "$T/other.dfu"
 	rm -f "$T/flash2"
-	expect_exit 0 "a DfuSe .dfu file goes to its elements' addresses" \
+	expect_exit 0 "a dfuse-pack file with one element" \
+		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/one.dfu"
+	tail -c +$((0x8000 + 1)) "$T/flash2" | head -c 5000 >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/small.bin" "its element is at 0x08008000"
+	rm -f "$T/flash2"
+	expect_exit 0 "a dfuse-pack file with two elements goes to their addresses" \
 		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/fw.dfu"
 	tail -c +$((0x8000 + 1)) "$T/flash2" | head -c 5000 >"$T/at.bin"
 	expect_same "$T/at.bin" "$T/small.bin" "element 1 at 0x08008000"
 	tail -c +$((0x40000 + 1)) "$T/flash2" | head -c 3000 >"$T/at.bin"
 	expect_same "$T/at.bin" "$T/b.bin" "element 2 at 0x08040000"
 	expect_output "starting the firmware at 0x08008000" "it leaves at the first element"
+	rm -f "$T/flash2"
+	expect_exit 0 "a dfuse-pack file with targets for alt settings 0 and 1" \
+		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/alts.dfu"
+	tail -c +$((0x8000 + 1)) "$T/flash2" | head -c 5000 >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/small.bin" "alt 0's element is written"
+	tail -c +$((0x40000 + 1)) "$T/flash2" | head -c 3000 >"$T/at.bin"
+	erased 3000 >"$T/ff.bin"
+	expect_same "$T/at.bin" "$T/ff.bin" "alt 1's element is not (the device has no alt 1)"
 	expect_exit 64 "a .dfu file for another VID is refused" \
 		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/other.dfu"
 	expect_output "the file is for 1234:df11" "naming both IDs"
@@ -119,8 +127,31 @@ PY
 	expect_exit 65 "a .dfu file with a bad CRC is refused" \
 		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/fw.dfu"
 	expect_output "DFU suffix: CRC is" "the CRC is named"
+
+	# Two elements in one 16 KiB sector: the sector is erased once, before
+	# the first, and the first survives the second (read back from flash).
+	head -c 1000 /dev/urandom >"$T/e1.bin"
+	head -c 1000 /dev/urandom >"$T/e2.bin"
+	pack -b 0x08000000:"$T/e1.bin" -b 0x08002000:"$T/e2.bin" "$T/same.dfu"
+	rm -f "$T/flash2"
+	expect_exit 0 "two elements in one sector" \
+		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/same.dfu"
+	expect_output "1 sector erased" "that sector is erased once"
+	head -c 1000 "$T/flash2" >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/e1.bin" "the first element survives the second"
+	tail -c +$((0x2000 + 1)) "$T/flash2" | head -c 1000 >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/e2.bin" "and the second is there too"
+	# Across the files of one session too: the second file's sector is not erased again.
+	pack -b 0x0800a000:"$T/e2.bin" "$T/next.dfu"
+	rm -f "$T/flash2"
+	expect_exit 0 "two files, one sector, one session" \
+		emu --device "dfuse,flash=$T/flash2" -- "$FWPACK" flash --dfu "$T/one.dfu" "$T/next.dfu"
+	tail -c +$((0xa000 + 1)) "$T/flash2" | head -c 1000 >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/e2.bin" "the second file's element is written"
+	tail -c +$((0x8000 + 1)) "$T/flash2" | head -c 5000 >"$T/at.bin"
+	expect_same "$T/at.bin" "$T/small.bin" "next to the first file's, in the same sector"
 else
-	ok "# SKIP DfuSe .dfu files (no python3 to build one)"
+	skip "DfuSe .dfu files (no dfuse-pack: install dfu-util)"
 fi
 
 # ---- DfuSe failures: each a clear message and a non-zero exit, promptly ----
@@ -137,14 +168,20 @@ expect_exit 0 "a device left in dfuERROR is recovered by the next fwpack" \
 	 '$FWPACK' flash --dfu -q --address 0x08000000 '$T/img.bin'"
 head -c 262144 "$T/flash3" >"$T/head.bin"
 expect_same "$T/head.bin" "$T/img.bin" "and the second download is complete"
-expect_exit 69 "a STALL in the middle of the download" \
+# A STALL is the device refusing the protocol (exit 76), not a missing
+# device (69); each message keeps libusb's code.
+expect_exit 76 "a STALL in the middle of the download (exit 76, a protocol error)" \
 	emu --device dfuse,serial=X,stall-after=20000 -- \
 	"$FWPACK" flash --dfu --address 0x08000000 "$T/img.bin"
-expect_output "the device stalled it" "a stall is named"
-expect_exit 69 "a device that vanishes in the middle of the download" \
+expect_output "the device stalled it (LIBUSB_ERROR_PIPE)" "a stall is named, with libusb's code"
+expect_exit 69 "a device that vanishes in the middle of the download (exit 69)" \
 	emu --device dfuse,serial=X,vanish-after=20000 -- \
 	"$FWPACK" flash --dfu --address 0x08000000 "$T/img.bin"
-expect_output "the device is gone" "a vanished device is named"
+expect_output "the device is gone (LIBUSB_ERROR_NO_DEVICE)" \
+	"a vanished device is named, with libusb's code"
+emu --device dfuse,serial=X,stall-after=20000 -- \
+	"$FWPACK" flash --dfu --json --address 0x08000000 "$T/img.bin" >"$T/log" 2>&1
+expect_output '"exit":76' "the JSON error event carries the same exit status"
 expect_exit 69 "no device at all" emu --device dfuse,serial=X -- \
 	"$FWPACK" flash --dfu --serial Y --address 0x08000000 "$T/img.bin"
 expect_output "no USB DFU device matches" "is said so"

@@ -5,10 +5,14 @@ set -u
 FWPACK=$top_builddir/fwpack
 passed=0
 failed=0
+skipped=0
 T=$(mktemp -d /tmp/fwpack-sh-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
+# A check that could not run is no pass: counted apart, and a script with
+# one ends as SKIP (exit 77) for automake, never as PASS.
+skip() { skipped=$((skipped + 1)); echo "ok - # SKIP $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
 
 # expect_exit CODE DESCRIPTION COMMAND...: run, keep stdout+stderr in $T/out
@@ -40,6 +44,7 @@ expect_same() {
 }
 
 finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ] || return 1
+	[ "$skipped" -eq 0 ] || return 77
 }

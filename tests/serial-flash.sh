@@ -19,6 +19,8 @@ factory() {
 
 DPID= EPID=
 device() { # FLASH
+	# One device at a time: starting another over a running one would leave it behind.
+	if [ -n "$DPID" ]; then not_ok "a device (pid $DPID) was still running"; stop; fi
 	rm -f "$T/dev"
 	"$DEV" --flash "$1" --link "$T/dev" >"$T/dev.log" 2>&1 &
 	DPID=$!
@@ -132,6 +134,7 @@ unlink_
 sent=$(sed -n 's/.*to device \([0-9]*\) bytes.*/\1/p' "$T/emu.log")
 if [ -n "$sent" ] && [ "$sent" -lt 100 ]; then ok "no image byte was sent ($sent bytes: the greeting)"; else
 	not_ok "no image byte was sent (${sent:-?} bytes went to the device)"; fi
+stop
 
 # A faster rate after sync: the emulated cable follows the host's setting.
 factory "$T/f5"

@@ -645,6 +645,11 @@ START_TEST(update_inflates_compressed_data)
 	ck_assert_uint_lt(clen, img.len);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
+	/* BEGIN's size is the image's, not the stream's (docs/serial-protocol.md):
+	   the stream's size is shorter than the header says the image is. */
+	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
+					  &detail), FWP_ST_BAD_IMAGE);
+	ck_assert_uint_eq(detail, FWD_IMAGE_BAD_HEADER);
 	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
 					  &detail), FWP_ST_OK);
 	/* Offsets count compressed bytes; resends and gaps as with raw data. */
@@ -839,6 +844,20 @@ START_TEST(serial_protocol_session)
 	for (uint32_t i = 0; i < len; i++)
 		last = fwd_serial_input(&ser, benc[i]);
 	ck_assert_int_eq(last, FWD_SERIAL_BOOT);
+	/* A packet shorter than its type and seq (a caller of fwd_serial_packet
+	   other than the frame decoder): answered as a bad frame, nothing read
+	   past it (ASan sees the exact allocation). */
+	for (uint32_t short_len = 0; short_len < FWD_FRAME_HDR_LEN; short_len++) {
+		uint8_t *tiny = malloc(short_len ? short_len : 1);
+		tiny[0] = FWP_REQ_DATA;
+		w.len = 0;
+		ck_assert_int_eq(fwd_serial_packet(&ser, tiny, short_len), FWD_SERIAL_CONTINUE);
+		fwd_frame_rx_init(&rx, rb, sizeof(rb));
+		ck_assert_int_eq(feed(&rx, w.out, w.len), FWD_FRAME_OK);
+		ck_assert_uint_eq(rb[0], FWP_RESP_BAD_FRAME);
+		ck_assert_uint_eq(rb[2], FWP_ST_BAD_FRAME);
+		free(tiny);
+	}
 	fwp_buf_free(&img);
 	fwd_flash_sim_free(&sim);
 }

@@ -90,7 +90,9 @@ START_TEST(layout_refusals)
 	layout_refused("@x/0x08000000/0*16Kg", "empty sector group");
 	layout_refused("@x/0x08000000/1*0Kg", "empty sector group");
 	layout_refused("@x/0xFFFFF000/2*4Kg", "pass the end of the 4 GiB address space");
-	layout_refused("@x/0/16777215*16777215Mg", "sector larger than the address space");
+	layout_refused("@x/0/16777215*16777215Mg", "sector of 4 GiB or more");
+	/* Exactly 4 GiB fits the address space but not the 32-bit sector size. */
+	layout_refused("@x/0/1*4096Mg", "sector of 4 GiB or more");
 	layout_refused("@x/0x08000000/4*16Kg;", "',' or '/' expected at column 21 (';')");
 	layout_refused("@x/0x08000000/4*16Kg,", "number expected at column 22");
 	char many[2048] = "@x/0";
@@ -262,6 +264,30 @@ START_TEST(dfuse_container)
 }
 END_TEST
 
+/* DFUImageSize as UM0391 and dfuse-pack (dfu-util >= 0.10) write it: the
+   whole file, suffix included; anything but the two conventions is refused. */
+START_TEST(dfuse_image_size_conventions)
+{
+	const struct elem e[] = {{0, 0x08000000, 100}};
+	struct fwp_dfu_file f;
+	for (int extra = 0; extra <= FWP_DFU_SUFFIX_LEN + 1; extra++) {
+		struct fwp_buf b = {0};
+		dfuse_file(&b, e, 1);
+		put32(b.data + 6, (uint32_t)b.len + (uint32_t)extra);
+		add_suffix(&b, 0x0483, 0xdf11, 0x011a);
+		int want = extra == 0 || extra == FWP_DFU_SUFFIX_LEN ? FWP_OK : FWP_ERR_FORMAT;
+		ck_assert_msg(fwp_dfu_file_parse(b.data, b.len, &f, &err) == want,
+			      "DFUImageSize = payload + %d: %s", extra, err.msg);
+		if (want == FWP_OK)
+			ck_assert_uint_eq(f.nelements, 1);
+		else
+			ck_assert_msg(strstr(err.msg, "(393 before its suffix)"), "%s", err.msg);
+		fwp_dfu_file_free(&f);
+		fwp_buf_free(&b);
+	}
+}
+END_TEST
+
 static void dfuse_refused(struct fwp_buf *b, const char *why)
 {
 	struct fwp_dfu_file f;
@@ -345,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, suffix_plain);
 	tcase_add_test(tc, suffix_from_dfu_suffix);
 	tcase_add_test(tc, dfuse_container);
+	tcase_add_test(tc, dfuse_image_size_conventions);
 	tcase_add_test(tc, dfuse_refusals);
 	tcase_add_test(tc, status_words);
 	tcase_set_timeout(tc, 60);

@@ -1,4 +1,6 @@
 /* Manifest parsing: a valid manifest's values, and every error's location. */
+#include <errno.h>
+
 #include "check_util.h"
 #include "manifest.h"
 
@@ -187,11 +189,64 @@ START_TEST(layout_errors)
 	/* Sectors that do not add up to the region. */
 	expect_error("{ 'count': 7, 'size': '128K' }", "{ 'count': 6, 'size': '128K' }",
 		     "regions[0].sectors: sectors add up to 0xe0000 bytes, but the region is 0x100000");
+	/* Runs whose sum passes 2^64 and wraps to exactly the region's size. */
+	expect_error("{ 'count': 7, 'size': '128K' }",
+		     "{ 'count': 4294967295, 'size': '0x80000000' }, "
+		     "{ 'count': 4294967295, 'size': '0x80000000' }, { 'count': 32775, 'size': '128K' }",
+		     "regions[0].sectors[2]: sectors add up to more than the region");
 	expect_error("'erase_size': 4096,", "'erase_size': 4096, 'sectors': [],",
 		     "regions[1].sectors: must not be empty");
 	expect_error("'name': 'qspi', 'address': '0x90000000'", "'name': 'qspi', 'address': '0x08080000'",
 		     "regions[1].address: region qspi overlaps region flash");
 	expect_error("'alignment': 16", "'alignment': 12", "slots[2].alignment: 12 is not a power of two");
+}
+END_TEST
+
+/* What cJSON would let through: refused at the byte, before any value is used. */
+START_TEST(strict_json)
+{
+	/* A NUL escape would cut names and paths short ("ap" for "ap\u0000p"). */
+	expect_error("'name': 'app', 'type'", "'name': 'ap\\u0000p', 'type'",
+		     "dir/t.json:19:18: \\u0000 in a string: a NUL would cut it short");
+	expect_error("'input': 'app.bin'", "'input': 'app.elf\\u0000.junk'",
+		     "dir/t.json:19:54: \\u0000 in a string");
+	expect_error("'key': '/k/dev.pem'", "'key': '/k/dev.pem\\u0000x'",
+		     "dir/t.json:20:86: \\u0000 in a string");
+	/* Numbers as RFC 8259 writes them, nothing else. */
+	expect_error("'manifest_version': 1", "'manifest_version': 01",
+		     "dir/t.json:2:23: a number with a leading zero");
+	expect_error("'manifest_version': 1", "'manifest_version': -00",
+		     "dir/t.json:2:23: a number with a leading zero");
+	expect_error("'count': 4,", "'count': 4.,", "dir/t.json:5:31: malformed number");
+	expect_error("'count': 4,", "'count': +4,", "dir/t.json:5:31: malformed number");
+	expect_error("'count': 4,", "'count': 4e,", "dir/t.json:5:31: malformed number");
+	/* Text that is not UTF-8: a stray byte, an overlong '/', a UTF-16 surrogate. */
+	expect_error("'name': 'flash',", "'name': 'flash', 'description': 'a\xff',",
+		     "dir/t.json:4:41: invalid UTF-8 (byte 0xff)");
+	expect_error("'name': 'flash',", "'name': 'flash', 'description': '\xc0\xaf',",
+		     "dir/t.json:4:40: invalid UTF-8 (byte 0xc0)");
+	expect_error("'name': 'flash',", "'name': 'flash', 'description': '\xed\xa0\x80',",
+		     "invalid UTF-8 (byte 0xed)");
+	expect_error("'name': 'flash',", "'name': 'flash', 'description': 'a\tb',",
+		     "dir/t.json:4:41: control character 0x09 in a string");
+	expect_error("'name': 'flash',", "'name': 'flash', 'description': '\\ud800x',",
+		     "a high surrogate without a low one");
+	expect_error("'name': 'flash',", "'name': 'flash', 'description': '\\q',",
+		     "invalid escape \\q");
+	expect_error("'manifest_version': 1", "'manifest_version': 1, \xff",
+		     "dir/t.json:2:26: invalid UTF-8");
+	/* Valid UTF-8, escaped or not, and JSON's own numbers still parse. */
+	struct fwp_manifest m;
+	struct fwp_err err;
+	ck_assert_int_eq(parse_variant("'name': 'flash',",
+				       "'name': 'flash', 'description': "
+				       "'Flash \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+				       "\\u00e9 \\ud83d\\ude00 \\n',",
+				       &m, &err),
+			 FWP_OK);
+	fwp_manifest_free(&m);
+	ck_assert_int_eq(parse_variant("'fill': 0 }", "'fill': 0e0 }", &m, &err), FWP_OK);
+	fwp_manifest_free(&m);
 }
 END_TEST
 
@@ -274,6 +329,21 @@ START_TEST(locate_in_file)
 	snprintf(want, sizeof(want), "%s:3:13: regions: expected an array, found a number", p);
 	ck_assert_str_eq(err.msg, want);
 	free(p);
+	/* A directory: named as such, not with whatever errno held before. */
+	errno = 0;
+	ck_assert_int_eq(fwp_manifest_load(dir, &m, &err), FWP_ERR_IO);
+	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	ck_assert_str_eq(err.msg, want);
+	/* The documented limit, 4 MiB: one byte more is refused before parsing. */
+	char *big = malloc((4u << 20) + 1);
+	memset(big, ' ', (4u << 20) + 1);
+	write_file(dir, "big.json", big, (4u << 20) + 1);
+	free(big);
+	p = path_join(dir, "big.json");
+	ck_assert_int_eq(fwp_manifest_load(p, &m, &err), FWP_ERR_RANGE);
+	ck_assert_msg(strstr(err.msg, "file is 4194305 bytes, more than the 4194304 allowed"), "%s",
+		      err.msg);
+	free(p);
 	p = path_join(dir, "missing.json");
 	ck_assert_int_eq(fwp_manifest_load(p, &m, &err), FWP_ERR_NOT_FOUND);
 	free(p);
@@ -292,6 +362,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, wrong_types);
 	tcase_add_test(tc, missing_keys);
 	tcase_add_test(tc, layout_errors);
+	tcase_add_test(tc, strict_json);
 	tcase_add_test(tc, image_errors);
 	tcase_add_test(tc, factory_errors);
 	tcase_add_test(tc, version_parse);

@@ -85,6 +85,11 @@ static void respond_info(struct fwd_serial *s, uint8_t seq)
 
 enum fwd_serial_action fwd_serial_packet(struct fwd_serial *s, const uint8_t *pkt, uint32_t len)
 {
+	if (len < FWD_FRAME_HDR_LEN) {
+		/* No type or seq to answer to: as a frame that did not decode. */
+		respond_status(s, FWP_RESP_BAD_FRAME, 0, FWP_ST_BAD_FRAME, 0);
+		return FWD_SERIAL_CONTINUE;
+	}
 	uint8_t type = pkt[0], seq = pkt[1], detail = 0;
 	const uint8_t *body = pkt + FWD_FRAME_HDR_LEN;
 	uint32_t blen = len - FWD_FRAME_HDR_LEN, off;

@@ -1,6 +1,6 @@
 /*
  * The update engine: one image transfer into one slot, whatever carries the
- * bytes (the serial protocol today, USB DFU next). It checks what it can
+ * bytes (the serial protocol, fwd_serial.c, or USB DFU, fwd_dfu.c). It checks what it can
  * before anything is erased (slot, size, header, type, rollback), writes
  * through fwd_writer (sectors erased as data reaches them, header held
  * back), verifies and commits at the end, and remembers how far a session

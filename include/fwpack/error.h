@@ -29,7 +29,9 @@ enum fwp_error {
 	FWP_ERR_NOT_FOUND = -9,   /* a named file, slot or key does not exist */
 	FWP_ERR_UNSUPPORTED = -10, /* valid input that this version does not handle */
 	FWP_ERR_REFUSED = -11,     /* the device refused the image (its reason in the message) */
-	FWP_ERR_NO_DEVICE = -12    /* no device answers, or the link was lost for good */
+	FWP_ERR_NO_DEVICE = -12,   /* no device answers, or the link was lost for good */
+	FWP_ERR_PROTOCOL = -13,    /* the device answered against its protocol (a USB STALL) */
+	FWP_ERR_INTERNAL = -14     /* a library failed where it cannot (a bug, in fwpack or there) */
 };
 
 /* Short constant name of an error code, e.g. "FWP_ERR_FORMAT". */
