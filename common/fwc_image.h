@@ -76,8 +76,6 @@ struct fwc_source {
 	void *ctx;
 	uint32_t base; /* the slot address (or 0 for a file) */
 	uint32_t size; /* bytes that may hold the image: the slot or the file */
-	int any_slot;  /* a file: the slot address is unknown (base 0), so
-			* load_addr need only leave room for the header */
 };
 
 /* How far to check. */
@@ -132,7 +130,7 @@ enum fwc_verdict fwc_policy_check(const struct fwp_image_header *h, const struct
  * The one TLV iterator. fwc_tlv_open reads an area's info record at
  * image offset off (expect_total: its total must equal this, 0 for any);
  * fwc_tlv_next yields one record at a time: 1 with a record, 0 at the end,
- * -1 on a malformed area (r->rule says why). Bounded: each record moves
+ * minus the verdict (FWC_BAD_TRAILER, FWC_READ_ERROR) on a malformed area. Bounded: each record moves
  * at least 4 bytes forward and nothing is read past the area.
  */
 struct fwc_tlv_iter {

@@ -111,18 +111,37 @@ int fwp_pad_to(struct fwp_buf *b, uint32_t align, uint8_t fill, struct fwp_err *
 static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
 	const struct fwp_image_info *info = ctx;
-	if (addr > info->len || len > info->len - addr)
+	uint32_t off = addr - info->slot_addr;
+	if (off > info->len || len > info->len - off)
 		return -1;
-	memcpy(buf, info->data + addr, len);
+	memcpy(buf, info->data + off, len);
 	return 0;
 }
 
-/* A file in memory as the verifier's source; its slot address is unknown. */
-static struct fwc_source mem_source(const struct fwp_image_info *info)
+/*
+ * A file in memory as the verifier's source. A file does not say which
+ * slot it is for, so the slot is where its header puts it (load_addr -
+ * hdr_size): the device's rule that the payload follows the header then
+ * holds, and a header no slot could hold (below address 0 or past 4 GiB) is
+ * refused here.
+ */
+static int mem_source(struct fwp_image_info *info, struct fwc_source *src, struct fwp_err *err)
 {
-	struct fwc_source src = {mem_read, (void *)info, 0,
-				 info->len > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)info->len, 1};
-	return src;
+	src->read = mem_read;
+	src->ctx = info;
+	src->base = 0;
+	src->size = info->len > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)info->len;
+	if (info->len < FWP_IMAGE_HDR_LEN)
+		return FWP_OK;
+	uint32_t load = fwp_le32(info->data + FWP_HDR_OFF_LOAD_ADDR);
+	uint16_t hsize = fwp_le16(info->data + FWP_HDR_OFF_HDR_SIZE);
+	uint32_t magic = fwp_le32(info->data + FWP_HDR_OFF_MAGIC);
+	if (magic == FWP_IMAGE_MAGIC && (load < hsize || (uint64_t)load - hsize + src->size >
+								 0x100000000ull))
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: load_addr 0x%08x does not fit the header and payload", load);
+	src->base = info->slot_addr = load - hsize;
+	return FWP_OK;
 }
 
 static const char *tlv_type_name(uint16_t type)
@@ -187,7 +206,8 @@ static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 				h->load_addr);
 	case FWC_R_PADDING:
 		return fwp_fail(err, FWP_ERR_VERIFY,
-				"header: padding after the header is not zero (offset %u)", r->off);
+				"header: padding after the header (offsets %u..%u) is not zero", r->off,
+				r->got - 1);
 	case FWC_R_PAYLOAD_CRC:
 		return fwp_fail(err, FWP_ERR_VERIFY,
 				"payload: payload_crc32 is 0x%08x, the payload's CRC-32 is 0x%08x",
@@ -288,10 +308,15 @@ int fwp_image_parse(const uint8_t *d, size_t len, struct fwp_image_info *info,
 		    struct fwp_err *err)
 {
 	struct fwc_result r;
+	struct fwc_source src;
+	int rc;
 	memset(info, 0, sizeof(*info));
 	info->data = d;
 	info->len = len;
-	struct fwc_source src = mem_source(info);
+	if ((rc = mem_source(info, &src, err)) < 0) {
+		fwp_image_decode_header(d, &info->hdr);
+		return rc;
+	}
 	enum fwc_verdict v = fwc_image_check(&src, FWC_STRUCTURE, NULL, &r);
 	info->hdr = r.hdr;
 	if (v != FWC_OK)
@@ -316,7 +341,9 @@ int fwp_image_verify(const struct fwp_image_info *info, const struct fwp_key *ke
 		return fwp_fail(err, FWP_ERR_VERIFY, "fwpack images are signed with P-256 keys");
 	if (key && (rc = fwp_key_public_point(key, point, err)) < 0)
 		return rc;
-	struct fwc_source src = mem_source(info);
+	struct fwc_source src;
+	if ((rc = mem_source((struct fwp_image_info *)info, &src, err)) < 0)
+		return rc;
 	if (fwc_image_check(&src, key ? FWC_SIGNATURE : FWC_DIGEST, &pol, &r) != FWC_OK)
 		return explain(&r, info->len, err);
 	return FWP_OK;

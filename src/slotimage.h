@@ -56,6 +56,7 @@ struct fwp_image_info {
 	struct fwp_image_header hdr; /* decoded, host byte order */
 	const uint8_t *data;         /* the whole file */
 	size_t len;
+	uint32_t slot_addr;          /* where its header puts its slot: load_addr - hdr_size */
 	const uint8_t *signed_data;  /* header region + payload + protected TLVs */
 	size_t signed_len;
 	const uint8_t *payload;

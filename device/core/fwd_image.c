@@ -35,7 +35,7 @@ const char *fwd_verdict_str(enum fwd_verdict v)
 enum fwd_verdict fwd_image_precheck(const uint8_t *raw, uint32_t slot_addr, uint32_t slot_size,
 				    const struct fwd_policy *pol, struct fwp_image_header *h)
 {
-	struct fwc_source src = {NULL, NULL, slot_addr, slot_size, 0};
+	struct fwc_source src = {NULL, NULL, slot_addr, slot_size};
 	struct fwc_result r;
 	enum fwd_verdict v = (enum fwd_verdict)fwc_header_check(raw, &src, pol, &r);
 	*h = r.hdr;
@@ -46,10 +46,6 @@ enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
 				 uint32_t slot_size, const struct fwd_policy *pol,
 				 struct fwd_image *out)
 {
-	struct fwc_source src = {fl->ops->read, fl->ctx, slot_addr, slot_size, 0};
-	struct fwc_result r;
-	enum fwd_verdict v = (enum fwd_verdict)fwc_image_check(&src, FWC_BOOT, pol, &r);
-	out->hdr = r.hdr;
-	out->slot_addr = slot_addr;
-	return v;
+	struct fwc_source src = {fl->ops->read, fl->ctx, slot_addr, slot_size};
+	return (enum fwd_verdict)fwc_image_check(&src, FWC_BOOT, pol, out);
 }

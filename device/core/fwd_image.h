@@ -33,16 +33,13 @@ enum fwd_verdict {
 const char *fwd_verdict_str(enum fwd_verdict v);
 
 /*
- * The device's policy is the common verifier's ({keys, key_count,
- * type_mask, min_security_counter, vector_table_size}); the old name stays
- * for the programs and tests that spell it.
+ * The device's policy and result are the common verifier's (policy:
+ * {keys, key_count, type_mask, min_security_counter, vector_table_size};
+ * result: .hdr, the decoded header); the old names stay for the programs
+ * and tests that spell them.
  */
 #define fwd_policy fwc_policy
-
-struct fwd_image {
-	struct fwp_image_header hdr; /* decoded */
-	uint32_t slot_addr;
-};
+#define fwd_image fwc_result
 
 /* Check the image at slot_addr (slot_size bytes) against policy. */
 enum fwd_verdict fwd_image_check(const struct fwd_flash *fl, uint32_t slot_addr,
