@@ -22,7 +22,9 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	return 0;
 }
 
-static int verify_one(const char *path, const struct fwp_key *key, struct fwp_err *err)
+/* On success *checked says what was checked, for the OK line: no more than that. */
+static int verify_one(const char *path, const struct fwp_key *key, const char **checked,
+		      struct fwp_err *err)
 {
 	struct fwp_buf data = {0};
 	int rc = fwp_file_read(path, FWP_IMAGE_FILE_MAX, &data, err);
@@ -33,11 +35,19 @@ static int verify_one(const char *path, const struct fwp_key *key, struct fwp_er
 		rc = fwp_cb_parse(data.data, data.len, &cb, err);
 		if (rc == FWP_OK && key)
 			rc = fwp_cb_verify(&cb, key, err);
+		if (cb.hdr_version == 1)
+			*checked = "cookbook v1: data CRC; it carries no digest or signature";
+		else
+			*checked = key ? "cookbook v2: data CRC, signature"
+				       : "cookbook v2: data CRC; signature not checked: no --key";
 	} else {
 		struct fwp_image_info info;
 		rc = fwp_image_parse(data.data, data.len, &info, err);
 		if (rc == FWP_OK)
 			rc = fwp_image_verify(&info, key, err);
+		*checked = key ? "header CRC, payload CRC, TLVs, digest, key hash, signature"
+			       : "header CRC, payload CRC, TLVs, digest; signature not checked: "
+				 "no --key";
 	}
 	fwp_buf_free(&data);
 	if (rc < 0 && rc != FWP_ERR_NOT_FOUND && rc != FWP_ERR_IO)
@@ -63,7 +73,8 @@ int fwp_cmd_verify(const struct fwp_cmd *cmd, int argc, char **argv)
 	if (a.key && fwp_key_load(a.key, &key, &err) < 0)
 		return fwp_report(&err);
 	for (int i = first; i < argc; i++) {
-		if (verify_one(argv[i], key, &err) < 0) {
+		const char *checked = "";
+		if (verify_one(argv[i], key, &checked, &err) < 0) {
 			if (a.quiet)
 				worst = fwp_exit_code(err.code);
 			else
@@ -71,8 +82,7 @@ int fwp_cmd_verify(const struct fwp_cmd *cmd, int argc, char **argv)
 			continue;
 		}
 		if (!a.quiet)
-			printf("%s: OK (CRCs, digest%s)\n", argv[i],
-			       key ? ", signature" : "; signature not checked: no --key");
+			printf("%s: OK (%s)\n", argv[i], checked);
 	}
 	fwp_key_free(key);
 	return worst;

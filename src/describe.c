@@ -105,11 +105,21 @@ cJSON *fwp_describe_image(const char *path, const uint8_t *data, size_t len, int
 		struct fwp_cb_info cb;
 		*rc = fwp_cb_parse(data, len, &cb, err);
 		describe_cookbook(o, &cb);
+		if (*rc == FWP_OK)
+			cJSON_AddStringToObject(o, "checked", cb.hdr_version == 2
+					? "data CRC; signature: fwpack verify --key"
+					: "data CRC (a v1 image carries no signature)");
 	} else {
 		struct fwp_image_info info;
 		*rc = fwp_image_parse(data, len, &info, err);
+		/* What the device checks before a key: inspect says as much, no more. */
+		if (*rc == FWP_OK)
+			*rc = fwp_image_verify(&info, NULL, err);
 		if (len >= FWP_IMAGE_HDR_LEN)
-			describe_fwpack(o, &info, *rc == FWP_OK);
+			describe_fwpack(o, &info, info.end != 0);
+		if (*rc == FWP_OK)
+			cJSON_AddStringToObject(o, "checked", "header CRC, payload CRC, TLVs, digest; "
+							      "signature: fwpack verify --key");
 	}
 	if (*rc < 0)
 		cJSON_AddStringToObject(o, "error", err->msg);

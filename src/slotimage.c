@@ -106,213 +106,245 @@ int fwp_pad_to(struct fwp_buf *b, uint32_t align, uint8_t fill, struct fwp_err *
 	return rem ? fwp_buf_fill(b, fill, align - rem, err) : FWP_OK;
 }
 
-/* ---- parsing ---- */
+/* ---- parsing and verifying: the common verifier (common/fwc_image.c) ---- */
 
-static int all_zero(const uint8_t *p, size_t n)
+static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
+	const struct fwp_image_info *info = ctx;
+	uint32_t off = addr - info->slot_addr;
+	if (off > info->len || len > info->len - off)
+		return -1;
+	memcpy(buf, info->data + off, len);
+	return 0;
 }
 
-static int check_header(const uint8_t *d, size_t len, const struct fwp_image_header *h,
-			struct fwp_err *err)
+/*
+ * A file in memory as the verifier's source. A file does not say which
+ * slot it is for, so the slot is where its header puts it (load_addr -
+ * hdr_size): the device's rule that the payload follows the header then
+ * holds, and a header no slot could hold (below address 0 or past 4 GiB) is
+ * refused here.
+ */
+static int mem_source(struct fwp_image_info *info, struct fwc_source *src, struct fwp_err *err)
 {
-	uint32_t crc;
-	if (h->magic != FWP_IMAGE_MAGIC)
-		return fwp_fail(err, FWP_ERR_FORMAT, "header: bad magic 0x%08x (expected 0x%08x)",
-				h->magic, FWP_IMAGE_MAGIC);
-	if (h->hdr_version != FWP_IMAGE_HDR_VERSION)
-		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "header: version %u is not supported (1)",
-				h->hdr_version);
-	crc = fwp_crc32(d, FWP_HDR_OFF_HEADER_CRC32);
-	if (crc != h->header_crc32)
+	src->read = mem_read;
+	src->ctx = info;
+	src->base = 0;
+	src->size = info->len > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)info->len;
+	if (info->len < FWP_IMAGE_HDR_LEN)
+		return FWP_OK;
+	uint32_t load = fwp_le32(info->data + FWP_HDR_OFF_LOAD_ADDR);
+	uint16_t hsize = fwp_le16(info->data + FWP_HDR_OFF_HDR_SIZE);
+	uint32_t magic = fwp_le32(info->data + FWP_HDR_OFF_MAGIC);
+	if (magic == FWP_IMAGE_MAGIC && (load < hsize || (uint64_t)load - hsize + src->size >
+								 0x100000000ull))
 		return fwp_fail(err, FWP_ERR_VERIFY,
-				"header: header_crc32 is 0x%08x, the header's CRC-32 is 0x%08x",
-				h->header_crc32, crc);
-	if (h->hdr_size < FWP_IMAGE_HDR_LEN || h->hdr_size > len)
-		return fwp_fail(err, FWP_ERR_FORMAT, "header: hdr_size %u is outside 64..%zu",
-				h->hdr_size, len);
-	if (h->image_type < FWP_IMAGE_TYPE_LOADER || h->image_type > FWP_IMAGE_TYPE_BOOTLOADER)
-		return fwp_fail(err, FWP_ERR_FORMAT, "header: unknown image_type %u",
-				h->image_type);
-	if (h->flags & ~FWP_IMAGE_FLAGS_KNOWN)
-		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "header: unknown flags 0x%04x",
-				h->flags & ~FWP_IMAGE_FLAGS_KNOWN);
-	if (h->reserved0 || !all_zero(h->reserved1, sizeof(h->reserved1)))
-		return fwp_fail(err, FWP_ERR_FORMAT, "header: reserved bytes are not zero");
-	if (!all_zero(d + FWP_IMAGE_HDR_LEN, h->hdr_size - FWP_IMAGE_HDR_LEN))
-		return fwp_fail(err, FWP_ERR_FORMAT, "header: padding after the header is not zero");
-	if (h->payload_size > len - h->hdr_size)
-		return fwp_fail(err, FWP_ERR_FORMAT,
-				"header: payload_size %u runs past the end of the file (%zu bytes)",
-				h->payload_size, len);
-	if ((uint64_t)h->load_addr + h->payload_size > 0x100000000ull ||
-	    h->load_addr < h->hdr_size)
-		return fwp_fail(err, FWP_ERR_FORMAT,
-				"header: load_addr 0x%08x does not fit the header and payload",
-				h->load_addr);
+				"header: load_addr 0x%08x does not fit the header and payload", load);
+	src->base = info->slot_addr = load - hsize;
 	return FWP_OK;
 }
 
-static int add_tlv(struct fwp_image_info *info, uint16_t type, uint16_t len, const uint8_t *v,
-		   int prot, struct fwp_err *err)
+static const char *tlv_type_name(uint16_t type)
 {
-	const char *area = prot ? "protected TLVs" : "trailer";
-	if (info->ntlvs == FWP_IMAGE_MAX_TLVS)
-		return fwp_fail(err, FWP_ERR_FORMAT, "%s: more than %d TLV records", area,
-				FWP_IMAGE_MAX_TLVS);
-	for (size_t i = 0; i < info->ntlvs; i++)
-		if (info->tlvs[i].type == type)
-			return fwp_fail(err, FWP_ERR_FORMAT, "%s: TLV 0x%04x appears twice", area,
-					type);
-	struct fwp_tlv *t = &info->tlvs[info->ntlvs++];
-	t->type = type;
-	t->len = len;
-	t->value = v;
-	t->protected_area = prot;
-
 	switch (type) {
 	case FWP_TLV_SHA256:
+		return "SHA256";
 	case FWP_TLV_KEYHASH:
+		return "KEYHASH";
 	case FWP_TLV_ECDSA_P256:
-		if (prot)
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"protected TLVs: TLV 0x%04x belongs in the trailer", type);
-		if (len != (type == FWP_TLV_ECDSA_P256 ? FWP_P256_SIG_LEN : FWP_SHA256_LEN))
-			return fwp_fail(err, FWP_ERR_FORMAT, "trailer: TLV 0x%04x has length %u",
-					type, len);
-		if (type == FWP_TLV_SHA256)
-			info->sha256 = v;
-		else if (type == FWP_TLV_KEYHASH)
-			info->keyhash = v;
-		else
-			info->sig = v;
-		break;
-	case FWP_TLV_BUILD_ID:
-		if (!prot)
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"trailer: the build ID must be a protected TLV");
-		if (len == 0 || len > FWP_BUILD_ID_MAX)
-			return fwp_fail(err, FWP_ERR_FORMAT, "protected TLVs: build ID of %u bytes",
-					len);
-		info->build_id = v;
-		info->build_id_len = len;
-		break;
+		return "ECDSA_P256";
 	default:
-		if (!prot)
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"trailer: unknown TLV 0x%04x outside the protected area",
-					type);
-		break;
+		return "BUILD_ID";
 	}
-	return FWP_OK;
 }
 
-/* Parse one TLV area at d[off..]; on success *next is the offset after it. */
-static int parse_area(const uint8_t *d, size_t len, size_t off, int prot, size_t expect_total,
-		      struct fwp_image_info *info, size_t *next, struct fwp_err *err)
+/* The verifier's finding as a sentence that names the field, the offset and why. */
+static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 {
-	const char *area = prot ? "protected TLVs" : "trailer";
-	uint16_t magic_expected = prot ? FWP_TLV_PROT_INFO_MAGIC : FWP_TLV_INFO_MAGIC;
-	if (len - off < FWP_TLV_INFO_LEN)
-		return fwp_fail(err, FWP_ERR_FORMAT, "%s: missing (file ends at %zu)", area, len);
-	uint16_t magic = fwp_le16(d + off), total = fwp_le16(d + off + 2);
-	if (magic != magic_expected)
-		return fwp_fail(err, FWP_ERR_FORMAT, "%s: bad magic 0x%04x at offset %zu", area,
-				magic, off);
-	if (total < FWP_TLV_INFO_LEN || total > len - off ||
-	    (expect_total && total != expect_total))
-		return fwp_fail(err, FWP_ERR_FORMAT, "%s: length %u does not fit", area, total);
-	size_t p = off + FWP_TLV_INFO_LEN, end = off + total;
-	while (p < end) {
-		if (end - p < FWP_TLV_HDR_LEN)
-			return fwp_fail(err, FWP_ERR_FORMAT, "%s: truncated TLV at offset %zu",
-					area, p);
-		uint16_t type = fwp_le16(d + p), tlen = fwp_le16(d + p + 2);
-		p += FWP_TLV_HDR_LEN;
-		if (tlen > end - p)
+	const struct fwp_image_header *h = &r->hdr;
+	const char *area = r->trailer_off ? "trailer" : "protected TLVs";
+	char want[2 * FWP_SHA256_LEN + 1], got[2 * FWP_SHA256_LEN + 1];
+	switch (r->rule) {
+	case FWC_R_ERASED:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: no image (the 64 header bytes are all 0x%02x: an erased "
+				"or invalidated slot)", r->got);
+	case FWC_R_MAGIC:
+		return fwp_fail(err, FWP_ERR_VERIFY, "header: bad magic 0x%08x (expected 0x%08x)",
+				r->got, r->want);
+	case FWC_R_HDR_VERSION:
+		return fwp_fail(err, FWP_ERR_VERIFY, "header: hdr_version %u is not supported (%u)",
+				r->got, r->want);
+	case FWC_R_HDR_CRC:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: header_crc32 is 0x%08x, the header's CRC-32 is 0x%08x",
+				r->got, r->want);
+	case FWC_R_HDR_SIZE:
+		return fwp_fail(err, FWP_ERR_VERIFY, "header: hdr_size %u is below %u", r->got,
+				r->want);
+	case FWC_R_IMAGE_TYPE:
+		return fwp_fail(err, FWP_ERR_VERIFY, "header: unknown image_type %u (1..%u)",
+				r->got, r->want);
+	case FWC_R_FLAGS:
+		return fwp_fail(err, FWP_ERR_VERIFY, "header: unknown flags 0x%04x",
+				r->got & ~r->want);
+	case FWC_R_RESERVED:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: reserved bytes are not zero (reserved%u at offset %u)",
+				r->off == FWP_HDR_OFF_RESERVED0 ? 0 : 1, r->off);
+	case FWC_R_FIT:
+		if (r->off == 0) /* not an image at all, rather than a refused one */
 			return fwp_fail(err, FWP_ERR_FORMAT,
-					"%s: TLV 0x%04x of %u bytes runs past the area", area, type,
-					tlen);
-		int rc = add_tlv(info, type, tlen, d + p, prot, err);
-		if (rc < 0)
-			return rc;
-		p += tlen;
+					"%zu bytes is too short for an image header", len);
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: hdr_size %u + payload_size %u + protected_tlv_size %u run "
+				"past the end of the file (%zu bytes)",
+				h->hdr_size, h->payload_size, h->protected_tlv_size, len);
+	case FWC_R_LOAD_ADDR:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: load_addr 0x%08x does not fit the header and payload",
+				h->load_addr);
+	case FWC_R_PADDING:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: padding after the header (offsets %u..%u) is not zero", r->off,
+				r->got - 1);
+	case FWC_R_PAYLOAD_CRC:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"payload: payload_crc32 is 0x%08x, the payload's CRC-32 is 0x%08x",
+				r->got, r->want);
+	case FWC_R_AREA_MISSING:
+		return fwp_fail(err, FWP_ERR_VERIFY, "%s: missing (file ends at %zu)", area, len);
+	case FWC_R_AREA_MAGIC:
+		return fwp_fail(err, FWP_ERR_VERIFY, "%s: bad magic 0x%04x at offset %u (0x%04x)",
+				area, r->got, r->off, r->want);
+	case FWC_R_AREA_TOTAL:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"%s: length %u at offset %u does not fit (%s %u)", area, r->got,
+				r->off, r->trailer_off ? "at most" : "protected_tlv_size is", r->want);
+	case FWC_R_TLV_TRUNCATED:
+		return fwp_fail(err, FWP_ERR_VERIFY, "%s: truncated TLV at offset %u", area,
+				r->off);
+	case FWC_R_TLV_OVERRUN:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"%s: TLV at offset %u of %u bytes runs past the area (%u left)", area,
+				r->off, r->got, r->want);
+	case FWC_R_TLV_ORDER:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"%s: TLV 0x%04x at offset %u appears twice or out of order (types "
+				"ascend, each at most once)", area, r->got, r->off);
+	case FWC_R_TLV_LENGTH:
+		return fwp_fail(err, FWP_ERR_VERIFY, "%s: TLV at offset %u has length %u (%s%u)",
+				area, r->off - 2, r->got, r->trailer_off ? "" : "1..", r->want);
+	case FWC_R_TLV_PLACE:
+		if (!r->trailer_off)
+			return fwp_fail(err, FWP_ERR_VERIFY,
+					"protected TLVs: TLV 0x%04x at offset %u belongs in the trailer",
+					r->got, r->off);
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"trailer: TLV 0x%04x at offset %u is not allowed outside the protected "
+				"area", r->got, r->off);
+	case FWC_R_TLV_MISSING:
+		for (uint16_t t = FWP_TLV_SHA256; t <= FWP_TLV_ECDSA_P256; t++)
+			if (!(r->got & (1u << t)))
+				return fwp_fail(err, FWP_ERR_VERIFY, "trailer: no %s record",
+						tlv_type_name(t));
+		break;
+	case FWC_R_DIGEST:
+		fwp_hex(r->digest, FWP_SHA256_LEN, want);
+		fwp_hex(r->hashed, FWP_SHA256_LEN, got);
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"digest mismatch: the trailer says %s, the image hashes to %s", want,
+				got);
+	case FWC_R_KEY:
+		fwp_hex(r->keyhash, FWP_SHA256_LEN, want);
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"signed by another key: the image's key hash is %s", want);
+	case FWC_R_SIGNATURE:
+		return fwp_fail(err, FWP_ERR_VERIFY, "signature does not verify with the given key");
+	case FWC_R_READ:
+		return fwp_fail(err, FWP_ERR_VERIFY, "offset %u is past the end of the file",
+				r->off);
+	default:
+		break;
 	}
-	*next = end;
-	return FWP_OK;
+	return fwp_fail(err, FWP_ERR_VERIFY, "image refused (rule %d at offset %u)", (int)r->rule,
+			r->off);
+}
+
+/* List the records of both areas with the verifier's own iterator. */
+static void collect_tlvs(struct fwp_image_info *info, const struct fwc_source *src,
+			 const struct fwc_result *r)
+{
+	struct fwc_result scratch;
+	struct fwc_tlv_iter it;
+	struct fwc_tlv t;
+	for (int prot = 1; prot >= 0; prot--) {
+		uint32_t off = prot ? r->prot_off : r->trailer_off;
+		if (prot && !info->hdr.protected_tlv_size)
+			continue;
+		if (fwc_tlv_open(&it, src, off, prot, 0, &scratch) < 0)
+			continue;
+		while (info->ntlvs < FWP_IMAGE_MAX_TLVS && fwc_tlv_next(&it, &t, &scratch) > 0) {
+			struct fwp_tlv *e = &info->tlvs[info->ntlvs++];
+			e->type = t.type;
+			e->len = t.len;
+			e->value = info->data + t.off;
+			e->protected_area = prot;
+			if (t.type == FWP_TLV_SHA256)
+				info->sha256 = e->value;
+			else if (t.type == FWP_TLV_KEYHASH)
+				info->keyhash = e->value;
+			else if (t.type == FWP_TLV_ECDSA_P256)
+				info->sig = e->value;
+			else if (t.type == FWP_TLV_BUILD_ID) {
+				info->build_id = e->value;
+				info->build_id_len = t.len;
+			}
+		}
+	}
 }
 
 int fwp_image_parse(const uint8_t *d, size_t len, struct fwp_image_info *info,
 		    struct fwp_err *err)
 {
-	struct fwp_image_header *h = &info->hdr;
-	size_t off;
+	struct fwc_result r;
+	struct fwc_source src;
 	int rc;
-
 	memset(info, 0, sizeof(*info));
-	if (len < FWP_IMAGE_HDR_LEN)
-		return fwp_fail(err, FWP_ERR_FORMAT, "%zu bytes is too short for an image header",
-				len);
-	fwp_image_decode_header(d, h);
-	if ((rc = check_header(d, len, h, err)) < 0)
+	info->data = d;
+	info->len = len;
+	if ((rc = mem_source(info, &src, err)) < 0) {
+		fwp_image_decode_header(d, &info->hdr);
 		return rc;
-	info->payload = d + h->hdr_size;
-	uint32_t crc = fwp_crc32(info->payload, h->payload_size);
-	if (crc != h->payload_crc32)
-		return fwp_fail(err, FWP_ERR_VERIFY,
-				"payload: payload_crc32 is 0x%08x, the payload's CRC-32 is 0x%08x",
-				h->payload_crc32, crc);
-	off = (size_t)h->hdr_size + h->payload_size;
-	if (h->protected_tlv_size &&
-	    (rc = parse_area(d, len, off, 1, h->protected_tlv_size, info, &off, err)) < 0)
-		return rc;
+	}
+	enum fwc_verdict v = fwc_image_check(&src, FWC_STRUCTURE, NULL, &r);
+	info->hdr = r.hdr;
+	if (v != FWC_OK)
+		return explain(&r, len, err);
+	info->payload = d + r.hdr.hdr_size;
 	info->signed_data = d;
-	info->signed_len = off;
-	info->trailer_off = off;
-	if ((rc = parse_area(d, len, off, 0, 0, info, &info->end, err)) < 0)
-		return rc;
-	if (!info->sha256)
-		return fwp_fail(err, FWP_ERR_FORMAT, "trailer: no SHA-256 digest");
+	info->signed_len = r.trailer_off;
+	info->trailer_off = r.trailer_off;
+	info->end = r.end;
+	collect_tlvs(info, &src, &r);
 	return FWP_OK;
 }
 
 int fwp_image_verify(const struct fwp_image_info *info, const struct fwp_key *key,
 		     struct fwp_err *err)
 {
-	uint8_t digest[FWP_SHA256_LEN], kh[FWP_SHA256_LEN];
-	struct fwp_iov iov = {info->signed_data, info->signed_len};
-	char want[65], got[65];
+	uint8_t point[FWP_P256_PUBKEY_LEN];
+	struct fwc_policy pol = {(const uint8_t(*)[FWP_P256_PUBKEY_LEN])point, 1, 0xFF, 0, 0};
+	struct fwc_result r;
 	int rc;
-
-	if ((rc = fwp_sha256(&iov, 1, digest, err)) < 0)
-		return rc;
-	if (memcmp(digest, info->sha256, FWP_SHA256_LEN) != 0) {
-		fwp_hex(info->sha256, FWP_SHA256_LEN, want);
-		fwp_hex(digest, FWP_SHA256_LEN, got);
-		return fwp_fail(err, FWP_ERR_VERIFY,
-				"digest mismatch: the trailer says %s, the image hashes to %s", want,
-				got);
-	}
-	if (!key)
-		return FWP_OK;
-	if (!info->sig || !info->keyhash)
-		return fwp_fail(err, FWP_ERR_VERIFY, "image is not signed");
-	if ((rc = fwp_key_hash(key, kh, err)) < 0)
-		return rc;
-	if (memcmp(kh, info->keyhash, FWP_SHA256_LEN) != 0) {
-		fwp_hex(info->keyhash, FWP_SHA256_LEN, want);
-		fwp_hex(kh, FWP_SHA256_LEN, got);
-		return fwp_fail(err, FWP_ERR_VERIFY,
-				"signed by another key: image key hash %s, given key hash %s", want,
-				got);
-	}
-	if (fwp_key_curve(key) != FWP_CURVE_P256)
+	if (key && fwp_key_curve(key) != FWP_CURVE_P256)
 		return fwp_fail(err, FWP_ERR_VERIFY, "fwpack images are signed with P-256 keys");
-	rc = fwp_ecdsa_verify_digest(key, digest, info->sig, err);
-	if (rc == FWP_ERR_VERIFY)
-		return fwp_fail(err, rc, "signature does not verify with the given key");
-	return rc;
+	if (key && (rc = fwp_key_public_point(key, point, err)) < 0)
+		return rc;
+	struct fwc_source src;
+	if ((rc = mem_source((struct fwp_image_info *)info, &src, err)) < 0)
+		return rc;
+	if (fwc_image_check(&src, key ? FWC_SIGNATURE : FWC_DIGEST, &pol, &r) != FWC_OK)
+		return explain(&r, info->len, err);
+	return FWP_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "fwc_image.h"
 #include "fwpack/error.h"
 #include "fwpack/image.h"
 #include "util.h"
@@ -53,6 +54,9 @@ struct fwp_tlv {
 
 struct fwp_image_info {
 	struct fwp_image_header hdr; /* decoded, host byte order */
+	const uint8_t *data;         /* the whole file */
+	size_t len;
+	uint32_t slot_addr;          /* where its header puts its slot: load_addr - hdr_size */
 	const uint8_t *signed_data;  /* header region + payload + protected TLVs */
 	size_t signed_len;
 	const uint8_t *payload;
@@ -68,18 +72,20 @@ struct fwp_image_info {
 };
 
 /*
- * Parse and check an image's structure: header fields, header CRC, payload
- * CRC, TLV areas. Every failure names the field and why. Bytes after the
- * trailer (slot padding) are allowed. Does not check the digest or the
- * signature: see fwp_image_verify.
+ * Parse and check an image's structure with the device's own verifier
+ * (common/fwc_image.c): header fields, header CRC, padding, payload CRC,
+ * TLV areas. Every failure is FWP_ERR_VERIFY (a tampered or damaged image
+ * is a verification failure, as on the device) and names the field, the
+ * offset and why. Bytes after the trailer (slot padding) are allowed.
+ * Does not check the digest or the signature: see fwp_image_verify.
  */
 int fwp_image_parse(const uint8_t *data, size_t len, struct fwp_image_info *info,
 		    struct fwp_err *err);
 
 /*
  * Recompute the digest and compare it with the SHA256 TLV; when key is
- * not NULL also check the key hash and the signature. FWP_ERR_VERIFY with
- * the precise reason otherwise.
+ * not NULL also check the key hash and the signature, exactly as the
+ * device does. FWP_ERR_VERIFY with the precise reason otherwise.
  */
 int fwp_image_verify(const struct fwp_image_info *info, const struct fwp_key *key,
 		     struct fwp_err *err);

@@ -14,6 +14,15 @@ static int writable(const struct fwd_flash_sim *s, uint32_t addr)
 	return addr >= s->base + s->protected_size;
 }
 
+static uint32_t next_random(struct fwd_flash_sim *s)
+{
+	uint32_t x = s->seed ? s->seed : 0x9E3779B9u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return s->seed = x;
+}
+
 /* One more operation; 0 when the power is (now) off. */
 static int powered(struct fwd_flash_sim *s)
 {
@@ -22,6 +31,18 @@ static int powered(struct fwd_flash_sim *s)
 	if (s->ops_left == 0)
 		return 0;
 	s->ops_left--;
+	return 1;
+}
+
+/*
+ * The operation the power cut interrupts, when torn: it ran for a while.
+ * (ops_left is then -2, so that only this one operation is torn.)
+ */
+static int interrupted_here(struct fwd_flash_sim *s)
+{
+	if (s->ops_left != 0 || !s->torn)
+		return 0;
+	s->ops_left = -2;
 	return 1;
 }
 
@@ -53,8 +74,16 @@ static int sim_erase(void *ctx, uint32_t addr)
 {
 	struct fwd_flash_sim *s = ctx;
 	uint32_t start, size;
-	if (sim_sector_of(ctx, addr, &start, &size) != 0 || !writable(s, start) || !powered(s))
+	if (sim_sector_of(ctx, addr, &start, &size) != 0 || !writable(s, start))
 		return -1;
+	if (s->ops_left < -1 || !powered(s)) {
+		if (interrupted_here(s)) {
+			uint32_t done = next_random(s) % size;
+			memset(s->mem + (start - s->base), 0xFF, done);
+			s->mem[start - s->base + done] |= (uint8_t)next_random(s);
+		}
+		return -1;
+	}
 	memset(s->mem + (start - s->base), 0xFF, size);
 	s->erases++;
 	return 0;
@@ -64,9 +93,18 @@ static int sim_program(void *ctx, uint32_t addr, const void *buf, size_t len)
 {
 	struct fwd_flash_sim *s = ctx;
 	const uint8_t *p = buf;
-	if (!in_range(s, addr, len) || !writable(s, addr) || !powered(s))
+	if (!in_range(s, addr, len) || !writable(s, addr))
 		return -1;
 	uint8_t *m = s->mem + (addr - s->base);
+	if (s->ops_left < -1 || !powered(s)) {
+		if (interrupted_here(s) && len) {
+			size_t done = next_random(s) % len;
+			for (size_t i = 0; i < done; i++)
+				m[i] &= p[i];
+			m[done] &= (uint8_t)(p[done] | next_random(s));
+		}
+		return -1;
+	}
 	for (size_t i = 0; i < len; i++)
 		if (m[i] != 0xFF && p[i] != 0x00) {
 			s->refused_programs++;

@@ -3,7 +3,11 @@
  * sector to 0xFF, programming may only clear bits, and programming a byte
  * that is not erased is refused unless it writes zero (how images are
  * invalidated). It can cut the power after a number of operations, to
- * check that no interruption leaves a bootable half-image.
+ * check that no interruption leaves a bootable half-image; with torn set,
+ * the operation the power cut interrupts is left half done, as NOR does:
+ * an erase leaves part of the sector erased and one byte with only some
+ * bits set, a program lands part of its bytes and one byte with only some
+ * of its bits cleared (which part and which bits: from seed).
  */
 #ifndef FWD_FLASH_SIM_H
 #define FWD_FLASH_SIM_H
@@ -20,6 +24,8 @@ struct fwd_flash_sim {
 	const uint32_t *sector_sizes; /* in address order, 0-terminated */
 	uint32_t protected_size;      /* bytes from base never erased or programmed */
 	long ops_left;                /* < 0: no power cut; else operations until it */
+	int torn;                     /* the interrupted operation is left half done */
+	uint32_t seed;                /* xorshift state for the torn parts */
 	int owned;                    /* mem was allocated by fwd_flash_sim_init */
 	unsigned long erases, programs, refused_programs;
 };

@@ -21,12 +21,12 @@ const char fwd_port_board[] = "qemu-mps2-an386";
 const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
 const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
 const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
-const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x4000u};
-#define FLASH_END 0x00104000u /* 1 MiB of slots, then the counter sector */
+const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x8000u};
+#define FLASH_END 0x00108000u /* 1 MiB of slots, then the counter's two sectors */
 
-/* The cookbook's STM32F429 layout, and one more 16K sector for the counter. */
+/* The cookbook's STM32F429 layout, and two more 16K sectors for the counter. */
 static const uint32_t sectors[] = {16384,  16384,  16384,  16384,  65536,  131072, 131072,
-				   131072, 131072, 131072, 131072, 131072, 16384,  0};
+				   131072, 131072, 131072, 131072, 131072, 16384,  16384, 0};
 
 __attribute__((section(".shared_ram"))) static struct fwd_shared shared;
 

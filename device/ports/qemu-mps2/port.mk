@@ -4,8 +4,8 @@ PORT_CPU = -mcpu=cortex-m4 -mthumb
 PORT_VECTOR_TABLE_SIZE = 256
 PORT_SOURCES = port.c startup.c ../usb_none.c
 # QEMU's RAM-backed flash powers up as zeros, real flash as erased: the
-# counter sector starts as this erased image (16 KiB of 0xFF).
+# counter's two sectors start as this erased image (32 KiB of 0xFF).
 PORT_EXTRA = $(OUT)/nvstate.bin
-$(OUT)/nvstate.bin:
+$(OUT)/nvstate.bin: $(PORT_DIR)/port.mk
 	@mkdir -p $(OUT)
-	head -c 16384 /dev/zero | tr '\000' '\377' > $@
+	head -c 32768 /dev/zero | tr '\000' '\377' > $@
