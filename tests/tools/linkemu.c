@@ -46,6 +46,7 @@ struct dir {
 	double due[QMAX];  /* when each reaches the far end */
 	size_t head, tail; /* ring indices */
 	double line_free;  /* when the line can start the next byte */
+	int blocked;       /* the far end took no more: wait for it to drain */
 	unsigned long moved, corrupted, dropped;
 };
 
@@ -79,6 +80,28 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static volatile sig_atomic_t child_exited = 1;
+
+static void on_child(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+/* Seconds: the shortest sleep (bytes due sooner go out together), the
+ * longest (a bound, whatever happens), and how often an end that hung up
+ * is looked at again. */
+#define MIN_WAIT 0.002
+#define MAX_WAIT 1.0
+#define HUP_RECHECK 0.05
+
+static void nap(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	if (s > 0)
+		nanosleep(&ts, NULL);
 }
 
 static double now(void)
@@ -169,30 +192,38 @@ static int pull(struct dir *d, double t)
 	return 0;
 }
 
-/* Deliver the bytes whose time has come; the earliest still waiting, or -1. */
+/*
+ * Deliver the bytes whose time has come, as many as the far end takes now
+ * (the rest wait for POLLOUT, not in a sleep that would stall the other
+ * direction); returns when the earliest byte still queued is due, or -1.
+ */
 static double push(struct dir *d, double t, unsigned long limit)
 {
-	uint8_t buf[4096];
-	size_t n = 0;
-	while (d->head != d->tail && d->due[d->head] <= t && n < sizeof(buf) &&
-	       d->moved + n < limit) {
-		buf[n++] = d->q[d->head];
-		d->head = (d->head + 1) % QMAX;
-	}
-	if (n) {
-		size_t off = 0;
-		while (off < n) {
-			ssize_t w = write(d->to, buf + off, n - off);
-			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				break;
-			if (w > 0)
-				off += (size_t)w;
-			else
-				usleep(1000);
+	d->blocked = 0;
+	while (d->head != d->tail && d->due[d->head] <= t && d->moved < limit) {
+		/* The ring's contiguous run of due bytes, within the limit. */
+		size_t n = 0, end = d->tail > d->head ? d->tail : QMAX;
+		while (d->head + n < end && d->due[d->head + n] <= t && d->moved + n < limit)
+			n++;
+		ssize_t w = write(d->to, d->q + d->head, n);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			d->blocked = 1;
+			break;
 		}
-		d->moved += n;
+		if (w < 0) {
+			/* The far end is gone: what was on the wire is lost, as on a cut cable. */
+			d->moved += n;
+			d->head = (d->head + n) % QMAX;
+			continue;
+		}
+		d->moved += (size_t)w;
+		d->head = (d->head + (size_t)w) % QMAX;
+		if ((size_t)w < n) {
+			d->blocked = 1;
+			break;
+		}
 	}
-	return d->head != d->tail ? d->due[d->head] : -1;
+	return d->head != d->tail && !d->blocked && d->moved < limit ? d->due[d->head] : -1;
 }
 
 int main(int argc, char **argv)
@@ -286,6 +317,22 @@ int main(int argc, char **argv)
 	static struct dir up, down; /* host -> device, device -> host */
 	up.from = host, up.to = dev;
 	down.from = dev, down.to = host;
+	/*
+	 * Sleep until a byte is due, data arrives, the far end can take more,
+	 * or a signal comes (ppoll unblocks them only while waiting, so none
+	 * is missed between the checks and the wait). Bytes due within a
+	 * millisecond go out together: the timing stays per byte, the
+	 * wake-ups do not.
+	 */
+	sigset_t block, waitmask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	signal(SIGCHLD, on_child);
+	double hup_until[2] = {0, 0}; /* an end that hung up polls ready for ever: look later */
+	int readable[2] = {1, 1};     /* host, device: poll said so (or not asked yet) */
 	while (!stop) {
 		double t = now();
 		if (follow) {
@@ -295,32 +342,54 @@ int main(int argc, char **argv)
 			garble = (max_baud > 0 && r > max_baud) ||
 				 (match_rates && r > 0 && host_rate(dev) != r);
 		}
-		if (pull(&up, t) || pull(&down, t))
+		if ((readable[0] && pull(&up, t)) || (readable[1] && pull(&down, t)))
 			break;
 		double a = push(&up, t, disconnect_at), b = push(&down, t, (unsigned long)-1);
 		if (up.moved >= disconnect_at) {
 			fprintf(stderr, "linkemu: disconnect after %lu bytes to the device\n", up.moved);
 			break;
 		}
-		double next = a < 0 ? b : (b < 0 ? a : (a < b ? a : b));
-		int wait = next < 0 ? 20 : (int)((next - now()) * 1000);
-		if (wait < 0)
-			wait = 0;
-		if (wait > 20)
-			wait = 20;
-		struct pollfd p[2] = {{host, POLLIN, 0}, {dev, POLLIN, 0}};
-		/* A device end that hung up (its process is gone) polls ready for
-		 * ever: do not spin on it. */
-		if (poll(p, 2, wait) > 0 && ((p[0].revents | p[1].revents) & POLLHUP))
-			usleep(5000);
 		int st;
-		if (host_pid > 0 && waitpid(host_pid, &st, WNOHANG) == host_pid) {
+		if (host_pid > 0 && child_exited && waitpid(host_pid, &st, WNOHANG) == host_pid) {
 			host_pid = -1;
 			exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 			/* The far end gets what is still on the wire. */
-			for (double end = now() + 2; (up.head != up.tail) && now() < end;)
-				push(&up, now(), disconnect_at), usleep(1000);
+			for (double end = now() + 2; up.head != up.tail && now() < end;) {
+				double next = push(&up, now(), disconnect_at);
+				struct pollfd o = {dev, POLLOUT, 0};
+				struct timespec ts = {0, 1000000};
+				if (up.blocked)
+					ppoll(&o, 1, &ts, NULL);
+				else if (next > 0)
+					nap(next - now());
+			}
 			break;
+		}
+		double next = a < 0 ? b : (b < 0 ? a : (a < b ? a : b));
+		double wait = next < 0 ? MAX_WAIT : next - now();
+		if (wait < MIN_WAIT)
+			wait = MIN_WAIT;
+		if (wait > MAX_WAIT)
+			wait = MAX_WAIT;
+		t = now();
+		struct pollfd p[2] = {{host, 0, 0}, {dev, 0, 0}};
+		for (int i = 0; i < 2; i++) {
+			if (hup_until[i] <= t)
+				p[i].events = POLLIN;
+			else if (hup_until[i] - t < wait)
+				wait = hup_until[i] - t;
+		}
+		if (up.blocked)
+			p[1].events |= POLLOUT;
+		if (down.blocked)
+			p[0].events |= POLLOUT;
+		struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+		child_exited = 0;
+		int ready = ppoll(p, 2, &ts, &waitmask);
+		for (int i = 0; i < 2; i++) {
+			readable[i] = ready > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR));
+			if (ready > 0 && (p[i].revents & POLLHUP))
+				hup_until[i] = now() + HUP_RECHECK;
 		}
 	}
 	fprintf(stderr, "linkemu: to device %lu bytes (%lu corrupted, %lu dropped), to host %lu "
