@@ -23,6 +23,12 @@
  * above N garbles every byte (a cable or adapter that cannot carry it).
  * P is a fraction of bytes, e.g. 0.01. Stops on SIGTERM or at the
  * disconnect; prints what it did on stderr.
+ *
+ * With FWP_MODEM_DIR set (docs/serial-emulation.md), the cable carries the
+ * modem lines too: the host program's DTR/RTS changes and closes, which
+ * tests/tools/ptyshim.so sends to FWP_MODEM_DIR/pts-H (H: the host pty),
+ * are passed on to FWP_MODEM_DIR/pts-D (D: the device's pty), where the
+ * posix board listens.
  */
 #include <errno.h>
 #include <sys/wait.h>
@@ -34,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,6 +129,21 @@ static double uniform(void)
 }
 
 static int raw_fd(int fd);
+
+/* FWP_MODEM_DIR/pts-N for the pty at path (a symlink to it is resolved). */
+static int modem_addr(const char *dir, const char *path, struct sockaddr_un *a)
+{
+	char real[4096];
+	if (!realpath(path, real))
+		return -1;
+	const char *n = strrchr(real, '/');
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	return (size_t)snprintf(a->sun_path, sizeof(a->sun_path), "%s/pts-%s", dir, n + 1) <
+			       sizeof(a->sun_path)
+		       ? 0
+		       : -1;
+}
 
 /* A pty whose slave runs cmd as stdin/stdout; the master in *master. The
  * slave stays open here too (*slave): when the command exits right after
@@ -314,6 +337,25 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
+	/* The modem lines: heard at the host's pty, passed on to the device's. */
+	const char *modem_dir = getenv("FWP_MODEM_DIR");
+	struct sockaddr_un modem_in, modem_out;
+	int modem = -1;
+	if (modem_dir && *modem_dir && link && device) {
+		if (modem_addr(modem_dir, ptsname(host), &modem_in) ||
+		    modem_addr(modem_dir, device, &modem_out)) {
+			fprintf(stderr, "linkemu: FWP_MODEM_DIR=%s: no socket path for the ptys\n",
+				modem_dir);
+			return 1;
+		}
+		unlink(modem_in.sun_path);
+		modem = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (modem < 0 || bind(modem, (struct sockaddr *)&modem_in, sizeof(modem_in))) {
+			perror(modem_in.sun_path);
+			return 1;
+		}
+	}
+
 	static struct dir up, down; /* host -> device, device -> host */
 	up.from = host, up.to = dev;
 	down.from = dev, down.to = host;
@@ -372,7 +414,7 @@ int main(int argc, char **argv)
 		if (wait > MAX_WAIT)
 			wait = MAX_WAIT;
 		t = now();
-		struct pollfd p[2] = {{host, 0, 0}, {dev, 0, 0}};
+		struct pollfd p[3] = {{host, 0, 0}, {dev, 0, 0}, {modem, POLLIN, 0}};
 		for (int i = 0; i < 2; i++) {
 			if (hup_until[i] <= t)
 				p[i].events = POLLIN;
@@ -385,7 +427,15 @@ int main(int argc, char **argv)
 			p[0].events |= POLLOUT;
 		struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
 		child_exited = 0;
-		int ready = ppoll(p, 2, &ts, &waitmask);
+		int ready = ppoll(p, modem >= 0 ? 3 : 2, &ts, &waitmask);
+		if (ready > 0 && (p[2].revents & POLLIN)) {
+			char msg[128];
+			ssize_t n;
+			/* A board that is not listening (gone, or none emulated) misses them, as a cut line. */
+			while ((n = recv(modem, msg, sizeof(msg), 0)) > 0)
+				sendto(modem, msg, (size_t)n, 0, (struct sockaddr *)&modem_out,
+				       sizeof(modem_out));
+		}
 		for (int i = 0; i < 2; i++) {
 			readable[i] = ready > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR));
 			if (ready > 0 && (p[i].revents & POLLHUP))
@@ -397,6 +447,10 @@ int main(int argc, char **argv)
 		up.moved, up.corrupted, up.dropped, down.moved, down.corrupted, down.dropped);
 	if (link)
 		unlink(link);
+	if (modem >= 0) {
+		close(modem);
+		unlink(modem_in.sun_path);
+	}
 	if (keep >= 0)
 		close(keep);
 	if (dev_keep >= 0)
