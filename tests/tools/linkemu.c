@@ -415,16 +415,20 @@ int main(int argc, char **argv)
 			wait = MAX_WAIT;
 		t = now();
 		struct pollfd p[3] = {{host, 0, 0}, {dev, 0, 0}, {modem, POLLIN, 0}};
-		for (int i = 0; i < 2; i++) {
-			if (hup_until[i] <= t)
-				p[i].events = POLLIN;
-			else if (hup_until[i] - t < wait)
-				wait = hup_until[i] - t;
-		}
 		if (up.blocked)
 			p[1].events |= POLLOUT;
 		if (down.blocked)
 			p[0].events |= POLLOUT;
+		for (int i = 0; i < 2; i++) {
+			if (hup_until[i] <= t) {
+				p[i].events |= POLLIN;
+			} else {
+				/* poll reports a hang-up whatever is asked: leave the end out. */
+				p[i].fd = -1;
+				if (hup_until[i] - t < wait)
+					wait = hup_until[i] - t;
+			}
+		}
 		struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
 		child_exited = 0;
 		int ready = ppoll(p, modem >= 0 ? 3 : 2, &ts, &waitmask);
