@@ -435,10 +435,19 @@ int main(int argc, char **argv)
 		if (ready > 0 && (p[2].revents & POLLIN)) {
 			char msg[128];
 			ssize_t n;
-			/* A board that is not listening (gone, or none emulated) misses them, as a cut line. */
+			/*
+			 * A board that is not listening (gone, or none emulated) misses
+			 * them, as a cut line; one that is busy gets up to 200 ms to
+			 * take them (its socket queues only a few datagrams).
+			 */
 			while ((n = recv(modem, msg, sizeof(msg), 0)) > 0)
-				sendto(modem, msg, (size_t)n, 0, (struct sockaddr *)&modem_out,
-				       sizeof(modem_out));
+				for (int tries = 0; tries < 200; tries++) {
+					if (sendto(modem, msg, (size_t)n, 0, (struct sockaddr *)&modem_out,
+						   sizeof(modem_out)) == n ||
+					    errno != EAGAIN)
+						break;
+					nap(0.001);
+				}
 		}
 		for (int i = 0; i < 2; i++) {
 			readable[i] = ready > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR));

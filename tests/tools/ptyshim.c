@@ -39,7 +39,8 @@
 #define SYS_PTS "/sys/class/tty/pts/"
 #define MAX_FDS 1024
 
-static int lines[MAX_FDS]; /* modem lines set per fd */
+static int lines[MAX_FDS];    /* modem lines set per fd */
+static int reported[MAX_FDS]; /* as last sent to the board (both released at first, as the board starts) */
 
 /* The kernel's termios2 (asm/termbits.h clashes with termios.h): the rate as a number. */
 struct termios2 {
@@ -78,6 +79,10 @@ static void report(int fd, int closing)
 	int len = snprintf(msg, sizeof(msg), "dtr=%d rts=%d baud=%u%s",
 			   !!(lines[fd] & TIOCM_DTR), !!(lines[fd] & TIOCM_RTS), baud,
 			   closing ? " close" : "");
+	/* Only changes, and closes: libserialport rewrites the lines with every setting. */
+	if (!closing && reported[fd] == lines[fd])
+		return;
+	reported[fd] = lines[fd];
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return;
