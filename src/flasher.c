@@ -173,6 +173,25 @@ int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
 		return fwp_fail(err, FWP_ERR_FORMAT,
 				"%s: the device reports a session at byte %u of %u", port,
 				d->session_offset, d->session_size);
+	/* Extension records to the end of the body; unknown tags are skipped. */
+	for (p += FWP_INFO_SESSION_LEN; p < n;) {
+		if (n - p < FWP_INFO_EXT_HDR_LEN || n - p - FWP_INFO_EXT_HDR_LEN < r[p + 1])
+			return fwp_fail(err, FWP_ERR_FORMAT,
+					"%s: malformed INFO from the device: extension record at byte "
+					"%u runs past its end (%u bytes)",
+					port, p, n);
+		uint8_t tag = r[p], len = r[p + 1];
+		const uint8_t *v = r + p + FWP_INFO_EXT_HDR_LEN;
+		if (tag == FWP_INFO_EXT_UID) {
+			if (len == 0 || len > FWP_UID_MAX)
+				return fwp_fail(err, FWP_ERR_FORMAT,
+						"%s: the device reports a unique ID of %u bytes (1 to %u)",
+						port, len, FWP_UID_MAX);
+			for (unsigned i = 0; i < len; i++)
+				snprintf(d->uid + 2 * i, 3, "%02x", v[i]);
+		}
+		p += FWP_INFO_EXT_HDR_LEN + len;
+	}
 	if (d->max_packet < 16 || d->max_packet > PKT_MAX - 8)
 		return fwp_fail(err, FWP_ERR_FORMAT, "%s: the device's maximum packet (%u) is unusable",
 				port, d->max_packet);

@@ -31,6 +31,7 @@ struct fwp_device_info {
 	uint8_t session_state, session_slot;
 	uint32_t session_size, session_offset;
 	uint8_t session_id[FWP_SESSION_ID_LEN];
+	char uid[2 * FWP_UID_MAX + 1]; /* the board's unique ID, lower-case hex; "" if none */
 };
 
 /* The device's answer to HELLO (status, INFO body), from port; checked field by field. */

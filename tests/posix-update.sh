@@ -89,6 +89,35 @@ expect_output "device refused the image: wrong key" "the reason is wrong key"
 expect_exit 0 "the device stays in update mode" client --info
 expect_output "session: state 3" "the session is marked failed"
 
+# 3b. The board's unique ID in INFO: 96 bits derived from its flash file,
+# the same after a restart, another on another board; and the USB emulator's
+# Loader model over the same flash files: several on one bus, each showing
+# its board's ID as its iSerialNumber (upper-case hex, as the STM32 port).
+uid_of() { sed -n 's/^uid: \([0-9a-f]*\)$/\1/p' "$T/log"; }
+u3=$(uid_of)
+if [ "${#u3}" -eq 24 ]; then ok "INFO carries a 96-bit unique ID ($u3)"; else
+	not_ok "INFO carries a 96-bit unique ID (got '$u3')"; sed 's/^/    /' "$T/log"; fi
+stop
+start "$T/f3"
+client --info >"$T/log" 2>&1
+if [ "$(uid_of)" = "$u3" ]; then ok "the same ID after a restart"; else not_ok "the same ID after a restart ($(uid_of))"; fi
+stop
+factory "$T/f3b"
+start "$T/f3b"
+client --info >"$T/log" 2>&1
+u2=$(uid_of)
+if [ -n "$u2" ] && [ "$u2" != "$u3" ]; then ok "another board, another ID ($u2)"; else
+	not_ok "another board, another ID ($u2, $u3)"; fi
+stop
+upper() { printf '%s' "$1" | tr a-f A-F; }
+expect_exit 0 "two Loader models on one USB bus" timeout -k 5 60 "$top_builddir/tests/tools/usbemu" \
+	--device "loader,flash=$T/f3b" --device "loader,flash=$T/f3" -- dfu-util -l
+expect_output "alt=2, name=\"slot 2: application\", serial=\"$(upper "$u2")\"" \
+	"the first shows its board's ID as its serial number"
+expect_output "alt=2, name=\"slot 2: application\", serial=\"$(upper "$u3")\"" \
+	"the second its own"
+start "$T/f3"
+
 # 4. Too large for the slot: refused before a byte is sent.
 { cat "$O/app.bin"; head -c 1048576 /dev/zero; } >"$T/big.bin"
 expect_exit 1 "an image larger than the slot" client "$T/big.bin"

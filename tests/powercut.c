@@ -177,7 +177,8 @@ static enum outcome reboot(struct rig *r, int *flash_failed)
 				      fwd_counter_get(&cs));
 	enum fwd_verdict v = fwd_image_check(&r->fl, APP_ADDR, APP_SIZE, &lp, &img);
 	fwd_shared_init(&sh, FWD_RESET_POWER_ON);
-	if (fwd_boot_decide(&sh, v, FWD_CRASH_LOOP_DEFAULT) != FWD_BOOT_APP)
+	if (fwd_boot_decide(&sh, v, v == FWD_IMAGE_OK ? img.hdr.flags : 0, FWD_CRASH_LOOP_DEFAULT, 0) !=
+	    FWD_BOOT_APP)
 		return WAITS_IN_LOADER;
 	if (!slot_image(r, APP_ADDR)) {
 		why = "the Loader booted an image that is none of the flow's images (a mix)";

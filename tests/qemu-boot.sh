@@ -131,9 +131,13 @@ expect_output "loader: update mode: no valid application (signed with an untrust
 # Update mode over the emulated UART: the host client sends images through
 # a pty (QEMU's -chardev pty) with the real libserialport.
 serial_update() { # EXPECT IMAGE: the Loader alone in flash, then IMAGE sent to slot 2
+	serial_client --expect "$1" "$2"
+}
+serial_client() { # ARGS: the Loader alone in flash (plus $QEMU_EXTRA), serial-client ARGS
 	rm -f "$T/qemu.log"
+	# shellcheck disable=SC2086
 	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u \
-		-serial chardev:u -kernel "$D/bootloader.elf" \
+		-serial chardev:u -kernel "$D/bootloader.elf" ${QEMU_EXTRA:-} \
 		-device loader,file="$D/loader.bin",addr=0x4000 \
 		-device loader,file="$D/nvstate.bin",addr=0x100000 >"$T/qemu.log" 2>&1 &
 	qpid=$!
@@ -145,7 +149,7 @@ serial_update() { # EXPECT IMAGE: the Loader alone in flash, then IMAGE sent to 
 	done
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 		LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so \
-		"$top_builddir/tests/serial-client" --port "$pts" --expect "$1" "$2" >"$T/log" 2>&1
+		"$top_builddir/tests/serial-client" --port "$pts" "$@" >"$T/log" 2>&1
 	rc=$?
 	kill "$qpid" 2>/dev/null
 	wait "$qpid" 2>/dev/null
@@ -158,6 +162,13 @@ else
 	sed 's/^/    /' "$T/log"
 fi
 expect_output "device: board qemu-mps2-an386, role loader" "the loader reports the board"
+expect_output "uid: 71656d752d6d707332000001" "an unprovisioned board reports the port's fixed unique ID"
+# A board's own ID, provisioned where the port reads it (12 bytes at 0x003FFFF0).
+printf '\001\043\105\147\211\253\315\357\376\334\272\230' >"$T/uid.bin"
+QEMU_EXTRA="-device loader,file=$T/uid.bin,addr=0x003FFFF0"
+expect_exit 0 "a board with a provisioned ID answers HELLO" serial_client --info
+QEMU_EXTRA=
+expect_output "uid: 0123456789abcdeffedcba98" "and reports that ID in INFO"
 if serial_update "loader: update mode: update requested" "$D/updater.bin"; then
 	ok "one transfer of the updater replaces the loader"
 else

@@ -7,8 +7,14 @@
  *
  *   serial-client --port PATH [--slot N] [--stop-after BYTES] [--no-boot]
  *                 [--expect TEXT] IMAGE
- *   serial-client --port PATH --info
+ *   serial-client --port PATH --info [--boot [--expect TEXT]]
  *   serial-client --port PATH [--send TEXT] --expect TEXT   (console only)
+ *   serial-client --port PATH --enter reset|1200|console[=CMD] [IMAGE]
+ *
+ * --enter takes a board that runs its Application into its Loader first,
+ * as `fwpack flash --enter` does (docs/serial-emulation.md): DTR/RTS into a
+ * reset with boot-select, the 1200-baud touch, or the console command;
+ * then HELLO (with retries) and, without IMAGE, the INFO.
  *
  * Exit: 0 done, 1 the device refused (reason printed), 2 usage or I/O,
  * 3 no answer.
@@ -44,6 +50,77 @@ static void die(const char *what)
 	fprintf(stderr, "serial-client: %s: %s\n", what, msg ? msg : "?");
 	sp_free_error_message(msg);
 	exit(2);
+}
+
+static void msleep(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void open_port(const char *path, int baud)
+{
+	if (sp_get_port_by_name(path, &port) != SP_OK || sp_open(port, SP_MODE_READ_WRITE) != SP_OK)
+		die(path);
+	if (sp_set_baudrate(port, baud) != SP_OK || sp_set_bits(port, 8) != SP_OK ||
+	    sp_set_parity(port, SP_PARITY_NONE) != SP_OK || sp_set_stopbits(port, 1) != SP_OK ||
+	    sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) != SP_OK)
+		die("configure");
+}
+
+static void close_port(void)
+{
+	sp_close(port);
+	sp_free_port(port);
+	port = NULL;
+}
+
+static void set_lines(int dtr, int rts)
+{
+	if (sp_set_dtr(port, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK ||
+	    sp_set_rts(port, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK)
+		die("modem lines");
+}
+
+/* The entry methods of `fwpack flash --enter`, with the timings the host uses. */
+static void enter(const char *path, const char *method)
+{
+	if (!strcmp(method, "reset")) {
+		/* esptool's wiring: RTS holds reset, DTR is boot-select, read as reset ends. */
+		set_lines(1, 1);
+		msleep(100);
+		set_lines(1, 0);
+		msleep(100);
+		set_lines(0, 0);
+	} else if (!strcmp(method, "1200")) {
+		close_port();
+		open_port(path, 1200);
+		if (sp_set_dtr(port, SP_DTR_OFF) != SP_OK)
+			die("DTR");
+		close_port();
+		/* A USB CDC port may vanish and come back: wait for it, bounded. */
+		for (int i = 0; i < 50; i++) {
+			struct sp_port *p;
+			if (sp_get_port_by_name(path, &p) == SP_OK) {
+				sp_free_port(p);
+				break;
+			}
+			msleep(100);
+		}
+		open_port(path, 115200);
+	} else if (!strncmp(method, "console", 7) && (method[7] == 0 || method[7] == '=')) {
+		const char *cmd = method[7] ? method + 8 : "fwpack-update";
+		if (sp_blocking_write(port, cmd, strlen(cmd), 1000) != (int)strlen(cmd) ||
+		    sp_blocking_write(port, "\n", 1, 1000) != 1)
+			die("write");
+	} else {
+		fprintf(stderr, "serial-client: --enter %s: reset, 1200 or console[=CMD]\n", method);
+		exit(2);
+	}
+	printf("entered the Loader by %s\n", method);
+	/* The Application's last words and the reset: give the Loader its start. */
+	msleep(300);
+	sp_flush(port, SP_BUF_INPUT);
 }
 
 static void send_packet(uint8_t *pkt, uint32_t n)
@@ -157,6 +234,17 @@ static void hello(struct info *inf)
 	}
 	printf("session: state %u, slot %u, size %u, offset %u\n", r[p], r[p + 1],
 	       fwd_get_le32(r + p + 4), fwd_get_le32(r + p + 8));
+	/* Extension records (tag, len, value) to the end: the unique ID, if any. */
+	for (p += FWP_INFO_SESSION_LEN; p + FWP_INFO_EXT_HDR_LEN <= n; p += FWP_INFO_EXT_HDR_LEN + r[p + 1]) {
+		if (p + FWP_INFO_EXT_HDR_LEN + r[p + 1] > n)
+			goto short_info;
+		if (r[p] != FWP_INFO_EXT_UID)
+			continue;
+		printf("uid: ");
+		for (unsigned i = 0; i < r[p + 1]; i++)
+			printf("%02x", r[p + FWP_INFO_EXT_HDR_LEN + i]);
+		printf("\n");
+	}
 	return;
 short_info:
 	fprintf(stderr, "serial-client: INFO response too short\n");
@@ -179,10 +267,10 @@ static void refused(const char *req, uint32_t n, const uint8_t *r)
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *image = NULL, *expect = NULL, *send_text = NULL;
+	const char *path = NULL, *image = NULL, *expect = NULL, *send_text = NULL, *entry = NULL;
 	unsigned slot = 2;
 	long stop_after = -1;
-	int info_only = 0, boot = 1;
+	int info_only = 0, boot = 1, boot_now = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
 			path = argv[++i];
@@ -196,6 +284,10 @@ int main(int argc, char **argv)
 			expect = argv[++i];
 		else if (!strcmp(argv[i], "--info"))
 			info_only = 1;
+		else if (!strcmp(argv[i], "--boot"))
+			boot_now = 1;
+		else if (!strcmp(argv[i], "--enter") && i + 1 < argc)
+			entry = argv[++i];
 		else if (!strcmp(argv[i], "--no-boot"))
 			boot = 0;
 		else if (argv[i][0] != '-' && !image)
@@ -205,6 +297,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (entry && !image)
+		info_only = 1;
 	if (!path || (!image && !info_only && !expect)) {
 		fprintf(stderr, "usage: serial-client --port PATH [--slot N] [--stop-after BYTES] "
 				"[--no-boot] [--expect TEXT] IMAGE | --info\n");
@@ -232,12 +326,9 @@ int main(int argc, char **argv)
 			return 2;
 	}
 
-	if (sp_get_port_by_name(path, &port) != SP_OK || sp_open(port, SP_MODE_READ_WRITE) != SP_OK)
-		die(path);
-	if (sp_set_baudrate(port, 115200) != SP_OK || sp_set_bits(port, 8) != SP_OK ||
-	    sp_set_parity(port, SP_PARITY_NONE) != SP_OK || sp_set_stopbits(port, 1) != SP_OK ||
-	    sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) != SP_OK)
-		die("configure");
+	open_port(path, 115200);
+	if (entry)
+		enter(path, entry);
 	fwd_frame_rx_init(&rx, rxbuf, sizeof(rxbuf));
 	if (!image && !info_only) {
 		/* Console only: talk to a running Application. */
@@ -256,6 +347,16 @@ int main(int argc, char **argv)
 
 	struct info inf;
 	hello(&inf);
+	if (info_only && boot_now) {
+		/* Back to the installed firmware, nothing written. */
+		uint8_t *r;
+		transact(FWP_REQ_BOOT, NULL, 0, &r);
+		printf("booting\n");
+		if (expect && !expect_text(expect, 10)) {
+			printf("did not see '%s'\n", expect);
+			return 1;
+		}
+	}
 	if (info_only)
 		return 0;
 	unsigned k;

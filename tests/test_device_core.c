@@ -9,6 +9,7 @@
 #include "check_util.h"
 #include "crypto.h"
 #include "fwd_boot.h"
+#include "fwd_console_cmd.h"
 #include "fwd_counter.h"
 #include "fwd_flash_sim.h"
 #include "fwd_frame.h"
@@ -20,6 +21,7 @@
 #include "fwd_shared.h"
 #include "fwd_writer.h"
 #include "fwpack/app.h"
+#include "flasher.h"
 #include "slotimage.h"
 
 /* The cookbook's STM32F429 layout: 4x16K, 1x64K, 7x128K. */
@@ -267,6 +269,37 @@ START_TEST(power_cut_never_leaves_a_bootable_half_image)
 }
 END_TEST
 
+/* The Application's console command: a whole line, CR, LF or both, and nothing else. */
+START_TEST(console_command)
+{
+	struct fwd_console_cmd c;
+	const char *in = "fwpack-updat\nxfwpack-update\nfwpack-update \n\r\nfwpack-update\r\n"
+			 "fwpack-updatefwpack-update\nfwpack-update\r";
+	unsigned matches = 0, at[4], k = 0;
+	fwd_console_cmd_init(&c, NULL);
+	ck_assert(fwd_console_cmd_at_line_start(&c));
+	for (unsigned i = 0; in[i]; i++)
+		if (fwd_console_cmd_feed(&c, (uint8_t)in[i])) {
+			ck_assert_uint_lt(k, 4);
+			at[k++] = i;
+			matches++;
+		}
+	ck_assert_uint_eq(matches, 2);
+	ck_assert_uint_eq(at[0], 58); /* the CR of "fwpack-update\r\n" */
+	ck_assert_uint_eq(in[at[1]], '\r');
+	ck_assert_uint_eq(at[1], strlen(in) - 1);
+	ck_assert(fwd_console_cmd_at_line_start(&c));
+	fwd_console_cmd_feed(&c, 'x');
+	ck_assert(!fwd_console_cmd_at_line_start(&c));
+	/* Another command. */
+	fwd_console_cmd_init(&c, "go");
+	ck_assert_int_eq(fwd_console_cmd_feed(&c, 'g'), 0);
+	ck_assert_int_eq(fwd_console_cmd_feed(&c, 'o'), 0);
+	ck_assert_int_eq(fwd_console_cmd_feed(&c, '\n'), 1);
+	ck_assert_int_eq(fwd_console_cmd_feed(&c, '\n'), 0);
+}
+END_TEST
+
 START_TEST(boot_decision)
 {
 	struct fwd_shared s;
@@ -276,22 +309,27 @@ START_TEST(boot_decision)
 	/* A valid app boots, and each boot without "mark good" counts. */
 	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++) {
 		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
 	}
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_STAY_CRASH_LOOP);
 	ck_assert_uint_eq(s.boot_count, 0);
 	/* Marking good keeps it out of update mode. */
 	for (int i = 0; i < 10; i++) {
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
 		fwd_boot_mark_good(&s);
 	}
 	/* An update request reaches the Loader once. */
 	fwd_boot_request_update(&s);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_UPDATE_REQUESTED);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, 0, 3), FWD_STAY_NO_VALID_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_STAY_UPDATE_REQUESTED);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, 0, 3, 0), FWD_STAY_NO_VALID_APP);
+	/* The boot-select line keeps a valid Application waiting, and takes a pending request with it. */
+	fwd_boot_request_update(&s);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 1), FWD_STAY_BOOT_SELECT);
+	ck_assert_str_eq(fwd_boot_action_str(FWD_STAY_BOOT_SELECT), "boot-select line asserted");
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
 	/* A power-on reset forgets everything; a corrupted block is reset. */
 	fwd_boot_request_update(&s);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_POWER_ON), 1);
@@ -303,20 +341,20 @@ START_TEST(boot_decision)
 	/* A confirmed image never marks itself good, and boots every time... */
 	for (unsigned i = 0; i < 3 * FWD_CRASH_LOOP_DEFAULT; i++) {
 		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 0);
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3),
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3, 0),
 				 FWD_BOOT_APP);
 	}
 	/* ...but an update request still reaches the Loader, */
 	fwd_boot_request_update(&s);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3),
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, FWP_IMAGE_F_CONFIRMED, 3, 0),
 			 FWD_STAY_UPDATE_REQUESTED);
 	/* an invalid image with the flag is still invalid, */
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, FWP_IMAGE_F_CONFIRMED, 3),
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_BAD_SIGNATURE, FWP_IMAGE_F_CONFIRMED, 3, 0),
 			 FWD_STAY_NO_VALID_APP);
 	/* and the next unconfirmed image starts counting from zero. */
 	for (unsigned i = 0; i < FWD_CRASH_LOOP_DEFAULT; i++)
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_CRASH_LOOP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_STAY_CRASH_LOOP);
 }
 END_TEST
 
@@ -330,19 +368,19 @@ START_TEST(app_api)
 	ck_assert_uint_eq(s.boot_count, 0x5A);
 	ck_assert_int_eq(fwp_app_boot_reason(&s), FWD_RESET_UNKNOWN);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_WATCHDOG), 1);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
 	ck_assert_uint_eq(fwp_app_boot_count(&s), 2);
 	ck_assert_int_eq(fwp_app_boot_reason(&s), FWD_RESET_WATCHDOG);
 	/* Marked good before every third boot: never a crash loop. */
 	for (int i = 0; i < 10; i++) {
 		fwp_app_mark_good(&s);
 		ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
-		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_BOOT_APP);
+		ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_BOOT_APP);
 	}
 	ck_assert_int_eq(fwp_app_request_update(&s), 0);
 	ck_assert_int_eq(fwd_shared_init(&s, FWD_RESET_SOFTWARE), 0);
-	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3), FWD_STAY_UPDATE_REQUESTED);
+	ck_assert_int_eq(fwd_boot_decide(&s, FWD_IMAGE_OK, 0, 3, 0), FWD_STAY_UPDATE_REQUESTED);
 	/* The seal is the device's CRC-32 (zlib's): one algorithm on both sides. */
 	ck_assert_uint_eq(fwd_shared_crc(&s), crc32(0, (const Bytef *)&s, 12));
 }
@@ -757,6 +795,66 @@ static uint32_t request(struct wire *w, uint8_t type, uint8_t seq, const uint8_t
 	return rx.len;
 }
 
+/*
+ * The board's unique ID rides in INFO as an extension record after the
+ * session: the host reads it as lower-case hex, a device without one sends
+ * nothing more (what hosts before the record read), and the host's reader
+ * refuses records that run past the body or an ID that is too long.
+ */
+START_TEST(serial_protocol_uid)
+{
+	struct fwd_flash_sim sim;
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+	static struct wire w;
+	uint8_t r[512], v[2] = {1, 0};
+	struct fwp_device_info d;
+	struct fwp_err err;
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	loader_targets(t, 0);
+	fwd_update_init(&u, &fl, t, 3);
+	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, NULL,
+					{0x00, 0x1f, 0xA0, 0x35, 0x51, 0x30, 0x39, 0x38, 0x39, 0x33, 0x37, 0xfe},
+					12};
+	fwd_serial_init(&ser, &cfg, &u);
+	uint32_t base = 2 + FWP_INFO_FIXED_LEN + 1 + 1 + 1 + 3 * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN;
+	uint32_t n = request(&w, FWP_REQ_HELLO, 1, v, 2, r);
+	ck_assert_uint_eq(n, base + FWP_INFO_EXT_HDR_LEN + 12);
+	ck_assert_uint_eq(r[base], FWP_INFO_EXT_UID);
+	ck_assert_uint_eq(r[base + 1], 12);
+	ck_assert_int_eq(fwp_device_info_parse("t", r + 2, n - 2, &d, &err), FWP_OK);
+	ck_assert_str_eq(d.uid, "001fa035513039383933" "37fe");
+	ck_assert_str_eq(d.board, "b");
+	/* What an older host reads is unchanged: the session still ends 28 bytes before the record. */
+	ck_assert_uint_eq(r[base - FWP_INFO_SESSION_LEN], FWP_SESSION_NONE);
+
+	/* An unknown record before it is skipped; a truncated one is refused. */
+	uint8_t x[512];
+	memcpy(x, r, base);
+	memcpy(x + base, "\x7f\x02\xaa\xbb", 4);
+	memcpy(x + base + 4, r + base, 14);
+	ck_assert_int_eq(fwp_device_info_parse("t", x + 2, base + 18 - 2, &d, &err), FWP_OK);
+	ck_assert_str_eq(d.uid, "001fa03551303938393337fe");
+	ck_assert_int_eq(fwp_device_info_parse("t", x + 2, base + 17 - 2, &d, &err), FWP_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "runs past its end"));
+	ck_assert_int_eq(fwp_device_info_parse("t", x + 2, base + 1 - 2, &d, &err), FWP_ERR_FORMAT);
+	x[base + 5] = FWP_UID_MAX + 1;
+	memset(x + base + 6, 0, FWP_UID_MAX + 1);
+	ck_assert_int_eq(fwp_device_info_parse("t", x + 2, base + 6 + FWP_UID_MAX + 1 - 2, &d, &err),
+			 FWP_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unique ID of 17 bytes"));
+
+	/* No ID: no record, and the host says "". */
+	cfg.uid_len = 0;
+	n = request(&w, FWP_REQ_HELLO, 2, v, 2, r);
+	ck_assert_uint_eq(n, base);
+	ck_assert_int_eq(fwp_device_info_parse("t", r + 2, n - 2, &d, &err), FWP_OK);
+	ck_assert_str_eq(d.uid, "");
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
 START_TEST(serial_protocol_session)
 {
 	struct fwd_flash_sim sim;
@@ -772,7 +870,7 @@ START_TEST(serial_protocol_session)
 	make(&app_slot, &good, 10000, &img);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
-	struct fwd_serial_config cfg = {"testboard", FWP_ROLE_LOADER, wire_put, &w, NULL};
+	struct fwd_serial_config cfg = {"testboard", FWP_ROLE_LOADER, wire_put, &w, NULL, {0}, 0};
 	fwd_serial_init(&ser, &cfg, &u);
 
 	uint8_t v[2] = {1, 0};
@@ -878,7 +976,7 @@ START_TEST(serial_baud_switch_asks_the_port_first)
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
-	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, only_921600};
+	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, only_921600, {0}, 0};
 	fwd_serial_init(&ser, &cfg, &u);
 	uint8_t pkt[16] = {FWP_REQ_BAUD, 1}, enc[32], r[64]; /* room for the CRC */
 	struct fwd_frame_rx rx;
@@ -980,6 +1078,8 @@ int main(void)
 	tcase_add_test(tc, update_refuses_wrong_key_at_finish);
 	tcase_add_test(tc, update_inflates_compressed_data);
 	tcase_add_test(tc, serial_protocol_session);
+	tcase_add_test(tc, serial_protocol_uid);
+	tcase_add_test(tc, console_command);
 	tcase_add_test(tc, serial_baud_switch_asks_the_port_first);
 	tcase_add_test(tc, remap_reads_through_a_window);
 	tcase_add_test(tc, root_keys_list);

@@ -1,9 +1,11 @@
 /*
  * The example Application (slot 2): prints its version, marks itself good
  * (unless built to crash-loop, for the tests), and on the console command
- * 'u' asks the Loader for an update through shared RAM and resets.
+ * (a line "fwpack-update", fwd_console_cmd.h, or a lone 'u' at the start
+ * of a line) asks the Loader for an update through shared RAM and resets.
  */
 #include "fwd_boot.h"
+#include "fwd_console_cmd.h"
 #include "fwd_port.h"
 
 #ifndef APP_VERSION
@@ -13,18 +15,24 @@
 int main(void)
 {
 	struct fwd_shared *sh = fwd_port_shared();
+	struct fwd_console_cmd cmd;
 	fwd_port_init();
+	fwd_console_cmd_init(&cmd, NULL);
 	fwd_puts("app: fwpack example application " APP_VERSION "\n");
 #ifdef APP_CRASH_LOOP
 	fwd_puts("app: crashing before marking itself good\n");
 	fwd_port_reset();
 #else
 	fwd_boot_mark_good(sh);
-	fwd_puts("app: marked good; send 'u' to request an update\n");
+	fwd_puts("app: marked good; send 'u' or the line " FWD_CONSOLE_CMD_DEFAULT
+		 " to request an update\n");
 #endif
 	for (;;) {
 		int c = fwd_port_getc();
-		if (c == 'u') {
+		if (c < 0)
+			continue;
+		int single_u = c == 'u' && fwd_console_cmd_at_line_start(&cmd);
+		if (fwd_console_cmd_feed(&cmd, (uint8_t)c) || single_u) {
 			fwd_puts("app: update requested, resetting\n");
 			fwd_boot_request_update(sh);
 			fwd_port_reset();

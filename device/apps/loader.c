@@ -1,7 +1,8 @@
 /*
  * The Loader (slot 1): checks the Application's image in full and boots
- * it, unless the Application asked for an update, crash-loops, or is not
- * valid: then it stays in update mode and says why.
+ * it, unless the board's boot-select line is asserted, the Application
+ * asked for an update, crash-loops, or is not valid: then it stays in
+ * update mode and says why.
  */
 #include "fwd_boot.h"
 #include "fwd_counter.h"
@@ -26,7 +27,8 @@ int main(void)
 	enum fwd_verdict v = fwd_image_check(fwd_port_flash(), fwd_port_app_slot[0],
 					     fwd_port_app_slot[1], &pol, &img);
 	enum fwd_boot_action a =
-		fwd_boot_decide(sh, v, v == FWD_IMAGE_OK ? img.hdr.flags : 0, FWD_CRASH_LOOP_DEFAULT);
+		fwd_boot_decide(sh, v, v == FWD_IMAGE_OK ? img.hdr.flags : 0, FWD_CRASH_LOOP_DEFAULT,
+				fwd_port_boot_select());
 	if (a == FWD_BOOT_APP) {
 		if (fwd_counter_raise(&counter, img.hdr.security_counter) != 0)
 			fwd_puts("loader: warning: cannot store the security counter\n");

@@ -47,6 +47,7 @@ void fwd_update_mode(const struct fwd_update_target *targets, uint8_t ntargets, 
 	cfg.role = role;
 	cfg.put = put;
 	cfg.baud_ok = fwd_port_baud_ok;
+	cfg.uid_len = (uint8_t)fwd_port_uid(cfg.uid);
 	fwd_update_init(&up, fwd_port_flash(), targets, ntargets);
 	fwd_serial_init(&ser, &cfg, &up);
 	fwd_loader_usb_config(&usb_cfg, role, fwd_port_usb_serial(), targets, ntargets);

@@ -13,16 +13,21 @@ const char *fwd_boot_action_str(enum fwd_boot_action a)
 		return "application unstable (crash loop)";
 	case FWD_STAY_NO_VALID_APP:
 		return "no valid application";
+	case FWD_STAY_BOOT_SELECT:
+		return "boot-select line asserted";
 	}
 	return "unknown";
 }
 
 enum fwd_boot_action fwd_boot_decide(struct fwd_shared *s, enum fwd_verdict app,
-				     uint16_t app_flags, unsigned crash_loop_threshold)
+				     uint16_t app_flags, unsigned crash_loop_threshold, int boot_select)
 {
 	enum fwd_boot_action a;
 	int confirmed = app == FWD_IMAGE_OK && (app_flags & FWP_IMAGE_F_CONFIRMED);
-	if (s->flags & FWD_SHARED_F_UPDATE_REQUESTED) {
+	if (boot_select) {
+		s->flags &= (uint16_t)~FWD_SHARED_F_UPDATE_REQUESTED;
+		a = FWD_STAY_BOOT_SELECT;
+	} else if (s->flags & FWD_SHARED_F_UPDATE_REQUESTED) {
 		s->flags &= (uint16_t)~FWD_SHARED_F_UPDATE_REQUESTED;
 		a = FWD_STAY_UPDATE_REQUESTED;
 	} else if (confirmed) {

@@ -11,6 +11,7 @@
 
 #include "fwd_flash.h"
 #include "fwd_shared.h"
+#include "fwpack/protocol.h"
 
 void fwd_port_init(void);
 void fwd_port_putc(char c);
@@ -31,6 +32,13 @@ const struct fwd_flash *fwd_port_flash(void);
 enum fwd_reset_reason fwd_port_reset_reason(void);
 struct fwd_shared *fwd_port_shared(void);
 void fwd_port_reset(void) __attribute__((noreturn));
+/*
+ * 1 when the board's boot-select line is asserted now (read by the Loader
+ * at reset: it then stays in update mode). stm32f4: PC13, the USER button,
+ * where a USB-serial adapter's DTR can drive it; posix: the emulated DTR
+ * (docs/serial-emulation.md); boards without one return 0.
+ */
+int fwd_port_boot_select(void);
 void fwd_port_idle(void);
 
 /*
@@ -54,6 +62,13 @@ void fwd_port_jump(uint32_t vector_addr) __attribute__((noreturn));
 
 /* This board, as the update protocol reports it. */
 extern const char fwd_port_board[];
+
+/*
+ * This board's unique ID (the chip's, or a stable one the port derives),
+ * most significant byte first as the board prints it: its length, 0 if the
+ * board has none. INFO carries it, and the USB iSerialNumber is its hex.
+ */
+unsigned fwd_port_uid(uint8_t out[FWP_UID_MAX]);
 
 /* Slots of this board. */
 extern const uint32_t fwd_port_bootloader_slot[2]; /* address, size */

@@ -14,7 +14,7 @@ void fwd_serial_init(struct fwd_serial *s, const struct fwd_serial_config *cfg,
 
 #define INFO_MAX                                                                            \
 	(FWD_FRAME_HDR_LEN + FWP_INFO_FIXED_LEN + 1 + 255 + 1 + 8 * FWP_INFO_SLOT_LEN +     \
-	 FWP_INFO_SESSION_LEN + FWD_FRAME_CRC_LEN)
+	 FWP_INFO_SESSION_LEN + FWP_INFO_EXT_HDR_LEN + FWP_UID_MAX + FWD_FRAME_CRC_LEN)
 
 static void respond(struct fwd_serial *s, uint8_t *pkt, uint32_t n)
 {
@@ -80,6 +80,12 @@ static void respond_info(struct fwd_serial *s, uint8_t seq)
 	fwd_put_le32(pkt + n + 8, fwd_update_offset(u));
 	memcpy(pkt + n + 12, u->id, FWP_SESSION_ID_LEN);
 	n += FWP_INFO_SESSION_LEN;
+	if (s->cfg->uid_len && s->cfg->uid_len <= FWP_UID_MAX) {
+		pkt[n++] = FWP_INFO_EXT_UID;
+		pkt[n++] = s->cfg->uid_len;
+		memcpy(pkt + n, s->cfg->uid, s->cfg->uid_len);
+		n += s->cfg->uid_len;
+	}
 	respond(s, pkt, n);
 }
 

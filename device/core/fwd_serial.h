@@ -30,6 +30,9 @@ struct fwd_serial_config {
 	void *put_ctx;
 	/* 0 if the UART can run at baud (it switches after the answer); NULL: no BAUD. */
 	int (*baud_ok)(uint32_t baud);
+	/* The board's unique ID for INFO (fwd_port_uid); uid_len 0: none. */
+	uint8_t uid[FWP_UID_MAX];
+	uint8_t uid_len;
 };
 
 enum fwd_serial_action {

@@ -76,4 +76,17 @@ enum fwp_session_state {
 #define FWP_INFO_SLOT_LEN 12u
 #define FWP_INFO_SESSION_LEN 28u
 
+/*
+ * After the session, INFO carries extension records to the end of its body:
+ * tag (1), len (1), value (len). A host skips tags it does not know, so a
+ * device may add records without a new protocol version, and a host that
+ * stops reading after the session (every host before the records) still
+ * understands the device.
+ */
+#define FWP_INFO_EXT_HDR_LEN 2u
+#define FWP_INFO_EXT_UID 0x01u /* the board's unique ID, 1..FWP_UID_MAX bytes */
+
+/* The longest board unique ID (the STM32's is 96 bits). */
+#define FWP_UID_MAX 16u
+
 #endif /* FWPACK_PROTOCOL_H */

@@ -24,6 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const char *c = d.board; *c; c++)
 			if (*c < 0x20 || *c == 0x7F)
 				abort();
+		/* The unique ID: lower-case hex, whole bytes, or nothing. */
+		size_t ul = strlen(d.uid);
+		if (ul >= sizeof(d.uid) || ul % 2)
+			abort();
+		for (const char *c = d.uid; *c; c++)
+			if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+				abort();
 	}
 	return 0;
 }

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{0, {0x08000000, 0x4000, 0}, pol},
 		{2, {0x08010000, 0x30000, 1}, pol},
 	};
-	struct fwd_serial_config cfg = {"fuzz", FWP_ROLE_LOADER, put, NULL, NULL};
+	struct fwd_serial_config cfg = {"fuzz", FWP_ROLE_LOADER, put, NULL, NULL, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 12};
 	fwd_frame_rx_init(&out, obuf, sizeof(obuf));
 	fwd_update_init(&up, &fl, t, 2);
 	fwd_serial_init(&ser, &cfg, &up);

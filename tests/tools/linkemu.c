@@ -23,6 +23,12 @@
  * above N garbles every byte (a cable or adapter that cannot carry it).
  * P is a fraction of bytes, e.g. 0.01. Stops on SIGTERM or at the
  * disconnect; prints what it did on stderr.
+ *
+ * With FWP_MODEM_DIR set (docs/serial-emulation.md), the cable carries the
+ * modem lines too: the host program's DTR/RTS changes and closes, which
+ * tests/tools/ptyshim.so sends to FWP_MODEM_DIR/pts-H (H: the host pty),
+ * are passed on to FWP_MODEM_DIR/pts-D (D: the device's pty), where the
+ * posix board listens.
  */
 #include <errno.h>
 #include <sys/wait.h>
@@ -34,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +54,7 @@ struct dir {
 	double due[QMAX];  /* when each reaches the far end */
 	size_t head, tail; /* ring indices */
 	double line_free;  /* when the line can start the next byte */
+	int blocked;       /* the far end took no more: wait for it to drain */
 	unsigned long moved, corrupted, dropped;
 };
 
@@ -81,6 +90,28 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static volatile sig_atomic_t child_exited = 1;
+
+static void on_child(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+/* Seconds: the shortest sleep (bytes due sooner go out together), the
+ * longest (a bound, whatever happens), and how often an end that hung up
+ * is looked at again. */
+#define MIN_WAIT 0.002
+#define MAX_WAIT 1.0
+#define HUP_RECHECK 0.05
+
+static void nap(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	if (s > 0)
+		nanosleep(&ts, NULL);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -98,6 +129,21 @@ static double uniform(void)
 }
 
 static int raw_fd(int fd);
+
+/* FWP_MODEM_DIR/pts-N for the pty at path (a symlink to it is resolved). */
+static int modem_addr(const char *dir, const char *path, struct sockaddr_un *a)
+{
+	char real[4096];
+	if (!realpath(path, real))
+		return -1;
+	const char *n = strrchr(real, '/');
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	return (size_t)snprintf(a->sun_path, sizeof(a->sun_path), "%s/pts-%s", dir, n + 1) <
+			       sizeof(a->sun_path)
+		       ? 0
+		       : -1;
+}
 
 /* A pty whose slave runs cmd as stdin/stdout; the master in *master. The
  * slave stays open here too (*slave): when the command exits right after
@@ -169,30 +215,38 @@ static int pull(struct dir *d, double t)
 	return 0;
 }
 
-/* Deliver the bytes whose time has come; the earliest still waiting, or -1. */
+/*
+ * Deliver the bytes whose time has come, as many as the far end takes now
+ * (the rest wait for POLLOUT, not in a sleep that would stall the other
+ * direction); returns when the earliest byte still queued is due, or -1.
+ */
 static double push(struct dir *d, double t, unsigned long limit)
 {
-	uint8_t buf[4096];
-	size_t n = 0;
-	while (d->head != d->tail && d->due[d->head] <= t && n < sizeof(buf) &&
-	       d->moved + n < limit) {
-		buf[n++] = d->q[d->head];
-		d->head = (d->head + 1) % QMAX;
-	}
-	if (n) {
-		size_t off = 0;
-		while (off < n) {
-			ssize_t w = write(d->to, buf + off, n - off);
-			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				break;
-			if (w > 0)
-				off += (size_t)w;
-			else
-				usleep(1000);
+	d->blocked = 0;
+	while (d->head != d->tail && d->due[d->head] <= t && d->moved < limit) {
+		/* The ring's contiguous run of due bytes, within the limit. */
+		size_t n = 0, end = d->tail > d->head ? d->tail : QMAX;
+		while (d->head + n < end && d->due[d->head + n] <= t && d->moved + n < limit)
+			n++;
+		ssize_t w = write(d->to, d->q + d->head, n);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			d->blocked = 1;
+			break;
 		}
-		d->moved += n;
+		if (w < 0) {
+			/* The far end is gone: what was on the wire is lost, as on a cut cable. */
+			d->moved += n;
+			d->head = (d->head + n) % QMAX;
+			continue;
+		}
+		d->moved += (size_t)w;
+		d->head = (d->head + (size_t)w) % QMAX;
+		if ((size_t)w < n) {
+			d->blocked = 1;
+			break;
+		}
 	}
-	return d->head != d->tail ? d->due[d->head] : -1;
+	return d->head != d->tail && !d->blocked && d->moved < limit ? d->due[d->head] : -1;
 }
 
 int main(int argc, char **argv)
@@ -283,9 +337,44 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
+	/* The modem lines: heard at the host's pty, passed on to the device's. */
+	const char *modem_dir = getenv("FWP_MODEM_DIR");
+	struct sockaddr_un modem_in, modem_out;
+	int modem = -1;
+	if (modem_dir && *modem_dir && link && device) {
+		if (modem_addr(modem_dir, ptsname(host), &modem_in) ||
+		    modem_addr(modem_dir, device, &modem_out)) {
+			fprintf(stderr, "linkemu: FWP_MODEM_DIR=%s: no socket path for the ptys\n",
+				modem_dir);
+			return 1;
+		}
+		unlink(modem_in.sun_path);
+		modem = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (modem < 0 || bind(modem, (struct sockaddr *)&modem_in, sizeof(modem_in))) {
+			perror(modem_in.sun_path);
+			return 1;
+		}
+	}
+
 	static struct dir up, down; /* host -> device, device -> host */
 	up.from = host, up.to = dev;
 	down.from = dev, down.to = host;
+	/*
+	 * Sleep until a byte is due, data arrives, the far end can take more,
+	 * or a signal comes (ppoll unblocks them only while waiting, so none
+	 * is missed between the checks and the wait). Bytes due within a
+	 * millisecond go out together: the timing stays per byte, the
+	 * wake-ups do not.
+	 */
+	sigset_t block, waitmask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	signal(SIGCHLD, on_child);
+	double hup_until[2] = {0, 0}; /* an end that hung up polls ready for ever: look later */
+	int readable[2] = {1, 1};     /* host, device: poll said so (or not asked yet) */
 	while (!stop) {
 		double t = now();
 		if (follow) {
@@ -295,32 +384,75 @@ int main(int argc, char **argv)
 			garble = (max_baud > 0 && r > max_baud) ||
 				 (match_rates && r > 0 && host_rate(dev) != r);
 		}
-		if (pull(&up, t) || pull(&down, t))
+		if ((readable[0] && pull(&up, t)) || (readable[1] && pull(&down, t)))
 			break;
 		double a = push(&up, t, disconnect_at), b = push(&down, t, (unsigned long)-1);
 		if (up.moved >= disconnect_at) {
 			fprintf(stderr, "linkemu: disconnect after %lu bytes to the device\n", up.moved);
 			break;
 		}
-		double next = a < 0 ? b : (b < 0 ? a : (a < b ? a : b));
-		int wait = next < 0 ? 20 : (int)((next - now()) * 1000);
-		if (wait < 0)
-			wait = 0;
-		if (wait > 20)
-			wait = 20;
-		struct pollfd p[2] = {{host, POLLIN, 0}, {dev, POLLIN, 0}};
-		/* A device end that hung up (its process is gone) polls ready for
-		 * ever: do not spin on it. */
-		if (poll(p, 2, wait) > 0 && ((p[0].revents | p[1].revents) & POLLHUP))
-			usleep(5000);
 		int st;
-		if (host_pid > 0 && waitpid(host_pid, &st, WNOHANG) == host_pid) {
+		if (host_pid > 0 && child_exited && waitpid(host_pid, &st, WNOHANG) == host_pid) {
 			host_pid = -1;
 			exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 			/* The far end gets what is still on the wire. */
-			for (double end = now() + 2; (up.head != up.tail) && now() < end;)
-				push(&up, now(), disconnect_at), usleep(1000);
+			for (double end = now() + 2; up.head != up.tail && now() < end;) {
+				double next = push(&up, now(), disconnect_at);
+				struct pollfd o = {dev, POLLOUT, 0};
+				struct timespec ts = {0, 1000000};
+				if (up.blocked)
+					ppoll(&o, 1, &ts, NULL);
+				else if (next > 0)
+					nap(next - now());
+			}
 			break;
+		}
+		double next = a < 0 ? b : (b < 0 ? a : (a < b ? a : b));
+		double wait = next < 0 ? MAX_WAIT : next - now();
+		if (wait < MIN_WAIT)
+			wait = MIN_WAIT;
+		if (wait > MAX_WAIT)
+			wait = MAX_WAIT;
+		t = now();
+		struct pollfd p[3] = {{host, 0, 0}, {dev, 0, 0}, {modem, POLLIN, 0}};
+		if (up.blocked)
+			p[1].events |= POLLOUT;
+		if (down.blocked)
+			p[0].events |= POLLOUT;
+		for (int i = 0; i < 2; i++) {
+			if (hup_until[i] <= t) {
+				p[i].events |= POLLIN;
+			} else {
+				/* poll reports a hang-up whatever is asked: leave the end out. */
+				p[i].fd = -1;
+				if (hup_until[i] - t < wait)
+					wait = hup_until[i] - t;
+			}
+		}
+		struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+		child_exited = 0;
+		int ready = ppoll(p, modem >= 0 ? 3 : 2, &ts, &waitmask);
+		if (ready > 0 && (p[2].revents & POLLIN)) {
+			char msg[128];
+			ssize_t n;
+			/*
+			 * A board that is not listening (gone, or none emulated) misses
+			 * them, as a cut line; one that is busy gets up to 200 ms to
+			 * take them (its socket queues only a few datagrams).
+			 */
+			while ((n = recv(modem, msg, sizeof(msg), 0)) > 0)
+				for (int tries = 0; tries < 200; tries++) {
+					if (sendto(modem, msg, (size_t)n, 0, (struct sockaddr *)&modem_out,
+						   sizeof(modem_out)) == n ||
+					    errno != EAGAIN)
+						break;
+					nap(0.001);
+				}
+		}
+		for (int i = 0; i < 2; i++) {
+			readable[i] = ready > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR));
+			if (ready > 0 && (p[i].revents & POLLHUP))
+				hup_until[i] = now() + HUP_RECHECK;
 		}
 	}
 	fprintf(stderr, "linkemu: to device %lu bytes (%lu corrupted, %lu dropped), to host %lu "
@@ -328,6 +460,10 @@ int main(int argc, char **argv)
 		up.moved, up.corrupted, up.dropped, down.moved, down.corrupted, down.dropped);
 	if (link)
 		unlink(link);
+	if (modem >= 0) {
+		close(modem);
+		unlink(modem_in.sun_path);
+	}
 	if (keep >= 0)
 		close(keep);
 	if (dev_keep >= 0)

@@ -4,7 +4,10 @@
  * over the NOR flash model, over a flash file in the posix port's layout
  * (so fwd-posix boots what was written here). Options:
  *   flash=FILE     the flash (created erased when missing), saved at the end
- *   serial=SN      the iSerialNumber text
+ *   serial=SN      the iSerialNumber text; by default the board's unique ID
+ *                  in upper-case hex, derived from the flash file as fwd-posix
+ *                  derives it (device/ports/posix/uid.c) and reports it in
+ *                  INFO, so a host sees one board over both carriers
  *   role=updater   the Updater instead (one target: the Loader's slot)
  * The Loader's targets, keys (the posix port's, device/ports/posix/keys.c)
  * and rollback counter (read from the counter sector) are those of
@@ -117,6 +120,16 @@ static void *create(int nopts, char *const *keys, char *const *values)
 		fprintf(stderr, "usbemu: loader: flash=FILE is required\n");
 		destroy(d);
 		return NULL;
+	}
+	if (!d->serial) {
+		static const char hex[] = "0123456789ABCDEF";
+		uint8_t uid[FWP_UID_MAX];
+		unsigned n = fwd_posix_uid(d->path, uid);
+		d->serial = calloc(1, 2 * FWP_UID_MAX + 1);
+		for (unsigned i = 0; d->serial && i < n; i++) {
+			d->serial[2 * i] = hex[uid[i] >> 4];
+			d->serial[2 * i + 1] = hex[uid[i] & 15];
+		}
 	}
 	if (load_flash(d) != 0) {
 		if (errno)

@@ -28,7 +28,9 @@ static int pty_master = -1, pty_slave = -1;
 static uint8_t rxbuf[4096];
 static size_t rx_len, rx_pos;
 static struct fwd_shared shared;
-static int booted_once;
+static int booted_once, pin_reset;
+static uint8_t uid[FWP_UID_MAX];
+static unsigned uid_len;
 
 int fwd_posix_open(const char *flash_path, const char *link_path, char *err, size_t errlen)
 {
@@ -61,6 +63,7 @@ int fwd_posix_open(const char *flash_path, const char *link_path, char *err, siz
 		snprintf(err, errlen, "%s: mmap: %s", flash_path, strerror(errno));
 		return -1;
 	}
+	uid_len = fwd_posix_uid(flash_path, uid);
 	fwd_flash_sim_attach(&sim, 0, fwd_posix_sectors, flash_mem);
 	sim.protected_size = fwd_port_loader_slot[0]; /* the Bootloader's sector */
 	flash = fwd_flash_sim_flash(&sim);
@@ -87,6 +90,8 @@ int fwd_posix_open(const char *flash_path, const char *link_path, char *err, siz
 		snprintf(err, errlen, "pseudo-terminal %s: %s", slave, strerror(errno));
 		return -1;
 	}
+	if (fwd_posix_modem_open(slave, err, errlen) != 0)
+		return -1;
 	if (link_path) {
 		/* Replace the link in one step: a host tool never sees it missing. */
 		char tmp[4096];
@@ -152,6 +157,16 @@ void fwd_port_init(void)
 	set_rate(115200);
 }
 
+/* Wait for the pty (events) or the modem lines, at most ms; the pty's revents. */
+static short wait_pty(short events, int ms)
+{
+	struct pollfd p[2] = {{pty_master, events, 0}, {fwd_posix_modem_fd(), POLLIN, 0}};
+	int n = poll(p, p[1].fd >= 0 ? 2 : 1, ms);
+	if (n > 0 && (p[1].revents & POLLIN))
+		fwd_posix_modem_input(pty_master);
+	return n > 0 ? p[0].revents : 0;
+}
+
 void fwd_port_putc(char c)
 {
 	for (int tries = 0; tries < 50; tries++) {
@@ -160,18 +175,16 @@ void fwd_port_putc(char c)
 		if (errno != EAGAIN && errno != EINTR)
 			return;
 		/* Nobody reads: wait a little, then drop, as a UART with no listener. */
-		struct pollfd p = {pty_master, POLLOUT, 0};
-		poll(&p, 1, 10);
+		wait_pty(POLLOUT, 10);
 	}
 }
 
 int fwd_port_getc(void)
 {
 	if (rx_pos == rx_len) {
-		struct pollfd p = {pty_master, POLLIN, 0};
 		rx_pos = rx_len = 0;
 		/* The programs poll; a short wait here keeps them from spinning. */
-		if (poll(&p, 1, 5) <= 0)
+		if (!(wait_pty(POLLIN, 5) & POLLIN))
 			return -1;
 		ssize_t n = read(pty_master, rxbuf, sizeof(rxbuf));
 		if (n <= 0)
@@ -208,7 +221,7 @@ const struct fwd_flash *fwd_port_flash(void)
 
 enum fwd_reset_reason fwd_port_reset_reason(void)
 {
-	return booted_once ? FWD_RESET_SOFTWARE : FWD_RESET_POWER_ON;
+	return pin_reset ? FWD_RESET_PIN : booted_once ? FWD_RESET_SOFTWARE : FWD_RESET_POWER_ON;
 }
 
 struct fwd_shared *fwd_port_shared(void)
@@ -219,19 +232,42 @@ struct fwd_shared *fwd_port_shared(void)
 void fwd_port_reset(void)
 {
 	booted_once = 1;
+	pin_reset = 0;
+	fwd_posix_modem_on_reset();
 	fwd_posix_dispatch(FWD_POSIX_RESET, 0);
+}
+
+void fwd_posix_pin_reset(void)
+{
+	char junk[256];
+	booted_once = 1;
+	pin_reset = 1;
+	rx_pos = rx_len = 0;
+	while (read(pty_master, junk, sizeof(junk)) > 0)
+		;
+	fwd_posix_dispatch(FWD_POSIX_RESET, 0);
+}
+
+int fwd_port_boot_select(void)
+{
+	return fwd_posix_modem_boot_select();
 }
 
 void fwd_port_idle(void)
 {
-	struct pollfd p = {pty_master, POLLIN, 0};
-	poll(&p, 1, 10);
+	wait_pty(POLLIN, 10);
 }
 
 void fwd_port_jump(uint32_t vector_addr)
 {
 	booted_once = 1;
 	fwd_posix_dispatch(FWD_POSIX_JUMP, vector_addr);
+}
+
+unsigned fwd_port_uid(uint8_t out[FWP_UID_MAX])
+{
+	memcpy(out, uid, uid_len);
+	return uid_len;
 }
 
 uint32_t fwd_port_stack_used(void)

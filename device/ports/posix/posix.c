@@ -52,7 +52,9 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: fwd-posix --flash FILE [--link PATH]\n"
 			"  FILE: the device's flash (created erased if missing)\n"
-			"  PATH: a symlink to the pseudo-terminal that is its UART\n");
+			"  PATH: a symlink to the pseudo-terminal that is its UART\n"
+			"  FWP_MODEM_DIR (environment): the emulated DTR/RTS reach its reset\n"
+			"  circuit through a socket there (docs/serial-emulation.md)\n");
 }
 
 int main(int argc, char **argv)

@@ -30,6 +30,29 @@ static const uint32_t sectors[] = {16384,  16384,  16384,  16384,  65536,  13107
 
 __attribute__((section(".shared_ram"))) static struct fwd_shared shared;
 
+/*
+ * The board's unique ID. QEMU's mps2 has no ID register: the port reads 12
+ * bytes at the top of the code SSRAM, above the flash and never written by
+ * the programs, which a test provisions per board ("-device
+ * loader,file=uid.bin,addr=0x003FFFF0", 12 bytes). Unprovisioned (zeros, as
+ * QEMU's RAM powers up), the board reports this fixed ID, stable from run
+ * to run, like a chip whose ID was never programmed.
+ */
+#define UID_ADDR 0x003FFFF0u
+#define UID_LEN 12u
+static const uint8_t default_uid[UID_LEN] = {'q', 'e', 'm', 'u', '-', 'm', 'p', 's', '2', 0, 0, 1};
+
+unsigned fwd_port_uid(uint8_t out[FWP_UID_MAX])
+{
+	const volatile uint8_t *otp = (const volatile uint8_t *)(uintptr_t)UID_ADDR;
+	uint8_t any = 0;
+	for (unsigned i = 0; i < UID_LEN; i++)
+		any |= out[i] = otp[i];
+	if (!any)
+		memcpy(out, default_uid, UID_LEN);
+	return UID_LEN;
+}
+
 void fwd_port_init(void)
 {
 	UART_BAUDDIV = 16;
@@ -162,6 +185,12 @@ struct fwd_shared *fwd_port_shared(void)
 void fwd_port_reset(void)
 {
 	fwd_port_jump(fwd_port_bootloader_slot[0]);
+}
+
+/* No boot-select line on this board: the Loader stays only for its other reasons. */
+int fwd_port_boot_select(void)
+{
+	return 0;
 }
 
 void fwd_port_idle(void)

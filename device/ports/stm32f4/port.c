@@ -8,6 +8,15 @@
 #include "stm32f4.h"
 
 const char fwd_port_board[] = "stm32f429zi-nucleo";
+
+/* Its highest byte first, as ST's tools print it and the USB serial number shows it. */
+unsigned fwd_port_uid(uint8_t out[FWP_UID_MAX])
+{
+	for (uint32_t i = 0; i < STM32F4_UID_LEN; i++)
+		out[i] = *(const volatile uint8_t *)(uintptr_t)(STM32F4_UID_BASE +
+								STM32F4_UID_LEN - 1 - i);
+	return STM32F4_UID_LEN;
+}
 const uint32_t fwd_port_bootloader_slot[2] = {0x08000000u, 0x4000u};
 const uint32_t fwd_port_loader_slot[2] = {0x08004000u, 0x1C000u};
 const uint32_t fwd_port_app_slot[2] = {0x08020000u, 0xE0000u};
@@ -88,6 +97,20 @@ void fwd_port_reset(void)
 	__asm volatile("dsb" : : : "memory");
 	for (;;)
 		;
+}
+
+/*
+ * PC13: the USER button B1 (high while pressed; the board pulls it down),
+ * or a USB-serial adapter's DTR through a transistor to 3.3 V, with its RTS
+ * on NRST (device/ports/stm32f4/README.md): held at reset, the Loader
+ * stays in update mode.
+ */
+int fwd_port_boot_select(void)
+{
+	RCC_AHB1ENR |= RCC_AHB1_GPIOC;
+	(void)RCC_AHB1ENR; /* the clock is on before the first read */
+	GPIOC_MODER &= ~(3u << (2 * BOOT_SELECT_PIN)); /* input, as after reset */
+	return (GPIOC_IDR >> BOOT_SELECT_PIN) & 1u;
 }
 
 void fwd_port_idle(void)

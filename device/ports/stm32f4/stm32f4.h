@@ -16,6 +16,10 @@
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
+/* The 96-bit unique device ID (RM0090, device electronic signature). */
+#define STM32F4_UID_BASE 0x1FFF7A10u
+#define STM32F4_UID_LEN 12u
+
 /* RCC */
 #define RCC_CR REG(0x40023800u)
 #define RCC_PLLCFGR REG(0x40023804u)
@@ -78,6 +82,12 @@
 #define FLASH_CR_PSIZE_X32 (0x2u << 8)
 #define FLASH_CR_STRT (1u << 16)
 #define FLASH_CR_LOCK (1u << 31)
+
+/* GPIOC: PC13, the Nucleo's USER button (B1), is the boot-select line. */
+#define RCC_AHB1_GPIOC (1u << 2)
+#define GPIOC_MODER REG(0x40020800u)
+#define GPIOC_IDR REG(0x40020810u)
+#define BOOT_SELECT_PIN 13u
 
 /* GPIOD */
 #define GPIOD_MODER REG(0x40020C00u)

@@ -305,20 +305,21 @@ int fwd_port_usb_start(struct fwd_usb *u)
 }
 
 /*
- * The 96-bit unique device ID (RM0090, device electronic signature) in
- * hex: tells boards apart on one host (dfu-util -S).
+ * The unique ID in hex, as INFO reports it over serial: tells boards apart
+ * on one host (dfu-util -S), and a host matches a board's USB and serial
+ * identities by it.
  */
-#define UID_BASE 0x1FFF7A10u
 const char *fwd_port_usb_serial(void)
 {
-	static char text[25];
+	static char text[2 * FWP_UID_MAX + 1];
 	static const char hex[] = "0123456789ABCDEF";
-	for (uint32_t i = 0; i < 12; i++) {
-		uint8_t b = *(const volatile uint8_t *)(uintptr_t)(UID_BASE + 11 - i);
-		text[2 * i] = hex[b >> 4];
-		text[2 * i + 1] = hex[b & 15];
+	uint8_t uid[FWP_UID_MAX];
+	unsigned n = fwd_port_uid(uid);
+	for (unsigned i = 0; i < n; i++) {
+		text[2 * i] = hex[uid[i] >> 4];
+		text[2 * i + 1] = hex[uid[i] & 15];
 	}
-	text[24] = 0;
+	text[2 * n] = 0;
 	return text;
 }
 
