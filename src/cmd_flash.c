@@ -1,121 +1,154 @@
 /*
- * fwpack flash: images to a device over serial (--port) or USB DFU (--dfu
- * or any USB selector), with the same progress for people and for scripts.
+ * fwpack flash: images to one board or a whole fixture, over serial ports
+ * (--port, repeated or a glob) or USB DFU (--dfu, --serial, --path, --all).
+ * This file turns the command line into targets and options; the boards
+ * are flashed by fwp_flash_boards (board.h) through the transport
+ * backends, and shown by a renderer (render.h).
  */
-#include <cjson/cJSON.h>
+#include <glob.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "cli.h"
 #include "dfu.h"
-#include "dfuflash.h"
-#include "dfuse.h"
-#include "flasher.h"
-#include "fwpack/image.h"
-#include "jsonout.h"
+#include "enter.h"
+#include "render.h"
 #include "slotimage.h"
+#include "slotpolicy.h"
+#include "transport.h"
 #include "util.h"
 
-enum out_mode { OUT_TTY, OUT_LINES, OUT_JSON, OUT_QUIET };
+/* Options that mean one transport: given with the other, they are refused, not ignored. */
+enum { FOR_SERIAL = 1, FOR_USB = 2 };
 
 struct flash_args {
-	const char *port;
-	unsigned long baud, fast_baud, timeout, retries;
-	long slot, stop_after;
-	int no_boot, no_compress;
-	enum out_mode mode;
-	int bad;
-	/* USB DFU: any of these chooses it. */
-	int dfu, mass_erase, unprotect;
-	struct fwp_dfu_select sel;
-	long long address;
+	struct fwp_flash_opts o;
+	enum fwp_render_mode mode;
+	unsigned long jobs;
+	int all, bad, jobs_given;
+	/* the first option seen for each transport, for the refusal */
+	const char *serial_opt, *usb_opt;
+	/* every --port, --serial and --path, in order: none is dropped */
+	const char **ports, **serials, **paths;
+	size_t nports, nserials, npaths;
+	long vid, pid;
 };
 
-struct progress {
-	enum out_mode mode;
-	const char *image;
-	struct timespec t0;
-	uint32_t start_off;
-	int last_decile;
-	int slot, erase_told;
-	unsigned retries;
-	const char *last_retry;
-	int bar_open; /* a progress bar line waits for its newline */
-};
-
-static double seconds_since(const struct timespec *t0)
+static int push(const char ***v, size_t *n, const char *s)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+	const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+static int for_transport(struct flash_args *a, const char *name)
+{
+	static const struct {
+		const char *name;
+		int which;
+	} table[] = {
+		{"port", FOR_SERIAL},	  {"baud", FOR_SERIAL},	       {"fast-baud", FOR_SERIAL},
+		{"slot", FOR_SERIAL},	  {"no-compress", FOR_SERIAL}, {"retries", FOR_SERIAL},
+		{"stop-after", FOR_SERIAL}, {"enter", FOR_SERIAL},     {"dfu", FOR_USB},
+		{"device", FOR_USB},	  {"serial", FOR_USB},	       {"path", FOR_USB},
+		{"alt", FOR_USB},	  {"address", FOR_USB},	       {"mass-erase", FOR_USB},
+		{"unprotect", FOR_USB},	  {"all", FOR_USB},
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].name, name))
+			continue;
+		if (table[i].which == FOR_SERIAL && !a->serial_opt)
+			a->serial_opt = table[i].name;
+		if (table[i].which == FOR_USB && !a->usb_opt)
+			a->usb_opt = table[i].name;
+	}
+	return 0;
 }
 
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
 	struct flash_args *a = ctx;
 	unsigned long v = 0;
+	for_transport(a, name);
 	if (!strcmp(name, "port")) {
-		a->port = arg;
+		if (push(&a->ports, &a->nports, arg))
+			a->bad = 1;
 	} else if (!strcmp(name, "baud")) {
-		if (fwp_parse_ulong(arg, 16000000, &a->baud) || a->baud == 0)
+		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
 			a->bad = 1;
+		a->o.baud = (uint32_t)v;
 	} else if (!strcmp(name, "fast-baud")) {
-		if (fwp_parse_ulong(arg, 16000000, &a->fast_baud) || a->fast_baud == 0)
+		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
 			a->bad = 1;
+		a->o.fast_baud = (uint32_t)v;
 	} else if (!strcmp(name, "slot")) {
 		if (fwp_parse_ulong(arg, 255, &v))
 			a->bad = 1;
-		a->slot = (long)v;
+		a->o.forced_slot = (long)v;
 	} else if (!strcmp(name, "no-boot")) {
-		a->no_boot = 1;
+		a->o.no_boot = 1;
 	} else if (!strcmp(name, "no-compress")) {
-		a->no_compress = 1;
+		a->o.no_compress = 1;
 	} else if (!strcmp(name, "json")) {
-		a->mode = OUT_JSON;
+		a->mode = FWP_RENDER_JSON;
 	} else if (!strcmp(name, "quiet")) {
-		if (a->mode != OUT_JSON)
-			a->mode = OUT_QUIET;
+		if (a->mode != FWP_RENDER_JSON)
+			a->mode = FWP_RENDER_QUIET;
 	} else if (!strcmp(name, "timeout")) {
-		if (fwp_parse_ulong(arg, 600000, &a->timeout) || a->timeout == 0)
+		if (fwp_parse_ulong(arg, 600000, &v) || v == 0)
 			a->bad = 1;
+		a->o.timeout_ms = (unsigned)v;
 	} else if (!strcmp(name, "retries")) {
-		if (fwp_parse_ulong(arg, 1000, &a->retries) || a->retries == 0)
+		if (fwp_parse_ulong(arg, 1000, &v) || v == 0)
 			a->bad = 1;
-	} else if (!strcmp(name, "dfu")) {
-		a->dfu = 1;
+		a->o.retries = (unsigned)v;
+	} else if (!strcmp(name, "jobs")) {
+		if (fwp_parse_ulong(arg, 4096, &a->jobs) || a->jobs == 0)
+			a->bad = 1;
+		a->jobs_given = 1;
+	} else if (!strcmp(name, "all")) {
+		a->all = 1;
+	} else if (!strcmp(name, "enter")) {
+		struct fwp_err e;
+		if (fwp_enter_parse(arg, &a->o.enter, &a->o.enter_cmd, &e) < 0)
+			a->bad = 1;
 	} else if (!strcmp(name, "device")) {
-		unsigned vid, pid;
+		unsigned vid = 0, pid = 0;
 		char extra;
-		if (sscanf(arg, "%x:%x%c", &vid, &pid, &extra) != 2 || vid > 0xffff || pid > 0xffff)
+		if (sscanf(arg, "%x:%x%c", &vid, &pid, &extra) != 2 || vid > 0xffff || pid > 0xffff) {
 			a->bad = 1;
-		a->sel.vid = vid;
-		a->sel.pid = pid;
-		a->dfu = 1;
+		} else {
+			a->vid = vid;
+			a->pid = pid;
+		}
 	} else if (!strcmp(name, "serial")) {
-		a->sel.serial = arg;
-		a->dfu = 1;
+		if (push(&a->serials, &a->nserials, arg))
+			a->bad = 1;
 	} else if (!strcmp(name, "path")) {
-		a->sel.path = arg;
-		a->dfu = 1;
+		if (push(&a->paths, &a->npaths, arg))
+			a->bad = 1;
 	} else if (!strcmp(name, "alt")) {
-		a->sel.alt = arg;
-		a->dfu = 1;
+		a->o.alt = arg;
 	} else if (!strcmp(name, "address")) {
 		if (fwp_parse_ulong(arg, 0xffffffffu, &v))
 			a->bad = 1;
-		a->address = (long long)v;
-		a->dfu = 1;
+		a->o.address = (long long)v;
 	} else if (!strcmp(name, "mass-erase")) {
-		a->mass_erase = a->dfu = 1;
+		a->o.mass_erase = 1;
 	} else if (!strcmp(name, "unprotect")) {
-		a->unprotect = a->dfu = 1;
+		a->o.unprotect = 1;
 	} else if (!strcmp(name, "stop-after")) {
 		if (fwp_parse_ulong(arg, 0x7FFFFFFF, &v))
 			a->bad = 1;
-		a->stop_after = (long)v;
+		a->o.stop_after = (long)v;
 	}
 	if (a->bad) {
 		fprintf(stderr, "fwpack flash: --%s: '%s' is not a valid value\n", name, arg);
@@ -124,372 +157,340 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	return 0;
 }
 
+/* ---- targets ---- */
 
-static cJSON *event(const char *name)
+struct targets {
+	struct fwp_target *t;
+	size_t n;
+	/* a board named twice: its second target fails with this, and is not flashed */
+	char (*dup)[300];
+};
+
+static struct fwp_target *add(struct targets *ts, const struct fwp_transport_ops *ops,
+			      const char *name)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "event", name);
-	return o;
+	struct fwp_target *nt = realloc(ts->t, (ts->n + 1) * sizeof(*nt));
+	char(*nd)[300] = realloc(ts->dup, (ts->n + 1) * sizeof(*nd));
+	if (nt)
+		ts->t = nt;
+	if (nd)
+		ts->dup = nd;
+	if (!nt || !nd)
+		return NULL;
+	struct fwp_target *t = &ts->t[ts->n];
+	memset(t, 0, sizeof(*t));
+	ts->dup[ts->n][0] = 0;
+	ts->n++;
+	t->ops = ops;
+	t->sel.vid = t->sel.pid = -1;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	return t;
 }
 
-static void on_report(const struct fwp_flash_report *r, void *ctx)
+static int has_glob(const char *s)
 {
-	struct progress *p = ctx;
-	const struct fwp_device_info *d = r->info;
-	double t = seconds_since(&p->t0);
-	double rate = t > 0 ? (double)(r->offset - p->start_off) / t : 0;
-	if (p->mode == OUT_JSON) {
-		cJSON *o;
-		switch (r->ev) {
-		case FWP_EV_CONNECT:
-			o = event("connect");
-			cJSON_AddStringToObject(o, "board", d->board);
-			cJSON_AddStringToObject(o, "role",
-						d->role == FWP_ROLE_UPDATER ? "updater" : "loader");
-			cJSON_AddNumberToObject(o, "protocol", d->version);
-			cJSON_AddNumberToObject(o, "max_packet", d->max_packet);
-			cJSON_AddNumberToObject(o, "window", d->window);
-			cJSON_AddItemToObject(o, "slots", fwp_json_slots(d));
-			break;
-		case FWP_EV_BEGIN:
-			o = event("begin");
-			cJSON_AddStringToObject(o, "image", p->image);
-			cJSON_AddNumberToObject(o, "offset", r->offset);
-			cJSON_AddNumberToObject(o, "size", r->size);
-			cJSON_AddNumberToObject(o, "image_size", r->image_size);
-			cJSON_AddBoolToObject(o, "compressed", r->text != NULL);
-			cJSON_AddBoolToObject(o, "resumed", r->offset > 0);
-			break;
-		case FWP_EV_PROGRESS:
-			if (!p->erase_told && p->start_off == 0) {
-				/*
-				 * A device erases each sector before the data reaches
-				 * it: from the first confirmed block, what the target
-				 * held is gone.
-				 */
-				p->erase_told = 1;
-				cJSON *e = event("erase");
-				if (p->slot >= 0)
-					cJSON_AddNumberToObject(e, "slot", p->slot);
-				cJSON_AddStringToObject(e, "mode", "sectors as the data arrives");
-				fwp_json_line(e);
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* Every --port, a glob expanded (sorted); the same port twice is one board named twice. */
+static int serial_targets(const struct flash_args *a, struct targets *ts, struct fwp_err *err)
+{
+	for (size_t i = 0; i < a->nports; i++) {
+		glob_t g;
+		if (!has_glob(a->ports[i])) {
+			if (!add(ts, &fwp_transport_serial, a->ports[i]))
+				return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+			continue;
+		}
+		int rc = glob(a->ports[i], 0, NULL, &g);
+		if (rc == GLOB_NOMATCH)
+			return fwp_fail(err, FWP_ERR_NOT_FOUND, "--port '%s': no port matches",
+					a->ports[i]);
+		if (rc != 0)
+			return fwp_fail(err, FWP_ERR_IO, "--port '%s': cannot expand", a->ports[i]);
+		for (size_t k = 0; k < g.gl_pathc; k++)
+			if (!add(ts, &fwp_transport_serial, g.gl_pathv[k])) {
+				globfree(&g);
+				return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
 			}
-			o = event("progress");
-			cJSON_AddNumberToObject(o, "bytes", r->offset);
-			cJSON_AddNumberToObject(o, "total", r->size);
-			cJSON_AddNumberToObject(o, "bytes_per_second", (int)rate);
-			break;
-		case FWP_EV_RETRY:
-			o = event("retry");
-			cJSON_AddNumberToObject(o, "offset", r->offset);
-			cJSON_AddStringToObject(o, "reason", r->text ? r->text : "");
-			break;
-		case FWP_EV_VERIFY:
-			o = event("verify");
-			break;
-		default:
-			o = event("done");
-			cJSON_AddStringToObject(o, "image", p->image);
-			cJSON_AddNumberToObject(o, "bytes", r->image_size);
-			cJSON_AddNumberToObject(o, "wire_bytes", r->size - p->start_off);
-			cJSON_AddNumberToObject(o, "seconds", t);
-			cJSON_AddNumberToObject(o, "bytes_per_second",
-						t > 0 ? (int)(r->image_size / t) : 0);
-			if (r->text)
-				cJSON_AddStringToObject(o, "detail", r->text);
+		globfree(&g);
+	}
+	/* Two names for one port (a symlink, a glob and a path): the same board. */
+	for (size_t i = 0; i < ts->n; i++) {
+		char ri[PATH_MAX], rj[PATH_MAX];
+		if (!realpath(ts->t[i].name, ri))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (!ts->dup[j][0] && realpath(ts->t[j].name, rj) && !strcmp(ri, rj)) {
+				snprintf(ts->dup[i], sizeof(ts->dup[i]), "%.255s", ts->t[j].name);
+				break;
+			}
+	}
+	return FWP_OK;
+}
+
+/*
+ * USB: one target per --serial and --path, every matching device with
+ * --all, else the one --device (or any) DFU device. Each is found again
+ * by its own thread; the list here only tells which selectors name the
+ * same device.
+ */
+static int usb_targets(const struct flash_args *a, struct targets *ts, struct fwp_err *err)
+{
+	struct fwp_dfu_ctx *ctx = NULL;
+	struct fwp_dfu_info *found = NULL;
+	size_t nfound = 0;
+	struct fwp_dfu_select any = {a->vid, a->pid, NULL, NULL, NULL};
+	int rc = FWP_OK;
+	if (a->all || a->nserials + a->npaths > 1) {
+		rc = fwp_dfu_init(&ctx, err);
+		if (rc == FWP_OK)
+			rc = fwp_dfu_list(ctx, &any, &found, &nfound, err);
+		if (rc < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < a->nserials; i++) {
+		char label[160];
+		snprintf(label, sizeof(label), "serial %.140s", a->serials[i]);
+		struct fwp_target *t = add(ts, &fwp_transport_dfu, label);
+		if (!t)
+			goto nomem;
+		t->sel = any;
+		t->sel.serial = a->serials[i];
+	}
+	for (size_t i = 0; i < a->npaths; i++) {
+		struct fwp_target *t = add(ts, &fwp_transport_dfu, a->paths[i]);
+		if (!t)
+			goto nomem;
+		t->sel = any;
+		t->sel.path = a->paths[i];
+	}
+	if (a->all) {
+		for (size_t k = 0; k < nfound; k++) {
+			struct fwp_target *t = add(ts, &fwp_transport_dfu, found[k].path);
+			if (!t)
+				goto nomem;
+			t->sel = any;
+			snprintf(t->usb_path, sizeof(t->usb_path), "%s", found[k].path);
+			t->sel.path = t->usb_path;
+		}
+		if (nfound == 0 && ts->n == 0)
+			rc = fwp_fail(err, FWP_ERR_NO_DEVICE, "--all: no USB DFU device found");
+	} else if (ts->n == 0) {
+		struct fwp_target *t = add(ts, &fwp_transport_dfu, "usb");
+		if (!t)
+			goto nomem;
+		t->sel = any;
+	}
+	/* Which device each selector names now; two that name one: the second is refused. */
+	for (size_t i = 0; ctx && i < ts->n; i++) {
+		const struct fwp_dfu_select *s = &ts->t[i].sel;
+		for (size_t k = 0; k < nfound; k++) {
+			if ((s->serial && strcmp(s->serial, found[k].serial)) ||
+			    (s->path && strcmp(s->path, found[k].path)))
+				continue;
+			snprintf(ts->t[i].name, sizeof(ts->t[i].name), "%s", found[k].path);
+			for (size_t j = 0; j < i; j++)
+				if (!ts->dup[j][0] && !strcmp(ts->t[j].name, found[k].path)) {
+					snprintf(ts->dup[i], sizeof(ts->dup[i]), "%s", found[k].path);
+					break;
+				}
 			break;
 		}
-		fwp_json_line(o);
-		return;
 	}
-	if (p->mode == OUT_QUIET)
-		return;
-	switch (r->ev) {
-	case FWP_EV_CONNECT:
-		printf("Connected: %s, fwpack %s, protocol %u, %u-byte frames, window %u\n", d->board,
-		       d->role == FWP_ROLE_UPDATER ? "Updater" : "Loader", d->version,
-		       d->max_packet, d->window);
-		break;
-	case FWP_EV_BEGIN:
-		p->start_off = r->offset;
-		clock_gettime(CLOCK_MONOTONIC, &p->t0);
-		if (r->offset)
-			printf("%s: resuming at byte %u of %u\n", p->image, r->offset, r->size);
-		else if (r->text)
-			printf("%s: %u bytes, %u compressed\n", p->image, r->image_size, r->size);
-		else
-			printf("%s: %u bytes\n", p->image, r->size);
-		break;
-	case FWP_EV_PROGRESS:
-		if (p->mode == OUT_TTY) {
-			int pct = (int)((uint64_t)r->offset * 100 / r->size), w = pct * 30 / 100;
-			double eta = rate > 0 ? (double)(r->size - r->offset) / rate : 0;
-			printf("\r[%.*s%*s] %3d%% %u/%u bytes %.1f KiB/s ETA %.0f s ", w,
-			       "##############################", 30 - w, "", pct, r->offset, r->size,
-			       rate / 1024, eta);
-			p->bar_open = 1;
-			fflush(stdout);
-		} else {
-			int decile = (int)((uint64_t)r->offset * 10 / r->size);
-			if (decile > p->last_decile) {
-				p->last_decile = decile;
-				printf("progress: %u/%u bytes (%d%%)\n", r->offset, r->size, decile * 10);
-			}
-		}
-		break;
-	case FWP_EV_RETRY:
-		/* Counted, not listed: a bad line resends thousands of frames. */
-		p->retries++;
-		p->last_retry = r->text;
-		break;
-	case FWP_EV_VERIFY:
-		if (p->bar_open)
-			printf("\n");
-		p->bar_open = 0;
-		printf("Verifying on the device (digest and signature)...\n");
-		break;
-	default:
-		if (p->bar_open)
-			printf("\n"); /* DfuSe: no verify line ended the bar */
-		p->bar_open = 0;
-		/* The effective rate counts image bytes, as esptool does. */
-		printf("Wrote %u bytes (%u on the wire) in %.2f s (%.1f kbit/s effective); %s\n",
-		       r->image_size, r->size - p->start_off, t,
-		       t > 0 ? r->image_size * 8.0 / t / 1000 : 0,
-		       r->text ? r->text : "verified and committed");
-		if (p->retries)
-			printf("(%u resends; the last because %s)\n", p->retries,
-			       p->last_retry ? p->last_retry : "?");
-		break;
+	goto out;
+nomem:
+	rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+out:
+	free(found);
+	fwp_dfu_exit(ctx);
+	return rc;
+}
+
+/* ---- images ---- */
+
+/* Every image read and checked once, before any board is touched. */
+static int read_images(const struct flash_args *a, int n, char **files, struct fwp_buf *bufs,
+		       struct fwp_job_image *imgs, int serial, struct fwp_err *err)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = fwp_file_read(files[i], FWP_IMAGE_FILE_MAX, &bufs[i], err);
+		if (rc < 0)
+			return rc;
+		imgs[i].path = files[i];
+		imgs[i].data = bufs[i].data;
+		imgs[i].len = bufs[i].len;
+		imgs[i].slot = -1;
+		if (!serial)
+			continue; /* DFU files need not be fwpack images */
+		struct fwp_image_info info;
+		if ((rc = fwp_image_parse(bufs[i].data, bufs[i].len, &info, err)) < 0)
+			return fwp_err_prefix(err, files[i]);
+		imgs[i].slot = a->o.forced_slot >= 0 ? (int)a->o.forced_slot
+						      : fwp_slot_for_type(info.hdr.image_type);
+		if (imgs[i].slot < 0)
+			return fwp_fail(err, FWP_ERR_UNSUPPORTED,
+					"%s: image type %u is not updated in the field (use --slot)",
+					files[i], info.hdr.image_type);
 	}
-	fflush(stdout);
+	return FWP_OK;
+}
+
+/* ---- the run ---- */
+
+static volatile int interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
 }
 
 static int fail(const struct flash_args *a, struct fwp_err *err)
 {
-	if (a->mode == OUT_JSON) {
-		cJSON *o = event("error");
-		cJSON_AddStringToObject(o, "code", fwp_error_name(err->code));
-		cJSON_AddNumberToObject(o, "exit", fwp_exit_code(err->code));
-		cJSON_AddStringToObject(o, "message", err->msg);
-		fwp_json_line(o);
+	if (a->mode == FWP_RENDER_JSON) {
+		struct fwp_board_id none = {"", "", "", "", ""};
+		struct fwp_render *r = fwp_render_new(FWP_RENDER_JSON, 1);
+		struct fwp_event e = {.type = FWP_EVENT_ERROR, .board = &none, .slot = -1, .err = err};
+		if (r)
+			fwp_render_event(&e, r);
+		fwp_render_free(r);
 	}
 	return fwp_report(err);
 }
 
-/* The slot an image goes to, from its header's type. */
-static int slot_for(const struct fwp_buf *img, const char *path, long forced, uint8_t *slot,
-		    struct fwp_err *err)
-{
-	struct fwp_image_info info;
-	int rc = fwp_image_parse(img->data, img->len, &info, err);
-	if (rc < 0)
-		return fwp_err_prefix(err, path);
-	if (forced >= 0) {
-		*slot = (uint8_t)forced;
-		return FWP_OK;
-	}
-	switch (info.hdr.image_type) {
-	case FWP_IMAGE_TYPE_LOADER:
-		*slot = 1;
-		return FWP_OK;
-	case FWP_IMAGE_TYPE_APP:
-	case FWP_IMAGE_TYPE_UPDATER:
-		*slot = 2;
-		return FWP_OK;
-	default:
-		return fwp_fail(err, FWP_ERR_UNSUPPORTED,
-				"%s: image type %u is not updated in the field (use --slot)", path,
-				info.hdr.image_type);
-	}
-}
-
-static void dfu_connected(const struct flash_args *a, struct fwp_dfu_dev *d)
-{
-	const struct fwp_dfu_info *in = fwp_dfu_dev_info(d);
-	const struct fwp_dfu_alt *alt = fwp_dfu_dev_alt(d);
-	int dfuse = in->dfu_version == FWP_DFUSE_VERSION;
-	if (a->mode == OUT_JSON) {
-		char id[16];
-		cJSON *o = event("connect");
-		snprintf(id, sizeof(id), "%04x:%04x", in->vid, in->pid);
-		cJSON_AddStringToObject(o, "transport", "usb-dfu");
-		cJSON_AddStringToObject(o, "usb_id", id);
-		cJSON_AddStringToObject(o, "serial", in->serial);
-		cJSON_AddStringToObject(o, "path", in->path);
-		cJSON_AddStringToObject(o, "protocol", dfuse ? "dfuse" : "dfu");
-		cJSON_AddNumberToObject(o, "alt", alt->alt);
-		cJSON_AddStringToObject(o, "alt_name", alt->name);
-		cJSON_AddNumberToObject(o, "transfer_size", fwp_dfu_transfer_size(d));
-		fwp_json_line(o);
-	} else if (a->mode != OUT_QUIET) {
-		char ver[8];
-		fwp_dfu_version_str(in->dfu_version, ver);
-		printf("Connected: USB DFU device %s, %s %s, alt %u \"%s\", %u-byte transfers\n",
-		       fwp_dfu_dev_label(d), dfuse ? "DfuSe" : "DFU", ver, alt->alt, alt->name,
-		       fwp_dfu_transfer_size(d));
-		fflush(stdout);
-	}
-}
-
-/* The USB DFU path: every file read first, then one device opened and written. */
-static int flash_dfu(struct flash_args *a, int n, char **files)
+static int run(struct flash_args *a, int n, char **files)
 {
 	struct fwp_err err;
-	struct fwp_dfu_ctx *ctx = NULL;
-	struct fwp_dfu_dev *dev = NULL;
-	struct fwp_buf *imgs = calloc((size_t)n + 1, sizeof(*imgs));
-	struct progress p = {a->mode, NULL, {0, 0}, 0, 0, -1, 0, 0, NULL, 0};
-	struct fwp_dfu_flash_opts fo = {a->address, a->mass_erase, a->no_boot,
-					a->sel.alt != NULL, on_report, &p};
-	struct fwp_dfu_flash session;
-	int rc = FWP_OK;
-
+	struct targets ts = {NULL, 0, NULL};
+	struct fwp_buf *bufs = calloc((size_t)n + 1, sizeof(*bufs));
+	struct fwp_job_image *imgs = calloc((size_t)n + 1, sizeof(*imgs));
+	struct fwp_board_result *res = NULL;
+	struct fwp_render *r = NULL;
+	int serial = a->nports > 0, exit_code = FWP_EXIT_OK;
 	fwp_err_clear(&err);
-	if (!imgs) {
-		fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
-		return fail(a, &err);
-	}
-	for (int i = 0; i < n && rc == FWP_OK; i++)
-		rc = fwp_file_read(files[i], FWP_IMAGE_FILE_MAX, &imgs[i], &err);
-	struct fwp_dfu_opts o = {(unsigned)a->timeout, 30000, 10000};
+	int rc = bufs && imgs ? FWP_OK : fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
 	if (rc == FWP_OK)
-		rc = fwp_dfu_init(&ctx, &err);
+		rc = read_images(a, n, files, bufs, imgs, serial, &err);
 	if (rc == FWP_OK)
-		rc = fwp_dfu_open(ctx, &a->sel, &o, &dev, &err);
-	if (rc == FWP_OK)
-		fwp_dfu_flash_init(&session, dev, &fo);
-	if (rc == FWP_OK && n > 0 && !session.dfuse)
-		rc = fwp_dfu_flash_choose_alt(&session, imgs[0].data, imgs[0].len, &err);
-	if (rc == FWP_OK)
-		dfu_connected(a, dev);
-	if (rc == FWP_OK && a->unprotect) {
-		rc = fwp_dfuse_read_unprotect(dev, &err);
-		if (rc == FWP_OK && a->mode != OUT_QUIET && a->mode != OUT_JSON)
-			printf("Read protection removed: the device erased itself and resets\n");
+		rc = serial ? serial_targets(a, &ts, &err) : usb_targets(a, &ts, &err);
+	if (rc == FWP_OK && !(res = calloc(ts.n, sizeof(*res))))
+		rc = fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
+	if (rc == FWP_OK && !(r = fwp_render_new(a->mode, ts.n)))
+		rc = fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
+	if (rc < 0) {
+		exit_code = fail(a, &err);
 		goto out;
 	}
-	for (int i = 0; rc == FWP_OK && i < n; i++) {
-		p.image = files[i];
-		p.last_decile = 0;
-		p.erase_told = 0;
-		clock_gettime(CLOCK_MONOTONIC, &p.t0);
-		rc = fwp_dfu_flash_file(&session, imgs[i].data, imgs[i].len, &err);
-		if (rc < 0)
-			fwp_err_prefix(&err, files[i]);
+
+	/* A board named twice is flashed once; the repeat is a failure of its own. */
+	struct fwp_target *go = calloc(ts.n, sizeof(*go));
+	size_t *map = calloc(ts.n, sizeof(*map)), ngo = 0;
+	if (!go || !map) {
+		free(go);
+		free(map);
+		fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
+		exit_code = fail(a, &err);
+		goto out;
 	}
-	if (rc == FWP_OK && !a->no_boot) {
-		rc = fwp_dfu_flash_finish(&session, &err);
-		if (rc == FWP_OK && a->mode == OUT_JSON)
-			fwp_json_line(event("boot"));
-		else if (rc == FWP_OK && a->mode != OUT_QUIET && session.dfuse)
-			printf("Leaving DFU mode: starting the firmware at 0x%08x\n", session.start);
-		else if (rc == FWP_OK && a->mode != OUT_QUIET)
-			printf("Resetting the device (USB reset) into the new firmware\n");
+	for (size_t i = 0; i < ts.n; i++)
+		if (!ts.dup[i][0]) {
+			map[ngo] = i;
+			go[ngo++] = ts.t[i];
+		}
+	struct fwp_board_result *gres = calloc(ngo ? ngo : 1, sizeof(*gres));
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, &old);
+	a->o.cancel = &interrupted;
+	if (gres)
+		fwp_flash_boards(go, ngo, imgs, (size_t)n, &a->o, (unsigned)a->jobs,
+				 fwp_render_event, r, gres);
+	sigaction(SIGINT, &old, NULL);
+	for (size_t k = 0; gres && k < ngo; k++)
+		res[map[k]] = gres[k];
+	for (size_t i = 0; i < ts.n; i++) {
+		if (!ts.dup[i][0] && gres)
+			continue;
+		res[i].id.transport = ts.t[i].ops->name;
+		snprintf(res[i].id.name, sizeof(res[i].id.name), "%s", ts.t[i].name);
+		if (ts.dup[i][0])
+			res[i].rc = fwp_fail(&res[i].err, FWP_ERR_USAGE,
+					     "%s: the same board as %s, named twice: flashed once",
+					     ts.t[i].name, ts.dup[i]);
+		else
+			res[i].rc = fwp_fail(&res[i].err, FWP_ERR_NOMEM, "out of memory");
+		struct fwp_event e = {.type = FWP_EVENT_ERROR, .board = &res[i].id, .slot = -1,
+				      .err = &res[i].err};
+		fwp_render_event(&e, r);
+		e.type = FWP_EVENT_RESULT;
+		e.result = &res[i];
+		fwp_render_event(&e, r);
 	}
+	free(gres);
+	free(go);
+	free(map);
+	fwp_render_summary(r, res, ts.n);
+	/* One board: its own exit code. Several: the first failure's. */
+	for (size_t i = 0; i < ts.n && exit_code == FWP_EXIT_OK; i++)
+		if (res[i].rc < 0)
+			exit_code = fwp_exit_code(res[i].rc);
+	if (interrupted && exit_code == FWP_EXIT_OK)
+		exit_code = FWP_EXIT_NO_DEVICE;
 out:
-	if (p.bar_open)
-		printf("\n");
-	fwp_dfu_close(dev);
-	fwp_dfu_exit(ctx);
-	for (int i = 0; i < n; i++)
-		fwp_buf_free(&imgs[i]);
+	fwp_render_free(r);
+	free(res);
+	free(ts.t);
+	free(ts.dup);
+	for (int i = 0; bufs && i < n; i++)
+		fwp_buf_free(&bufs[i]);
+	free(bufs);
 	free(imgs);
-	return rc < 0 ? fail(a, &err) : FWP_EXIT_OK;
+	return exit_code;
 }
 
 int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 {
-	struct flash_args a = {NULL, 115200, 0, 2000, 10, -1, -1, 0, 0, OUT_LINES, 0,
-			       0, 0, 0, {-1, -1, NULL, NULL, NULL}, -1};
-	struct fwp_err err;
-	struct fwp_serial *port = NULL;
-	struct fwp_flasher *f = NULL;
-	struct fwp_device_info info;
-	int done, rc;
-
-	fwp_err_clear(&err);
-	if (isatty(STDOUT_FILENO))
-		a.mode = OUT_TTY;
+	struct flash_args a;
+	memset(&a, 0, sizeof(a));
+	a.o.forced_slot = -1;
+	a.o.stop_after = -1;
+	a.o.address = -1;
+	a.o.timeout_ms = 2000;
+	a.o.retries = 10;
+	a.o.baud = 115200;
+	a.vid = a.pid = -1;
+	a.mode = isatty(STDOUT_FILENO) ? FWP_RENDER_TTY : FWP_RENDER_LINES;
+	int done, rc = FWP_EXIT_USAGE;
 	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (a.port && a.dfu)
-		return fwp_cli_usage_error(cmd, "--port (serial) and the USB DFU options exclude each other");
-	if (!a.port && !a.dfu)
-		return fwp_cli_usage_error(cmd, "no --port (serial) or --dfu (USB) given");
-	if (first == argc && !a.unprotect)
-		return fwp_cli_usage_error(cmd, "no image given");
-	if (a.dfu)
-		return flash_dfu(&a, argc - first, argv + first);
-
-	/* Every image is read and checked before the device is touched. */
-	int n = argc - first;
-	struct fwp_buf *imgs = calloc((size_t)n, sizeof(*imgs));
-	uint8_t *slots = calloc((size_t)n, 1);
-	if (!imgs || !slots) {
-		free(imgs);
-		free(slots);
-		fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
-		return fail(&a, &err);
+	if (first < 0 || done) {
+		rc = first < 0 ? FWP_EXIT_USAGE : FWP_EXIT_OK;
+	} else if (a.jobs_given && a.jobs == 0) {
+		rc = fwp_cli_usage_error(cmd, "--jobs 0: at least one board at a time");
+	} else if (a.nports && a.usb_opt) {
+		rc = fwp_cli_usage_error(cmd, "--port (serial) and --%s (USB DFU) exclude each other",
+					 a.usb_opt);
+	} else if (a.usb_opt && a.serial_opt) {
+		rc = fwp_cli_usage_error(cmd,
+					 "--%s applies to serial ports (--port) only, not to USB DFU "
+					 "(--%s)",
+					 a.serial_opt, a.usb_opt);
+	} else if (!a.nports && a.serial_opt) {
+		rc = fwp_cli_usage_error(cmd, "--%s applies to serial ports: give --port",
+					 a.serial_opt);
+	} else if (!a.nports && !a.usb_opt && !a.all) {
+		rc = fwp_cli_usage_error(cmd, "no --port (serial) or --dfu (USB) given");
+	} else if (a.all && a.nports) {
+		rc = fwp_cli_usage_error(cmd, "--all finds USB DFU devices: for serial ports give "
+					      "--port with a glob, e.g. --port '/dev/ttyACM*'");
+	} else if (first == argc && !a.o.unprotect) {
+		rc = fwp_cli_usage_error(cmd, "no image given");
+	} else {
+		rc = run(&a, argc - first, argv + first);
 	}
-	for (int i = 0; i < n; i++) {
-		rc = fwp_file_read(argv[first + i], FWP_IMAGE_FILE_MAX, &imgs[i], &err);
-		if (rc == FWP_OK)
-			rc = slot_for(&imgs[i], argv[first + i], a.slot, &slots[i], &err);
-		if (rc < 0)
-			goto out;
-	}
-
-	struct progress p = {a.mode, NULL, {0, 0}, 0, 0, 0, 0, 0, NULL, 0};
-	clock_gettime(CLOCK_MONOTONIC, &p.t0);
-	struct fwp_flasher_opts o = {(unsigned)a.timeout, (unsigned)a.retries, a.stop_after,
-				     a.no_compress, on_report, &p};
-	rc = fwp_serial_open(a.port, (uint32_t)a.baud, &port, &err);
-	if (rc == FWP_OK)
-		rc = fwp_flasher_new(port, &o, &f, &err);
-	if (rc == FWP_OK)
-		rc = fwp_flasher_connect(f, &info, &err);
-	if (rc == FWP_OK && a.fast_baud && a.fast_baud != a.baud) {
-		/* A faster line is worth having, not worth failing for. */
-		struct fwp_err berr;
-		fwp_err_clear(&berr);
-		if (fwp_flasher_switch_baud(f, (uint32_t)a.baud, (uint32_t)a.fast_baud, &berr) < 0) {
-			if (a.mode != OUT_QUIET && a.mode != OUT_JSON)
-				fprintf(stderr, "fwpack: warning: %s\n", berr.msg);
-		} else if (a.mode == OUT_JSON) {
-			cJSON *ev = event("baud");
-			cJSON_AddNumberToObject(ev, "baud", (double)a.fast_baud);
-			fwp_json_line(ev);
-		} else if (a.mode != OUT_QUIET) {
-			printf("Switched to %lu baud\n", a.fast_baud);
-		}
-	}
-	for (int i = 0; rc == FWP_OK && i < n; i++) {
-		p.image = argv[first + i];
-		p.last_decile = 0;
-		p.retries = 0;
-		p.slot = slots[i];
-		p.erase_told = 0;
-		rc = fwp_flasher_send(f, slots[i], imgs[i].data, imgs[i].len, &err);
-		if (rc < 0)
-			fwp_err_prefix(&err, argv[first + i]);
-	}
-	if (rc == FWP_OK && !a.no_boot) {
-		rc = fwp_flasher_boot(f, &err);
-		if (rc == FWP_OK && a.mode == OUT_JSON)
-			fwp_json_line(event("boot"));
-		else if (rc == FWP_OK && a.mode != OUT_QUIET)
-			printf("Resetting the device into the new firmware\n");
-	}
-out:
-	fwp_flasher_free(f);
-	fwp_serial_close(port);
-	for (int i = 0; i < n; i++)
-		fwp_buf_free(&imgs[i]);
-	free(imgs);
-	free(slots);
-	return rc < 0 ? fail(&a, &err) : FWP_EXIT_OK;
+	free(a.ports);
+	free(a.serials);
+	free(a.paths);
+	return rc;
 }

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "dfu.h"
-#include "flasher.h"
+#include "xfer_report.h"
 #include "fwpack/error.h"
 
 struct fwp_dfu_flash_opts {

@@ -24,6 +24,7 @@ struct fwp_flasher {
 	uint8_t enc[FWD_COBS_MAX(PKT_MAX)];
 	uint8_t in[4096];
 	size_t in_len, in_pos;
+	uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX]; /* one DATA request's body */
 	uint32_t image_size;
 };
 
@@ -236,7 +237,7 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 		 good = 0;
 	uint32_t chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
 	uint32_t next = offset, acked = offset, chunk;
-	static uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX];
+	uint8_t *body = f->body;
 	if (window > 16)
 		window = 16;
 	if (chunk_max > CHUNK_MAX)
@@ -244,6 +245,11 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 	chunk = chunk_max;
 
 	while (acked < len) {
+		if (f->o.cancel && *f->o.cancel)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"%s: interrupted at byte %u of %u (the device keeps the "
+					"session: a new run resumes it)",
+					fwp_serial_name(f->port), acked, len);
 		while (nfl < window && next < len) {
 			if (f->o.stop_after >= 0 && next >= (uint32_t)f->o.stop_after)
 				break;

@@ -1,0 +1,27 @@
+/*
+ * Showing a run's events: lines of text (a log, a pipe), a live line per
+ * board (a terminal), or one JSON object per event (scripts). A renderer
+ * knows events, not transports. Not thread-safe by itself: fwp_flash_boards
+ * calls it one event at a time.
+ */
+#ifndef FWP_RENDER_H
+#define FWP_RENDER_H
+
+#include <stddef.h>
+
+#include "event.h"
+
+enum fwp_render_mode { FWP_RENDER_TTY, FWP_RENDER_LINES, FWP_RENDER_JSON, FWP_RENDER_QUIET };
+
+struct fwp_render;
+
+struct fwp_render *fwp_render_new(enum fwp_render_mode mode, size_t nboards);
+void fwp_render_free(struct fwp_render *r);
+
+/* An fwp_event_fn: ctx is the renderer. */
+void fwp_render_event(const struct fwp_event *e, void *ctx);
+
+/* The table at the end (board, images, bytes, time, result, reason, phases). */
+void fwp_render_summary(struct fwp_render *r, const struct fwp_board_result *res, size_t n);
+
+#endif /* FWP_RENDER_H */

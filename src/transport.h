@@ -1,0 +1,95 @@
+/*
+ * The host transport interface: one const ops table per way of reaching a
+ * board (serial, USB DFU/DfuSe), as libusb's usbi_os_backend, so that the
+ * code above (fwp_flash_board, the renderers, fwpack flash) never asks
+ * which one it holds. A backend reports what happens as neutral events
+ * (event.h) through the callback it was opened with.
+ */
+#ifndef FWP_TRANSPORT_H
+#define FWP_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfu.h"
+#include "event.h"
+#include "fwpack/error.h"
+
+/* Serial: how a board running its Application is taken into its Loader. */
+enum fwp_enter {
+	FWP_ENTER_NONE,    /* it is there already */
+	FWP_ENTER_RESET,   /* DTR/RTS into a reset with boot-select held (esptool's wiring) */
+	FWP_ENTER_1200,    /* the 1200-baud touch */
+	FWP_ENTER_CONSOLE  /* a command line to the Application's console */
+};
+
+/* What a run asks of every board; zeroed fields take the documented defaults. */
+struct fwp_flash_opts {
+	/* both */
+	unsigned timeout_ms, retries;
+	int no_boot;
+	long forced_slot; /* -1: by image type (slotpolicy.h) */
+	/* serial */
+	uint32_t baud, fast_baud;
+	long stop_after;
+	int no_compress;
+	enum fwp_enter enter;
+	const char *enter_cmd; /* FWP_ENTER_CONSOLE */
+	/* USB DFU */
+	long long address;
+	int mass_erase, unprotect;
+	const char *alt;
+	/* set (from a signal handler) to stop every board at its next safe point */
+	const volatile int *cancel;
+};
+
+/* One board to flash: which backend, and how it finds the board. */
+struct fwp_target {
+	const struct fwp_transport_ops *ops;
+	char name[256];              /* serial: the port path; USB: a label of the selector */
+	struct fwp_dfu_select sel;   /* USB (string fields point into the caller's argv) */
+	char usb_path[32];           /* USB: a path found by enumeration (sel.path points here) */
+};
+
+/* One image of a run, read and checked once for every board. */
+struct fwp_job_image {
+	const char *path;
+	const uint8_t *data;
+	size_t len;
+	int slot; /* serial: from the slot policy or --slot; -1 when not an fwpack image */
+};
+
+/* An open board. Each backend defines its own; the layer above holds a pointer. */
+struct fwp_link;
+
+/* What a backend is given besides its options: where its events go. */
+struct fwp_link_sink {
+	struct fwp_board_id *id; /* filled in by the backend as it learns it */
+	fwp_event_fn emit;
+	void *ctx;
+};
+
+struct fwp_transport_ops {
+	const char *name; /* "serial", "usb-dfu" (the JSON "transport") */
+	/* Find the board and get it ready to talk (enter its Loader if asked). */
+	int (*open)(const struct fwp_target *t, const struct fwp_flash_opts *o,
+		    const struct fwp_link_sink *sink, struct fwp_link **out, struct fwp_err *err);
+	/*
+	 * Connect: who the board is (FWP_EVENT_CONNECT); serial also switches its
+	 * rate, USB DFU picks the alt setting for the first image. > 0: the
+	 * board's whole job is done here (DfuSe --unprotect).
+	 */
+	int (*describe)(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err);
+	/* One image, committed on return (the device's rule: header last). */
+	int (*send)(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err);
+	/* After the last image, before boot (DfuSe: nothing left; kept for symmetry). */
+	int (*finish)(struct fwp_link *l, struct fwp_err *err);
+	/* Run the new firmware. */
+	int (*boot)(struct fwp_link *l, struct fwp_err *err);
+	void (*close)(struct fwp_link *l);
+};
+
+extern const struct fwp_transport_ops fwp_transport_serial;
+extern const struct fwp_transport_ops fwp_transport_dfu;
+
+#endif /* FWP_TRANSPORT_H */

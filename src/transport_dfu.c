@@ -1,0 +1,205 @@
+/* The USB DFU/DfuSe backend: libusb (one context per board) and dfuflash.h's policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dfu.h"
+#include "dfuflash.h"
+#include "dfuse.h"
+#include "transport.h"
+
+struct fwp_link {
+	const struct fwp_flash_opts *o;
+	struct fwp_link_sink sink;
+	struct fwp_dfu_ctx *ctx;
+	struct fwp_dfu_dev *dev;
+	struct fwp_dfu_flash_opts fo;
+	struct fwp_dfu_flash session;
+	struct fwp_board_desc desc;
+	const struct fwp_job_image *img;
+	int erase_told;
+	struct timespec t0;
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void emit(struct fwp_link *l, struct fwp_event *e)
+{
+	e->board = l->sink.id;
+	l->sink.emit(e, l->sink.ctx);
+}
+
+static void phase(struct fwp_link *l, enum fwp_phase p)
+{
+	struct fwp_event e = {.type = FWP_EVENT_PHASE, .phase = p, .slot = -1};
+	emit(l, &e);
+}
+
+static void on_report(const struct fwp_flash_report *r, void *ctx)
+{
+	struct fwp_link *l = ctx;
+	struct fwp_event e = {.image = l->img ? l->img->path : NULL,
+			      .slot = -1,
+			      .offset = r->offset,
+			      .size = r->size,
+			      .image_size = r->image_size,
+			      .text = r->text};
+	switch (r->ev) {
+	case FWP_EV_BEGIN:
+		clock_gettime(CLOCK_MONOTONIC, &l->t0);
+		phase(l, FWP_PHASE_TRANSFER);
+		e.type = FWP_EVENT_BEGIN;
+		e.text = NULL;
+		emit(l, &e);
+		if (l->session.dfuse) {
+			/* DfuSe: the host erases before it writes, not the device on the way. */
+			struct fwp_event er = e;
+			er.type = FWP_EVENT_ERASE;
+			er.text = l->o->mass_erase ? "the whole flash, first"
+						   : "the sectors written, before writing them";
+			l->erase_told = 1;
+			emit(l, &er);
+		} else {
+			l->erase_told = 0;
+		}
+		return;
+	case FWP_EV_PROGRESS:
+		if (!l->erase_told) {
+			/* The fwpack Loader erases each sector as the data reaches it. */
+			struct fwp_event er = e;
+			er.type = FWP_EVENT_ERASE;
+			er.text = "sectors as the data arrives";
+			l->erase_told = 1;
+			emit(l, &er);
+		}
+		e.type = FWP_EVENT_PROGRESS;
+		e.seconds = since(&l->t0);
+		break;
+	case FWP_EV_RETRY:
+		e.type = FWP_EVENT_RETRY;
+		break;
+	case FWP_EV_VERIFY:
+		phase(l, FWP_PHASE_VERIFY);
+		e.type = FWP_EVENT_VERIFY;
+		break;
+	case FWP_EV_DONE:
+		e.type = FWP_EVENT_DONE;
+		e.seconds = since(&l->t0);
+		break;
+	default:
+		return;
+	}
+	emit(l, &e);
+}
+
+static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
+		  const struct fwp_link_sink *sink, struct fwp_link **out, struct fwp_err *err)
+{
+	struct fwp_link *l = calloc(1, sizeof(*l));
+	if (!l)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	l->o = o;
+	l->sink = *sink;
+	*out = l;
+	struct fwp_dfu_select sel = t->sel;
+	sel.alt = o->alt;
+	struct fwp_dfu_opts dopts = {o->timeout_ms ? o->timeout_ms : 2000, 30000, 10000};
+	/* A libusb context per board: nothing shared between the boards' threads. */
+	int rc = fwp_dfu_init(&l->ctx, err);
+	if (rc == FWP_OK)
+		rc = fwp_dfu_open(l->ctx, &sel, &dopts, &l->dev, err);
+	if (rc < 0)
+		return rc;
+	const struct fwp_dfu_info *in = fwp_dfu_dev_info(l->dev);
+	snprintf(sink->id->name, sizeof(sink->id->name), "%s", in->path);
+	snprintf(sink->id->usb_serial, sizeof(sink->id->usb_serial), "%s", in->serial);
+	snprintf(sink->id->board, sizeof(sink->id->board), "%s", in->product);
+	struct fwp_dfu_flash_opts fo = {o->address, o->mass_erase, o->no_boot, o->alt != NULL,
+					on_report, l};
+	l->fo = fo;
+	fwp_dfu_flash_init(&l->session, l->dev, &l->fo);
+	return FWP_OK;
+}
+
+static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err)
+{
+	phase(l, FWP_PHASE_CONNECT);
+	if (first && !l->session.dfuse) {
+		int rc = fwp_dfu_flash_choose_alt(&l->session, first->data, first->len, err);
+		if (rc < 0)
+			return fwp_err_prefix(err, first->path);
+	}
+	const struct fwp_dfu_info *in = fwp_dfu_dev_info(l->dev);
+	const struct fwp_dfu_alt *alt = fwp_dfu_dev_alt(l->dev);
+	char ver[8];
+	fwp_dfu_version_str(in->dfu_version, ver);
+	struct fwp_board_desc *d = &l->desc;
+	snprintf(d->usb_id, sizeof(d->usb_id), "%04x:%04x", in->vid, in->pid);
+	snprintf(d->protocol, sizeof(d->protocol), "%s", l->session.dfuse ? "dfuse" : "dfu");
+	snprintf(d->alt_name, sizeof(d->alt_name), "%s", alt->name);
+	d->alt = alt->alt;
+	d->transfer_size = fwp_dfu_transfer_size(l->dev);
+	snprintf(d->summary, sizeof(d->summary),
+		 "USB DFU device %s, %s %s, alt %u \"%s\", %u-byte transfers",
+		 fwp_dfu_dev_label(l->dev), l->session.dfuse ? "DfuSe" : "DFU", ver, alt->alt,
+		 alt->name, d->transfer_size);
+	struct fwp_event e = {.type = FWP_EVENT_CONNECT, .slot = -1, .desc = d};
+	emit(l, &e);
+	if (!l->o->unprotect)
+		return FWP_OK;
+	int rc = fwp_dfuse_read_unprotect(l->dev, err);
+	if (rc < 0)
+		return rc;
+	struct fwp_event b = {.type = FWP_EVENT_BOOT, .slot = -1,
+			      .text = "Read protection removed: the device erased itself and resets"};
+	emit(l, &b);
+	return 1;
+}
+
+static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
+{
+	l->img = img;
+	int rc = fwp_dfu_flash_file(&l->session, img->data, img->len, err);
+	l->img = NULL;
+	return rc;
+}
+
+static int d_finish(struct fwp_link *l, struct fwp_err *err)
+{
+	(void)l;
+	(void)err;
+	return FWP_OK;
+}
+
+static int d_boot(struct fwp_link *l, struct fwp_err *err)
+{
+	int rc = fwp_dfu_flash_finish(&l->session, err);
+	if (rc < 0)
+		return rc;
+	char text[96];
+	if (l->session.dfuse)
+		snprintf(text, sizeof(text), "Leaving DFU mode: starting the firmware at 0x%08x",
+			 l->session.start);
+	else
+		snprintf(text, sizeof(text), "Resetting the device (USB reset) into the new firmware");
+	struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1, .text = text};
+	emit(l, &e);
+	return FWP_OK;
+}
+
+static void d_close(struct fwp_link *l)
+{
+	fwp_dfu_close(l->dev);
+	fwp_dfu_exit(l->ctx);
+	free(l);
+}
+
+const struct fwp_transport_ops fwp_transport_dfu = {
+	"usb-dfu", d_open, d_describe, d_send, d_finish, d_boot, d_close,
+};
