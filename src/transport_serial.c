@@ -1,4 +1,5 @@
 /* The serial backend: libserialport and the fwpack serial protocol (flasher.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,12 +108,15 @@ static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	*out = l;
 	uint32_t baud = o->baud ? o->baud : 115200;
 	int rc = FWP_OK;
+	/* A symlink (udev's /dev/serial/by-id, a test's link) is opened as what it names. */
+	char real[PATH_MAX];
+	const char *path = realpath(t->name, real) ? real : t->name;
 	if (o->enter != FWP_ENTER_NONE) {
 		phase(l, FWP_PHASE_ENTER);
-		rc = fwp_enter_loader(t->name, o->enter, o->enter_cmd, baud, o->timeout_ms, err);
+		rc = fwp_enter_loader(path, o->enter, o->enter_cmd, baud, o->timeout_ms, err);
 	}
 	if (rc == FWP_OK)
-		rc = fwp_serial_open(t->name, baud, &l->port, err);
+		rc = fwp_serial_open(path, baud, &l->port, err);
 	struct fwp_flasher_opts fo = {o->timeout_ms, o->retries, o->stop_after, o->no_compress,
 				      o->cancel, on_report, l};
 	if (rc == FWP_OK)
