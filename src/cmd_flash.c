@@ -272,7 +272,6 @@ static int usb_targets(const struct flash_args *a, struct targets *ts, struct fw
 				goto nomem;
 			t->sel = any;
 			snprintf(t->usb_path, sizeof(t->usb_path), "%s", found[k].path);
-			t->sel.path = t->usb_path;
 		}
 		if (nfound == 0 && ts->n == 0)
 			rc = fwp_fail(err, FWP_ERR_NO_DEVICE, "--all: no USB DFU device found");
@@ -285,9 +284,10 @@ static int usb_targets(const struct flash_args *a, struct targets *ts, struct fw
 	/* Which device each selector names now; two that name one: the second is refused. */
 	for (size_t i = 0; ctx && i < ts->n; i++) {
 		const struct fwp_dfu_select *s = &ts->t[i].sel;
+		const char *path = ts->t[i].usb_path[0] ? ts->t[i].usb_path : s->path;
 		for (size_t k = 0; k < nfound; k++) {
 			if ((s->serial && strcmp(s->serial, found[k].serial)) ||
-			    (s->path && strcmp(s->path, found[k].path)))
+			    (path && strcmp(path, found[k].path)))
 				continue;
 			snprintf(ts->t[i].name, sizeof(ts->t[i].name), "%s", found[k].path);
 			for (size_t j = 0; j < i; j++)

@@ -48,7 +48,7 @@ struct fwp_target {
 	const struct fwp_transport_ops *ops;
 	char name[256];              /* serial: the port path; USB: a label of the selector */
 	struct fwp_dfu_select sel;   /* USB (string fields point into the caller's argv) */
-	char usb_path[32];           /* USB: a path found by enumeration (sel.path points here) */
+	char usb_path[32];           /* USB: a path found by enumeration (--all), in place of sel.path */
 };
 
 /* One image of a run, read and checked once for every board. */

@@ -109,6 +109,8 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	*out = l;
 	struct fwp_dfu_select sel = t->sel;
 	sel.alt = o->alt;
+	if (t->usb_path[0])
+		sel.path = t->usb_path;
 	struct fwp_dfu_opts dopts = {o->timeout_ms ? o->timeout_ms : 2000, 30000, 10000};
 	/* A libusb context per board: nothing shared between the boards' threads. */
 	int rc = fwp_dfu_init(&l->ctx, err);
