@@ -12,6 +12,8 @@
 #define PKT_MAX 4200u
 #define CHUNK_MIN 32u
 #define CHUNK_MAX 4096u
+/* A HELLO and its answer take about 10 ms at 115200 baud: the first wait for one. */
+#define HELLO_FIRST_MS 20u
 
 struct fwp_flasher {
 	struct fwp_serial *port;
@@ -104,15 +106,23 @@ static int next_packet(struct fwp_flasher *f, uint64_t deadline, struct fwp_err 
 	}
 }
 
-/* One request, one answer: resent on silence or a BAD_FRAME answer. Body in *resp. */
-static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, uint32_t blen,
-		    unsigned timeout_ms, const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
+/*
+ * One request, one answer: resent on silence or a BAD_FRAME answer. Body in
+ * *resp. The first attempt waits first_ms, each next one twice as long, up
+ * to timeout_ms: a HELLO lost while a line settles (a rate switch, a port
+ * just opened) costs a few milliseconds, not a whole timeout.
+ */
+static int transact_backoff(struct fwp_flasher *f, uint8_t type, const uint8_t *body,
+			    uint32_t blen, unsigned first_ms, unsigned timeout_ms,
+			    const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
 {
+	unsigned wait_ms = first_ms < timeout_ms ? first_ms : timeout_ms;
 	for (unsigned attempt = 0; attempt <= f->o.retries; attempt++) {
 		int rc = send_packet(f, type, body, blen, err);
 		if (rc < 0)
 			return rc;
-		uint64_t deadline = now_ms() + timeout_ms;
+		uint64_t deadline = now_ms() + wait_ms;
+		wait_ms = wait_ms * 2 < timeout_ms ? wait_ms * 2 : timeout_ms;
 		while ((rc = next_packet(f, deadline, err)) == 1) {
 			const uint8_t *p = f->rx.buf;
 			if (p[0] == FWP_RESP_BAD_FRAME)
@@ -128,6 +138,12 @@ static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, ui
 	}
 	return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: no answer from the device after %u attempts",
 			fwp_serial_name(f->port), f->o.retries + 1);
+}
+
+static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, uint32_t blen,
+		    unsigned timeout_ms, const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
+{
+	return transact_backoff(f, type, body, blen, timeout_ms, timeout_ms, resp, rlen, err);
 }
 
 int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
@@ -192,7 +208,7 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
 	int rc = fwp_serial_write(f->port, &zero, 1, f->o.timeout_ms, err);
 	if (rc < 0)
 		return rc;
-	rc = transact(f, FWP_REQ_HELLO, hello, 2, 500, &r, &n, err);
+	rc = transact_backoff(f, FWP_REQ_HELLO, hello, 2, HELLO_FIRST_MS, 500, &r, &n, err);
 	if (rc < 0)
 		return fwp_fail(err, rc, "%s: no fwpack Loader or Updater answers (is it in update "
 				"mode?)", fwp_serial_name(f->port));
@@ -455,8 +471,8 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 	if ((rc = fwp_serial_set_baud(f->port, baud, err)) < 0)
 		return rc;
 	unsigned retries = f->o.retries;
-	f->o.retries = 2;
-	rc = transact(f, FWP_REQ_HELLO, hello, 2, 300, &r, &n, err);
+	f->o.retries = 5; /* 20 + 40 + 80 + 160 + 300 + 300 ms: about the old 3 x 300 ms */
+	rc = transact_backoff(f, FWP_REQ_HELLO, hello, 2, HELLO_FIRST_MS, 300, &r, &n, err);
 	f->o.retries = retries;
 	if (rc == FWP_OK && r[0] == FWP_ST_OK)
 		return FWP_OK;
