@@ -332,6 +332,8 @@ static int read_images(const struct flash_args *a, int n, char **files, struct f
 			return fwp_fail(err, FWP_ERR_UNSUPPORTED,
 					"%s: image type %u is not updated in the field (use --slot)",
 					files[i], info.hdr.image_type);
+		if (fwp_serial_prepare_image(&imgs[i], &a->o, err) < 0)
+			return fwp_err_prefix(err, files[i]);
 	}
 	return FWP_OK;
 }
@@ -445,6 +447,8 @@ out:
 	free(ts.dup);
 	for (int i = 0; bufs && i < n; i++)
 		fwp_buf_free(&bufs[i]);
+	for (int i = 0; imgs && i < n; i++)
+		free(imgs[i].deflated);
 	free(bufs);
 	free(imgs);
 	return exit_code;

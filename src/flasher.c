@@ -356,7 +356,7 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 }
 
 /* A raw deflate stream with the window the protocol allows devices (4 KiB). */
-static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
+int fwp_image_deflate(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
 			 struct fwp_err *err)
 {
 	z_stream z;
@@ -386,6 +386,13 @@ static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32
 
 int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
 		     struct fwp_err *err)
+{
+	return fwp_flasher_send_deflated(f, slot, image, len, NULL, 0, err);
+}
+
+int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t *image,
+			      size_t len, const uint8_t *deflated, uint32_t deflated_len,
+			      struct fwp_err *err)
 {
 	const struct fwp_device_slot *s = NULL;
 	const uint8_t *r;
@@ -417,11 +424,15 @@ int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, 
 	uint32_t wire_len = (uint32_t)len;
 	const uint8_t *wire = image;
 	if ((f->info.features & FWP_FEAT_DEFLATE) && !f->o.no_compress) {
-		int rc = deflate_image(image, len, &z, &wire_len, err);
+		int rc = FWP_OK;
+		if (deflated)
+			wire_len = deflated_len;
+		else
+			rc = fwp_image_deflate(image, len, &z, &wire_len, err);
 		if (rc < 0)
 			return rc;
 		if (wire_len < len) {
-			wire = z;
+			wire = deflated ? deflated : z;
 			begin[1] = FWP_ENC_DEFLATE;
 		} else {
 			wire_len = (uint32_t)len;

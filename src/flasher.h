@@ -67,6 +67,18 @@ int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, 
 		     struct fwp_err *err);
 
 /*
+ * The same, with the image already deflated by fwp_image_deflate (NULL: do
+ * it here): a fixture compresses an image once for all its boards.
+ */
+int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t *image,
+			      size_t len, const uint8_t *deflated, uint32_t deflated_len,
+			      struct fwp_err *err);
+
+/* A raw deflate stream with the window the protocol allows devices; *out is free()d by the caller. */
+int fwp_image_deflate(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
+		      struct fwp_err *err);
+
+/*
  * Switch the line to baud: the device answers at the old rate, both switch,
  * and a HELLO must pass at the new one; otherwise the host goes back (the
  * device does so by itself after a second without a good frame).

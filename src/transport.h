@@ -57,6 +57,9 @@ struct fwp_job_image {
 	const uint8_t *data;
 	size_t len;
 	int slot; /* serial: from the slot policy or --slot; -1 when not an fwpack image */
+	/* serial: the image deflated once for every board (NULL: not compressed) */
+	uint8_t *deflated;
+	uint32_t deflated_len;
 };
 
 /* An open board. Each backend defines its own; the layer above holds a pointer. */
@@ -90,6 +93,13 @@ struct fwp_transport_ops {
 };
 
 extern const struct fwp_transport_ops fwp_transport_serial;
+/*
+ * Serial: what can be done to an image once for every board (deflate it,
+ * unless o->no_compress): deflate is the CPU time of a fixture. Free
+ * img->deflated afterwards.
+ */
+int fwp_serial_prepare_image(struct fwp_job_image *img, const struct fwp_flash_opts *o,
+			     struct fwp_err *err);
 extern const struct fwp_transport_ops fwp_transport_dfu;
 
 #endif /* FWP_TRANSPORT_H */

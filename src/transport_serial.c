@@ -166,9 +166,18 @@ static int s_send(struct fwp_link *l, const struct fwp_job_image *img, struct fw
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED,
 				"not an image type updated in the field (use --slot)");
 	l->img = img;
-	int rc = fwp_flasher_send(l->f, (uint8_t)img->slot, img->data, img->len, err);
+	int rc = fwp_flasher_send_deflated(l->f, (uint8_t)img->slot, img->data, img->len,
+					   img->deflated, img->deflated_len, err);
 	l->img = NULL;
 	return rc;
+}
+
+int fwp_serial_prepare_image(struct fwp_job_image *img, const struct fwp_flash_opts *o,
+			     struct fwp_err *err)
+{
+	if (o->no_compress)
+		return FWP_OK;
+	return fwp_image_deflate(img->data, img->len, &img->deflated, &img->deflated_len, err);
 }
 
 static int s_finish(struct fwp_link *l, struct fwp_err *err)
