@@ -16,6 +16,7 @@
 #include "dfuse.h"
 #include "flasher.h"
 #include "jsonout.h"
+#include "render.h"
 #include "serial.h"
 #include "util.h"
 

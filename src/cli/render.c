@@ -68,6 +68,20 @@ static double rate_of(const struct fwp_event *e)
 
 /* ---- JSON ---- */
 
+cJSON *fwp_json_slots(const struct fwp_device_info *d)
+{
+	cJSON *slots = cJSON_CreateArray();
+	for (unsigned i = 0; slots && i < d->nslots; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddNumberToObject(s, "id", d->slots[i].id);
+		cJSON_AddNumberToObject(s, "address", d->slots[i].addr);
+		cJSON_AddNumberToObject(s, "size", d->slots[i].size);
+		cJSON_AddBoolToObject(s, "writable", d->slots[i].flags & FWP_SLOT_WRITABLE);
+		cJSON_AddItemToArray(slots, s);
+	}
+	return slots;
+}
+
 static cJSON *target(const struct fwp_board_id *id)
 {
 	cJSON *t = cJSON_CreateObject();

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "event.h"
 
 enum fwp_render_mode { FWP_RENDER_TTY, FWP_RENDER_LINES, FWP_RENDER_JSON, FWP_RENDER_QUIET };
@@ -20,6 +22,10 @@ void fwp_render_free(struct fwp_render *r);
 
 /* An fwp_event_fn: ctx is the renderer. */
 void fwp_render_event(const struct fwp_event *e, void *ctx);
+
+struct fwp_device_info;
+/* A device's slots as the serial protocol's INFO reports them (also fwpack list --json). */
+cJSON *fwp_json_slots(const struct fwp_device_info *d);
 
 /* The table at the end (board, images, bytes, time, result, reason, phases). */
 void fwp_render_summary(struct fwp_render *r, const struct fwp_board_result *res, size_t n);
