@@ -6,6 +6,7 @@
  * backends, and shown by a renderer (render.h).
  */
 #include <glob.h>
+#include <time.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,8 +21,14 @@
 #include "render.h"
 #include "slotimage.h"
 #include "slotpolicy.h"
+#include "station.h"
 #include "transport.h"
 #include "util.h"
+
+/* --wait without a value: long enough for a person to plug a board in. */
+#define FWP_WAIT_DEFAULT_S 60
+/* How often a station looks for new boards. */
+#define FWP_SCAN_INTERVAL_MS 200
 
 /* Options that mean one transport: given with the other, they are refused, not ignored. */
 enum { FOR_SERIAL = 1, FOR_USB = 2 };
@@ -30,7 +37,7 @@ struct flash_args {
 	struct fwp_flash_opts o;
 	enum fwp_render_mode mode;
 	unsigned long jobs;
-	int all, bad, jobs_given;
+	int all, bad, jobs_given, loop;
 	/* the first option seen for each transport, for the refusal */
 	const char *serial_opt, *usb_opt;
 	/* every --port, --serial and --path, in order: none is dropped */
@@ -116,6 +123,13 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->jobs_given = 1;
 	} else if (!strcmp(name, "all")) {
 		a->all = 1;
+	} else if (!strcmp(name, "wait")) {
+		v = FWP_WAIT_DEFAULT_S;
+		if (arg && (fwp_parse_ulong(arg, 86400, &v) || v == 0))
+			a->bad = 1;
+		a->o.wait_ms = (unsigned)v * 1000u;
+	} else if (!strcmp(name, "loop")) {
+		a->loop = 1;
 	} else if (!strcmp(name, "enter")) {
 		struct fwp_err e;
 		if (fwp_enter_parse(arg, &a->o.enter, &a->o.enter_cmd, &e) < 0)
@@ -156,6 +170,8 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	}
 	return 0;
 }
+
+static volatile int interrupted;
 
 /* ---- targets ---- */
 
@@ -203,6 +219,12 @@ static int serial_targets(const struct flash_args *a, struct targets *ts, struct
 			continue;
 		}
 		int rc = glob(a->ports[i], 0, NULL, &g);
+		/* --wait: until something matches (bounded), as for a single port. */
+		for (unsigned w = 0; rc == GLOB_NOMATCH && w < a->o.wait_ms && !interrupted; w += 100) {
+			struct timespec pause = {0, 100000000L};
+			nanosleep(&pause, NULL);
+			rc = glob(a->ports[i], 0, NULL, &g);
+		}
 		if (rc == GLOB_NOMATCH)
 			return fwp_fail(err, FWP_ERR_NOT_FOUND, "--port '%s': no port matches",
 					a->ports[i]);
@@ -246,6 +268,20 @@ static int usb_targets(const struct flash_args *a, struct targets *ts, struct fw
 		rc = fwp_dfu_init(&ctx, err);
 		if (rc == FWP_OK)
 			rc = fwp_dfu_list(ctx, &any, &found, &nfound, err);
+		/* --all --wait: until one is plugged in (bounded); a new context sees it. */
+		for (unsigned w = 0; rc == FWP_OK && a->all && !nfound && w < a->o.wait_ms &&
+				     !interrupted;
+		     w += 200) {
+			struct timespec pause = {0, 200000000L};
+			nanosleep(&pause, NULL);
+			free(found);
+			found = NULL;
+			fwp_dfu_exit(ctx);
+			ctx = NULL;
+			rc = fwp_dfu_init(&ctx, err);
+			if (rc == FWP_OK)
+				rc = fwp_dfu_list(ctx, &any, &found, &nfound, err);
+		}
 		if (rc < 0)
 			goto out;
 	}
@@ -340,12 +376,130 @@ static int read_images(const struct flash_args *a, int n, char **files, struct f
 
 /* ---- the run ---- */
 
-static volatile int interrupted;
-
 static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+/* ---- station mode ---- */
+
+static int fail(const struct flash_args *a, struct fwp_err *err);
+
+/* The boards there now, each with its key: the port it resolves to, or its USB serial number. */
+static int scan(void *ctx, struct fwp_target **out, size_t *n)
+{
+	struct flash_args *a = ctx;
+	struct targets ts = {NULL, 0, NULL};
+	struct fwp_err err;
+	int rc = FWP_OK;
+	*out = NULL;
+	*n = 0;
+	if (a->nports) {
+		for (size_t i = 0; i < a->nports && rc == FWP_OK; i++) {
+			glob_t g;
+			if (glob(a->ports[i], GLOB_NOCHECK, NULL, &g) != 0)
+				continue;
+			for (size_t k = 0; k < g.gl_pathc && rc == FWP_OK; k++) {
+				char real[PATH_MAX];
+				if (!realpath(g.gl_pathv[k], real))
+					continue; /* not (or no longer) there */
+				struct fwp_target *t = add(&ts, &fwp_transport_serial, g.gl_pathv[k]);
+				if (!t)
+					rc = FWP_ERR_NOMEM;
+				else
+					snprintf(t->key, sizeof(t->key), "serial:%.255s", real);
+			}
+			globfree(&g);
+		}
+	} else {
+		struct fwp_dfu_ctx *c = NULL;
+		struct fwp_dfu_info *found = NULL;
+		size_t nfound = 0;
+		struct fwp_dfu_select any = {a->vid, a->pid, NULL, NULL, NULL};
+		rc = fwp_dfu_init(&c, &err);
+		if (rc == FWP_OK)
+			rc = fwp_dfu_list(c, &any, &found, &nfound, &err);
+		for (size_t k = 0; rc == FWP_OK && k < nfound; k++) {
+			int wanted = a->nserials + a->npaths == 0;
+			for (size_t i = 0; i < a->nserials; i++)
+				wanted |= !strcmp(a->serials[i], found[k].serial);
+			for (size_t i = 0; i < a->npaths; i++)
+				wanted |= !strcmp(a->paths[i], found[k].path);
+			if (!wanted)
+				continue;
+			struct fwp_target *t = add(&ts, &fwp_transport_dfu, found[k].path);
+			if (!t) {
+				rc = FWP_ERR_NOMEM;
+				break;
+			}
+			t->sel = any;
+			snprintf(t->usb_path, sizeof(t->usb_path), "%s", found[k].path);
+			/* The serial number survives a re-enumeration into the Loader; the path too. */
+			if (found[k].serial[0])
+				snprintf(t->key, sizeof(t->key), "usb:%.200s", found[k].serial);
+			else
+				snprintf(t->key, sizeof(t->key), "usb@%s", found[k].path);
+		}
+		free(found);
+		fwp_dfu_exit(c);
+	}
+	free(ts.dup);
+	if (rc < 0) {
+		free(ts.t);
+		return rc;
+	}
+	*out = ts.t;
+	*n = ts.n;
+	return FWP_OK;
+}
+
+static void on_count(const struct fwp_station_counts *c, void *ctx)
+{
+	fwp_render_count(ctx, c->passed, c->failed);
+}
+
+static int station(struct flash_args *a, int n, char **files)
+{
+	struct fwp_err err;
+	struct fwp_buf *bufs = calloc((size_t)n + 1, sizeof(*bufs));
+	struct fwp_job_image *imgs = calloc((size_t)n + 1, sizeof(*imgs));
+	struct fwp_board_result *res = NULL;
+	size_t nres = 0;
+	struct fwp_render *r = fwp_render_new(a->mode, 2);
+	int exit_code = FWP_EXIT_OK;
+	fwp_err_clear(&err);
+	int rc = bufs && imgs && r ? FWP_OK : fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
+	if (rc == FWP_OK)
+		rc = read_images(a, n, files, bufs, imgs, a->nports > 0, &err);
+	if (rc == FWP_OK) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigint;
+		sigaction(SIGINT, &sa, &old);
+		sigaction(SIGTERM, &sa, NULL);
+		a->o.cancel = &interrupted;
+		rc = fwp_station_loop(scan, a, imgs, (size_t)n, &a->o, FWP_SCAN_INTERVAL_MS,
+				      &interrupted, fwp_render_event, r, on_count, &res, &nres, &err);
+		sigaction(SIGINT, &old, NULL);
+	}
+	if (rc < 0) {
+		exit_code = fail(a, &err);
+	} else {
+		fwp_render_summary(r, res, nres);
+		for (size_t i = 0; i < nres && exit_code == FWP_EXIT_OK; i++)
+			if (res[i].rc < 0)
+				exit_code = fwp_exit_code(res[i].rc);
+	}
+	free(res);
+	fwp_render_free(r);
+	for (int i = 0; bufs && imgs && i < n; i++) {
+		fwp_buf_free(&bufs[i]);
+		free(imgs[i].deflated);
+	}
+	free(bufs);
+	free(imgs);
+	return exit_code;
 }
 
 static int fail(const struct flash_args *a, struct fwp_err *err)
@@ -490,6 +644,10 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 					      "--port with a glob, e.g. --port '/dev/ttyACM*'");
 	} else if (first == argc && !a.o.unprotect) {
 		rc = fwp_cli_usage_error(cmd, "no image given");
+	} else if (a.loop && a.o.wait_ms) {
+		rc = fwp_cli_usage_error(cmd, "--loop waits for boards by itself: no --wait with it");
+	} else if (a.loop) {
+		rc = station(&a, argc - first, argv + first);
 	} else {
 		rc = run(&a, argc - first, argv + first);
 	}

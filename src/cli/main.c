@@ -42,6 +42,8 @@ static const struct fwp_opt flash_opts[] = {
 	{"dfu", 0, NULL, "flash over USB DFU instead (implied by --device, --serial, --path, --all, --alt, --address, --mass-erase, --unprotect)"},
 	{"all", 0, NULL, "USB DFU: every matching DFU device, all at once"},
 	{"jobs", 'j', "N", "flash at most N boards at a time (default: all at once)"},
+	{"wait", 0, "[=SECONDS]", "wait for the boards to appear, at most SECONDS (default 60)"},
+	{"loop", 0, NULL, "station mode: flash each board once as it is plugged in, until interrupted (Ctrl-C), with a running pass/fail count"},
 	{"enter", 0, "METHOD", "serial: take a board running its application into its Loader first: reset (DTR/RTS), 1200 (the 1200-baud touch) or console[=CMD] (default CMD fwpack-update)"},
 	{"device", 'd', "VID:PID", "USB DFU: only devices with this vendor and product ID (hex)"},
 	{"serial", 0, "SN", "USB DFU: the device with this serial number (repeat for several boards)"},

@@ -22,7 +22,7 @@ struct board_state {
 
 struct fwp_render {
 	enum fwp_render_mode mode;
-	size_t nboards, nstates, drawn;
+	size_t nboards, nstates, cap, drawn;
 	struct board_state *st;
 };
 
@@ -33,7 +33,8 @@ struct fwp_render *fwp_render_new(enum fwp_render_mode mode, size_t nboards)
 		return NULL;
 	r->mode = mode;
 	r->nboards = nboards;
-	r->st = calloc(nboards ? nboards : 1, sizeof(*r->st));
+	r->cap = nboards ? nboards : 1;
+	r->st = calloc(r->cap, sizeof(*r->st));
 	if (!r->st) {
 		free(r);
 		return NULL;
@@ -54,9 +55,16 @@ static struct board_state *state(struct fwp_render *r, const struct fwp_board_id
 	for (size_t i = 0; i < r->nstates; i++)
 		if (r->st[i].id == id)
 			return &r->st[i];
-	if (r->nstates == r->nboards)
-		return NULL;
+	if (r->nstates == r->cap) {
+		/* A station meets boards as they come. */
+		struct board_state *ns = realloc(r->st, 2 * r->cap * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		r->st = ns;
+		r->cap *= 2;
+	}
 	struct board_state *s = &r->st[r->nstates++];
+	memset(s, 0, sizeof(*s));
 	s->id = id;
 	return s;
 }
@@ -351,6 +359,19 @@ void fwp_render_event(const struct fwp_event *e, void *ctx)
 			fprintf(stderr, "fwpack: %s\n", e->err->msg);
 	} else
 		text_event(r, e);
+}
+
+void fwp_render_count(struct fwp_render *r, unsigned passed, unsigned failed)
+{
+	if (r->mode == FWP_RENDER_JSON) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "event", "count");
+		cJSON_AddNumberToObject(o, "passed", passed);
+		cJSON_AddNumberToObject(o, "failed", failed);
+		fwp_json_line(o);
+	} else if (r->mode != FWP_RENDER_QUIET) {
+		say(r, NULL, "station: %u passed, %u failed", passed, failed);
+	}
 }
 
 void fwp_render_summary(struct fwp_render *r, const struct fwp_board_result *res, size_t n)

@@ -39,6 +39,8 @@ struct fwp_flash_opts {
 	long long address;
 	int mass_erase, unprotect;
 	const char *alt;
+	/* --wait: how long a board may take to appear (0: it must be there) */
+	unsigned wait_ms;
 	/* set (from a signal handler) to stop every board at its next safe point */
 	const volatile int *cancel;
 };
@@ -49,6 +51,7 @@ struct fwp_target {
 	char name[256];              /* serial: the port path; USB: a label of the selector */
 	struct fwp_dfu_select sel;   /* USB (string fields point into the caller's argv) */
 	char usb_path[32];           /* USB: a path found by enumeration (--all), in place of sel.path */
+	char key[300];               /* station: who the board is (USB serial, else its path) */
 };
 
 /* One image of a run, read and checked once for every board. */

@@ -116,6 +116,20 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	int rc = fwp_dfu_init(&l->ctx, err);
 	if (rc == FWP_OK)
 		rc = fwp_dfu_open(l->ctx, &sel, &dopts, &l->dev, err);
+	/* --wait: look again until it is plugged in (bounded). */
+	for (unsigned waited = 0; rc == FWP_ERR_NO_DEVICE && waited < o->wait_ms;
+	     waited += 200) {
+		if (o->cancel && *o->cancel)
+			break;
+		struct timespec ts = {0, 200000000L};
+		nanosleep(&ts, NULL);
+		fwp_dfu_exit(l->ctx);
+		l->ctx = NULL;
+		/* A new context enumerates afresh: what appeared since is in its list. */
+		rc = fwp_dfu_init(&l->ctx, err);
+		if (rc == FWP_OK)
+			rc = fwp_dfu_open(l->ctx, &sel, &dopts, &l->dev, err);
+	}
 	if (rc < 0)
 		return rc;
 	const struct fwp_dfu_info *in = fwp_dfu_dev_info(l->dev);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "enter.h"
 #include "flasher.h"
@@ -108,6 +109,14 @@ static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	*out = l;
 	uint32_t baud = o->baud ? o->baud : 115200;
 	int rc = FWP_OK;
+	/* --wait: poll for the port to appear (no udev here, and a pty has no uevent). */
+	for (unsigned waited = 0; o->wait_ms && access(t->name, F_OK) != 0; waited += 100) {
+		if (waited >= o->wait_ms || (o->cancel && *o->cancel))
+			return fwp_fail(err, FWP_ERR_NOT_FOUND, "%s: no such serial port after %u ms",
+					t->name, waited);
+		struct timespec ts = {0, 100000000L};
+		nanosleep(&ts, NULL);
+	}
 	/* A symlink (udev's /dev/serial/by-id, a test's link) is opened as what it names. */
 	char real[PATH_MAX];
 	const char *path = realpath(t->name, real) ? real : t->name;
