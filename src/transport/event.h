@@ -31,7 +31,7 @@ struct fwp_board_id {
 	const char *transport; /* "serial" or "usb-dfu" */
 	char name[256];        /* the port path, or the USB bus-port path */
 	char usb_serial[128];
-	char uid[2 * 16 + 1]; /* the Loader's unique ID in hex (INFO), when it reports one */
+	char uid[2 * 16 + 1]; /* the Loader's unique ID in hex (INFO: 2 * FWP_UID_MAX + 1), or "" */
 	char board[256];       /* what the device calls itself */
 };
 

@@ -141,7 +141,9 @@ static int s_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	if (rc < 0)
 		return rc;
 	snprintf(l->sink.id->board, sizeof(l->sink.id->board), "%s", l->info.board);
-	/* id->uid: from INFO once the Loader reports its unique ID (fwp_device_info.uid). */
+#ifdef FWP_UID_MAX /* the Loader's unique ID in INFO (fixture-dev's side; drop the #ifdef once merged) */
+	snprintf(l->sink.id->uid, sizeof(l->sink.id->uid), "%s", l->info.uid);
+#endif
 	snprintf(l->desc.summary, sizeof(l->desc.summary),
 		 "%s, fwpack %s, protocol %u, %u-byte frames, window %u", l->info.board,
 		 l->info.role == FWP_ROLE_UPDATER ? "Updater" : "Loader", l->info.version,
