@@ -51,7 +51,7 @@ P=$(readlink "$T/host1")
 expect_exit 0 "the Application installed and booted" fw --port "$P" "$I/app.bin"
 expect_exit 1 "now it runs its Application: no Loader answers" \
 	sh -c "LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so '$FWPACK' flash --timeout 100 --retries 2 --no-boot --port '$P' '$I/app2.bin' >/dev/null 2>&1; [ \$? -eq 69 ] && exit 1"
-img=app2.bin
+img=app2.bin # each time: app.bin after it would be a rollback
 for method in reset 1200 console console=fwpack-update; do
 	expect_exit 0 "--enter $method: into the Loader, flashed, booted" \
 		fw --enter "$method" --port "$P" "$I/$img"
@@ -59,7 +59,6 @@ for method in reset 1200 console console=fwpack-update; do
 	expect_output "Resetting the device into the new firmware" "--enter $method: and runs the new image"
 	if holds 1 "$I/$img"; then ok "--enter $method: the slot holds $img"; else
 		not_ok "--enter $method: the slot holds $img"; fi
-	if [ $img = app2.bin ]; then img=app.bin; else img=app2.bin; fi
 	sleep 0.5 # the Application starts
 done
 expect_exit 64 "an unknown method is a usage error" fw --enter jump --port "$P" "$I/app.bin"
