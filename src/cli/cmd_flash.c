@@ -118,7 +118,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 			a->bad = 1;
 		a->o.retries = (unsigned)v;
 	} else if (!strcmp(name, "jobs")) {
-		if (fwp_parse_ulong(arg, 4096, &a->jobs) || a->jobs == 0)
+		if (fwp_parse_ulong(arg, 4096, &a->jobs)) /* 0: refused below, with why */
 			a->bad = 1;
 		a->jobs_given = 1;
 	} else if (!strcmp(name, "all")) {

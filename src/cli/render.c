@@ -391,12 +391,12 @@ void fwp_render_summary(struct fwp_render *r, const struct fwp_board_result *res
 			       b->images, (unsigned long long)b->bytes, b->seconds,
 			       b->rc == FWP_OK ? "pass" : "FAIL", b->rc == FWP_OK ? "" : b->err.msg);
 		}
-		printf("\nphases (s): %-20s", "board");
+		printf("\nphases (s)\n%-28s", "board");
 		for (int p = 0; p < FWP_PHASE_COUNT; p++)
 			printf(" %8s", fwp_phase_name((enum fwp_phase)p));
 		printf("\n");
 		for (size_t i = 0; i < n; i++) {
-			printf("            %-20.20s", res[i].id.name);
+			printf("%-28s", res[i].id.name);
 			for (int p = 0; p < FWP_PHASE_COUNT; p++)
 				printf(" %8.3f", res[i].phase_seconds[p]);
 			printf("\n");

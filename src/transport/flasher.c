@@ -108,21 +108,27 @@ static int next_packet(struct fwp_flasher *f, uint64_t deadline, struct fwp_err 
 
 /*
  * One request, one answer: resent on silence or a BAD_FRAME answer. Body in
- * *resp. The first attempt waits first_ms, each next one twice as long, up
- * to timeout_ms: a HELLO lost while a line settles (a rate switch, a port
- * just opened) costs a few milliseconds, not a whole timeout.
+ * *resp. Before the retries at timeout_ms, quick attempts from first_ms,
+ * doubling while below it: a HELLO lost while a line settles (a rate
+ * switch, a port just opened) costs milliseconds, not a whole timeout, and
+ * a slow device still gets every attempt it had.
  */
 static int transact_backoff(struct fwp_flasher *f, uint8_t type, const uint8_t *body,
 			    uint32_t blen, unsigned first_ms, unsigned timeout_ms,
 			    const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
 {
-	unsigned wait_ms = first_ms < timeout_ms ? first_ms : timeout_ms;
-	for (unsigned attempt = 0; attempt <= f->o.retries; attempt++) {
+	unsigned quick = 0;
+	for (unsigned w = first_ms; w < timeout_ms; w *= 2)
+		quick++;
+	unsigned wait_ms = quick ? first_ms : timeout_ms;
+	for (unsigned attempt = 0; attempt <= f->o.retries + quick; attempt++) {
 		int rc = send_packet(f, type, body, blen, err);
 		if (rc < 0)
 			return rc;
 		uint64_t deadline = now_ms() + wait_ms;
 		wait_ms = wait_ms * 2 < timeout_ms ? wait_ms * 2 : timeout_ms;
+		if (attempt + 1 == quick)
+			wait_ms = timeout_ms;
 		while ((rc = next_packet(f, deadline, err)) == 1) {
 			const uint8_t *p = f->rx.buf;
 			if (p[0] == FWP_RESP_BAD_FRAME)
@@ -482,7 +488,7 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 	if ((rc = fwp_serial_set_baud(f->port, baud, err)) < 0)
 		return rc;
 	unsigned retries = f->o.retries;
-	f->o.retries = 5; /* 20 + 40 + 80 + 160 + 300 + 300 ms: about the old 3 x 300 ms */
+	f->o.retries = 2;
 	rc = transact_backoff(f, FWP_REQ_HELLO, hello, 2, HELLO_FIRST_MS, 300, &r, &n, err);
 	f->o.retries = retries;
 	if (rc == FWP_OK && r[0] == FWP_ST_OK)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "dfu.h"
 #include "event.h"
@@ -74,6 +75,38 @@ struct fwp_link_sink {
 	fwp_event_fn emit;
 	void *ctx;
 };
+
+/* ---- for the backends ---- */
+
+struct fwp_flash_report;
+
+/* An event about the sink's board (e->board is set here). */
+void fwp_sink_emit(const struct fwp_link_sink *s, struct fwp_event *e);
+/* Phase p starts. */
+void fwp_sink_phase(const struct fwp_link_sink *s, enum fwp_phase p);
+
+/* One image on its way: turns the transfer code's reports into events. */
+struct fwp_xfer {
+	const struct fwp_link_sink *sink;
+	const struct fwp_job_image *img;
+	int slot;                /* for the events: -1 when not addressed by slot */
+	const char *erase_first; /* erased before the first byte (DfuSe): how; NULL: as the data arrives */
+	uint32_t start_off;
+	int erase_told;
+	struct timespec t0;
+};
+/* What every backend's struct fwp_link starts with. */
+struct fwp_link_common {
+	const struct fwp_flash_opts *o;
+	struct fwp_link_sink sink;
+	struct fwp_board_desc desc;
+	struct fwp_xfer x; /* the image on its way */
+};
+/* A zeroed backend link of size bytes, its struct fwp_link_common filled in; NULL: no memory. */
+void *fwp_link_alloc(size_t size, const struct fwp_flash_opts *o, const struct fwp_link_sink *sink);
+
+/* The report callback of the transfer code; ctx is the struct fwp_xfer. */
+void fwp_xfer_report(const struct fwp_flash_report *r, void *ctx);
 
 struct fwp_transport_ops {
 	const char *name; /* "serial", "usb-dfu" (the JSON "transport") */

@@ -10,103 +10,19 @@
 #include "transport.h"
 
 struct fwp_link {
-	const struct fwp_flash_opts *o;
-	struct fwp_link_sink sink;
+	struct fwp_link_common c;
 	struct fwp_dfu_ctx *ctx;
 	struct fwp_dfu_dev *dev;
 	struct fwp_dfu_flash_opts fo;
 	struct fwp_dfu_flash session;
-	struct fwp_board_desc desc;
-	const struct fwp_job_image *img;
-	int erase_told;
-	struct timespec t0;
 };
-
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void emit(struct fwp_link *l, struct fwp_event *e)
-{
-	e->board = l->sink.id;
-	l->sink.emit(e, l->sink.ctx);
-}
-
-static void phase(struct fwp_link *l, enum fwp_phase p)
-{
-	struct fwp_event e = {.type = FWP_EVENT_PHASE, .phase = p, .slot = -1};
-	emit(l, &e);
-}
-
-static void on_report(const struct fwp_flash_report *r, void *ctx)
-{
-	struct fwp_link *l = ctx;
-	struct fwp_event e = {.image = l->img ? l->img->path : NULL,
-			      .slot = -1,
-			      .offset = r->offset,
-			      .size = r->size,
-			      .image_size = r->image_size,
-			      .text = r->text};
-	switch (r->ev) {
-	case FWP_EV_BEGIN:
-		clock_gettime(CLOCK_MONOTONIC, &l->t0);
-		phase(l, FWP_PHASE_TRANSFER);
-		e.type = FWP_EVENT_BEGIN;
-		e.text = NULL;
-		emit(l, &e);
-		if (l->session.dfuse) {
-			/* DfuSe: the host erases before it writes, not the device on the way. */
-			struct fwp_event er = e;
-			er.type = FWP_EVENT_ERASE;
-			er.text = l->o->mass_erase ? "the whole flash, first"
-						   : "the sectors written, before writing them";
-			l->erase_told = 1;
-			emit(l, &er);
-		} else {
-			l->erase_told = 0;
-		}
-		return;
-	case FWP_EV_PROGRESS:
-		if (!l->erase_told) {
-			/* The fwpack Loader erases each sector as the data reaches it. */
-			struct fwp_event er = e;
-			er.type = FWP_EVENT_ERASE;
-			er.text = "sectors as the data arrives";
-			l->erase_told = 1;
-			emit(l, &er);
-		}
-		e.type = FWP_EVENT_PROGRESS;
-		e.seconds = since(&l->t0);
-		break;
-	case FWP_EV_RETRY:
-		e.type = FWP_EVENT_RETRY;
-		break;
-	case FWP_EV_VERIFY:
-		phase(l, FWP_PHASE_VERIFY);
-		e.type = FWP_EVENT_VERIFY;
-		break;
-	case FWP_EV_DONE:
-		e.type = FWP_EVENT_DONE;
-		e.seconds = since(&l->t0);
-		break;
-	default:
-		return;
-	}
-	emit(l, &e);
-}
 
 static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 		  const struct fwp_link_sink *sink, struct fwp_link **out, struct fwp_err *err)
 {
-	struct fwp_link *l = calloc(1, sizeof(*l));
+	struct fwp_link *l = *out = fwp_link_alloc(sizeof(*l), o, sink);
 	if (!l)
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	l->o = o;
-	l->sink = *sink;
-	*out = l;
 	struct fwp_dfu_select sel = t->sel;
 	sel.alt = o->alt;
 	if (t->usb_path[0])
@@ -137,7 +53,7 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	snprintf(sink->id->usb_serial, sizeof(sink->id->usb_serial), "%s", in->serial);
 	snprintf(sink->id->board, sizeof(sink->id->board), "%s", in->product);
 	struct fwp_dfu_flash_opts fo = {o->address, o->mass_erase, o->no_boot, o->alt != NULL,
-					on_report, l};
+					fwp_xfer_report, &l->c.x};
 	l->fo = fo;
 	fwp_dfu_flash_init(&l->session, l->dev, &l->fo);
 	return FWP_OK;
@@ -145,7 +61,7 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 
 static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err)
 {
-	phase(l, FWP_PHASE_CONNECT);
+	fwp_sink_phase(&l->c.sink, FWP_PHASE_CONNECT);
 	if (first && !l->session.dfuse) {
 		int rc = fwp_dfu_flash_choose_alt(&l->session, first->data, first->len, err);
 		if (rc < 0)
@@ -155,7 +71,7 @@ static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	const struct fwp_dfu_alt *alt = fwp_dfu_dev_alt(l->dev);
 	char ver[8];
 	fwp_dfu_version_str(in->dfu_version, ver);
-	struct fwp_board_desc *d = &l->desc;
+	struct fwp_board_desc *d = &l->c.desc;
 	snprintf(d->usb_id, sizeof(d->usb_id), "%04x:%04x", in->vid, in->pid);
 	snprintf(d->protocol, sizeof(d->protocol), "%s", l->session.dfuse ? "dfuse" : "dfu");
 	snprintf(d->alt_name, sizeof(d->alt_name), "%s", alt->name);
@@ -166,23 +82,28 @@ static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 		 fwp_dfu_dev_label(l->dev), l->session.dfuse ? "DfuSe" : "DFU", ver, alt->alt,
 		 alt->name, d->transfer_size);
 	struct fwp_event e = {.type = FWP_EVENT_CONNECT, .slot = -1, .desc = d};
-	emit(l, &e);
-	if (!l->o->unprotect)
+	fwp_sink_emit(&l->c.sink, &e);
+	if (!l->c.o->unprotect)
 		return FWP_OK;
 	int rc = fwp_dfuse_read_unprotect(l->dev, err);
 	if (rc < 0)
 		return rc;
 	struct fwp_event b = {.type = FWP_EVENT_BOOT, .slot = -1,
 			      .text = "Read protection removed: the device erased itself and resets"};
-	emit(l, &b);
+	fwp_sink_emit(&l->c.sink, &b);
 	return 1;
 }
 
 static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
 {
-	l->img = img;
+	/* DfuSe: the host erases before it writes, not the device on the way. */
+	const char *first = !l->session.dfuse  ? NULL
+			    : l->c.o->mass_erase ? "the whole flash, first"
+					       : "the sectors written, before writing them";
+	struct fwp_xfer x = {&l->c.sink, img, -1, first, 0, 0, {0, 0}};
+	l->c.x = x;
 	int rc = fwp_dfu_flash_file(&l->session, img->data, img->len, err);
-	l->img = NULL;
+	l->c.x.img = NULL;
 	return rc;
 }
 
@@ -205,7 +126,7 @@ static int d_boot(struct fwp_link *l, struct fwp_err *err)
 	else
 		snprintf(text, sizeof(text), "Resetting the device (USB reset) into the new firmware");
 	struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1, .text = text};
-	emit(l, &e);
+	fwp_sink_emit(&l->c.sink, &e);
 	return FWP_OK;
 }
 

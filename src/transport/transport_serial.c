@@ -12,101 +12,18 @@
 #include "transport.h"
 
 struct fwp_link {
-	const struct fwp_flash_opts *o;
-	struct fwp_link_sink sink;
+	struct fwp_link_common c;
 	struct fwp_serial *port;
 	struct fwp_flasher *f;
 	struct fwp_device_info info;
-	struct fwp_board_desc desc;
-	/* the image on its way */
-	const struct fwp_job_image *img;
-	uint32_t start_off;
-	int erase_told;
-	struct timespec t0;
 };
-
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void emit(struct fwp_link *l, struct fwp_event *e)
-{
-	e->board = l->sink.id;
-	l->sink.emit(e, l->sink.ctx);
-}
-
-static void phase(struct fwp_link *l, enum fwp_phase p)
-{
-	struct fwp_event e = {.type = FWP_EVENT_PHASE, .phase = p, .slot = -1};
-	emit(l, &e);
-}
-
-/* The flasher's reports, as events about this board and this image. */
-static void on_report(const struct fwp_flash_report *r, void *ctx)
-{
-	struct fwp_link *l = ctx;
-	struct fwp_event e = {.image = l->img ? l->img->path : NULL,
-			      .slot = l->img ? l->img->slot : -1,
-			      .offset = r->offset,
-			      .size = r->size,
-			      .image_size = r->image_size,
-			      .resumed_from = l->start_off,
-			      .text = r->text};
-	switch (r->ev) {
-	case FWP_EV_CONNECT:
-		return; /* describe() says it, with the whole description */
-	case FWP_EV_BEGIN:
-		l->start_off = e.resumed_from = r->offset;
-		l->erase_told = r->offset > 0; /* a resumed slot was erased by the first run */
-		clock_gettime(CLOCK_MONOTONIC, &l->t0);
-		phase(l, FWP_PHASE_TRANSFER);
-		e.type = FWP_EVENT_BEGIN;
-		e.compressed = r->text != NULL;
-		e.text = NULL;
-		break;
-	case FWP_EV_PROGRESS:
-		if (!l->erase_told) {
-			/*
-			 * The device erases each sector just before the data
-			 * reaches it: from the first confirmed block, what the
-			 * slot held is gone.
-			 */
-			struct fwp_event er = e;
-			l->erase_told = 1;
-			er.type = FWP_EVENT_ERASE;
-			er.text = "sectors as the data arrives";
-			emit(l, &er);
-		}
-		e.type = FWP_EVENT_PROGRESS;
-		e.seconds = since(&l->t0);
-		break;
-	case FWP_EV_RETRY:
-		e.type = FWP_EVENT_RETRY;
-		break;
-	case FWP_EV_VERIFY:
-		phase(l, FWP_PHASE_VERIFY);
-		e.type = FWP_EVENT_VERIFY;
-		break;
-	default:
-		e.type = FWP_EVENT_DONE;
-		e.seconds = since(&l->t0);
-		break;
-	}
-	emit(l, &e);
-}
 
 static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 		  const struct fwp_link_sink *sink, struct fwp_link **out, struct fwp_err *err)
 {
-	struct fwp_link *l = calloc(1, sizeof(*l));
+	struct fwp_link *l = *out = fwp_link_alloc(sizeof(*l), o, sink);
 	if (!l)
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	l->o = o;
-	l->sink = *sink;
-	*out = l;
 	uint32_t baud = o->baud ? o->baud : 115200;
 	int rc = FWP_OK;
 	/* --wait: poll for the port to appear (no udev here, and a pty has no uevent). */
@@ -121,13 +38,13 @@ static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	char real[PATH_MAX];
 	const char *path = realpath(t->name, real) ? real : t->name;
 	if (o->enter != FWP_ENTER_NONE) {
-		phase(l, FWP_PHASE_ENTER);
+		fwp_sink_phase(&l->c.sink, FWP_PHASE_ENTER);
 		rc = fwp_enter_loader(path, o->enter, o->enter_cmd, baud, o->timeout_ms, err);
 	}
 	if (rc == FWP_OK)
 		rc = fwp_serial_open(path, baud, &l->port, err);
 	struct fwp_flasher_opts fo = {o->timeout_ms, o->retries, o->stop_after, o->no_compress,
-				      o->cancel, on_report, l};
+				      o->cancel, fwp_xfer_report, &l->c.x};
 	if (rc == FWP_OK)
 		rc = fwp_flasher_new(l->port, &fo, &l->f, err);
 	return rc;
@@ -136,38 +53,38 @@ static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 static int s_describe(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err)
 {
 	(void)first;
-	phase(l, FWP_PHASE_CONNECT);
+	fwp_sink_phase(&l->c.sink, FWP_PHASE_CONNECT);
 	int rc = fwp_flasher_connect(l->f, &l->info, err);
 	if (rc < 0)
 		return rc;
-	snprintf(l->sink.id->board, sizeof(l->sink.id->board), "%s", l->info.board);
+	snprintf(l->c.sink.id->board, sizeof(l->c.sink.id->board), "%s", l->info.board);
 #ifdef FWP_UID_MAX /* the Loader's unique ID in INFO (fixture-dev's side; drop the #ifdef once merged) */
-	snprintf(l->sink.id->uid, sizeof(l->sink.id->uid), "%s", l->info.uid);
+	snprintf(l->c.sink.id->uid, sizeof(l->c.sink.id->uid), "%s", l->info.uid);
 #endif
-	snprintf(l->desc.summary, sizeof(l->desc.summary),
+	snprintf(l->c.desc.summary, sizeof(l->c.desc.summary),
 		 "%s, fwpack %s, protocol %u, %u-byte frames, window %u", l->info.board,
 		 l->info.role == FWP_ROLE_UPDATER ? "Updater" : "Loader", l->info.version,
 		 l->info.max_packet, l->info.window);
-	l->desc.info = &l->info;
-	struct fwp_event e = {.type = FWP_EVENT_CONNECT, .slot = -1, .desc = &l->desc};
-	emit(l, &e);
+	l->c.desc.info = &l->info;
+	struct fwp_event e = {.type = FWP_EVENT_CONNECT, .slot = -1, .desc = &l->c.desc};
+	fwp_sink_emit(&l->c.sink, &e);
 
-	uint32_t baud = l->o->baud ? l->o->baud : 115200;
-	if (!l->o->fast_baud || l->o->fast_baud == baud)
+	uint32_t baud = l->c.o->baud ? l->c.o->baud : 115200;
+	if (!l->c.o->fast_baud || l->c.o->fast_baud == baud)
 		return FWP_OK;
 	/* A faster line is worth having, not worth failing for. */
 	struct fwp_err berr;
 	fwp_err_clear(&berr);
-	phase(l, FWP_PHASE_BAUD);
+	fwp_sink_phase(&l->c.sink, FWP_PHASE_BAUD);
 	struct fwp_event b = {.slot = -1};
-	if (fwp_flasher_switch_baud(l->f, baud, l->o->fast_baud, &berr) < 0) {
+	if (fwp_flasher_switch_baud(l->f, baud, l->c.o->fast_baud, &berr) < 0) {
 		b.type = FWP_EVENT_NOTE;
 		b.text = berr.msg;
 	} else {
 		b.type = FWP_EVENT_BAUD;
-		b.value = l->o->fast_baud;
+		b.value = l->c.o->fast_baud;
 	}
-	emit(l, &b);
+	fwp_sink_emit(&l->c.sink, &b);
 	return FWP_OK;
 }
 
@@ -176,10 +93,11 @@ static int s_send(struct fwp_link *l, const struct fwp_job_image *img, struct fw
 	if (img->slot < 0)
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED,
 				"not an image type updated in the field (use --slot)");
-	l->img = img;
+	struct fwp_xfer x = {&l->c.sink, img, img->slot, NULL, 0, 0, {0, 0}};
+	l->c.x = x;
 	int rc = fwp_flasher_send_deflated(l->f, (uint8_t)img->slot, img->data, img->len,
 					   img->deflated, img->deflated_len, err);
-	l->img = NULL;
+	l->c.x.img = NULL;
 	return rc;
 }
 
@@ -204,7 +122,7 @@ static int s_boot(struct fwp_link *l, struct fwp_err *err)
 	if (rc == FWP_OK) {
 		struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1,
 				      .text = "Resetting the device into the new firmware"};
-		emit(l, &e);
+		fwp_sink_emit(&l->c.sink, &e);
 	}
 	return rc;
 }
