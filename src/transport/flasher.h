@@ -14,6 +14,7 @@
 #include "fwpack/error.h"
 #include "fwpack/protocol.h"
 #include "serial.h"
+#include "xfer_report.h"
 
 #define FWP_MAX_DEVICE_SLOTS 8
 
@@ -38,29 +39,12 @@ struct fwp_device_info {
 int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
 			  struct fwp_device_info *d, struct fwp_err *err);
 
-/* What the flasher reports as it goes. */
-enum fwp_flash_event {
-	FWP_EV_CONNECT,  /* info is valid */
-	FWP_EV_BEGIN,    /* offset = where the transfer starts (resumed if > 0) */
-	FWP_EV_PROGRESS, /* offset of size bytes confirmed by the device */
-	FWP_EV_RETRY,    /* a frame was resent (reason in text) */
-	FWP_EV_VERIFY,   /* the device is checking the image */
-	FWP_EV_DONE      /* committed */
-};
-
-struct fwp_flash_report {
-	enum fwp_flash_event ev;
-	const struct fwp_device_info *info;
-	uint32_t offset, size; /* in bytes on the wire: compressed when compressing */
-	uint32_t image_size;   /* the image's own size */
-	const char *text;
-};
-
 struct fwp_flasher_opts {
 	unsigned timeout_ms; /* for one answer */
 	unsigned retries;    /* consecutive failures before giving up */
 	long stop_after;     /* testing: stop sending after this many bytes (-1: never) */
 	int no_compress;     /* send raw even when the device inflates */
+	const volatile int *cancel; /* non-zero: stop sending at the next frame (NULL: never) */
 	void (*report)(const struct fwp_flash_report *r, void *ctx);
 	void *ctx;
 };
@@ -82,6 +66,18 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
  */
 int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
 		     struct fwp_err *err);
+
+/*
+ * The same, with the image already deflated by fwp_image_deflate (NULL: do
+ * it here): a fixture compresses an image once for all its boards.
+ */
+int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t *image,
+			      size_t len, const uint8_t *deflated, uint32_t deflated_len,
+			      struct fwp_err *err);
+
+/* A raw deflate stream with the window the protocol allows devices; *out is free()d by the caller. */
+int fwp_image_deflate(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
+		      struct fwp_err *err);
 
 /*
  * Switch the line to baud: the device answers at the old rate, both switch,

@@ -13,6 +13,8 @@
 #define PKT_MAX 4200u
 #define CHUNK_MIN 32u
 #define CHUNK_MAX 4096u
+/* A HELLO and its answer take about 10 ms at 115200 baud: the first wait for one. */
+#define HELLO_FIRST_MS 20u
 
 struct fwp_flasher {
 	struct fwp_serial *port;
@@ -25,6 +27,7 @@ struct fwp_flasher {
 	uint8_t enc[FWD_COBS_MAX(PKT_MAX)];
 	uint8_t in[4096];
 	size_t in_len, in_pos;
+	uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX]; /* one DATA request's body */
 	uint32_t image_size;
 };
 
@@ -104,15 +107,29 @@ static int next_packet(struct fwp_flasher *f, uint64_t deadline, struct fwp_err 
 	}
 }
 
-/* One request, one answer: resent on silence or a BAD_FRAME answer. Body in *resp. */
-static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, uint32_t blen,
-		    unsigned timeout_ms, const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
+/*
+ * One request, one answer: resent on silence or a BAD_FRAME answer. Body in
+ * *resp. Before the retries at timeout_ms, quick attempts from first_ms,
+ * doubling while below it: a HELLO lost while a line settles (a rate
+ * switch, a port just opened) costs milliseconds, not a whole timeout, and
+ * a slow device still gets every attempt it had.
+ */
+static int transact_backoff(struct fwp_flasher *f, uint8_t type, const uint8_t *body,
+			    uint32_t blen, unsigned first_ms, unsigned timeout_ms,
+			    const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
 {
-	for (unsigned attempt = 0; attempt <= f->o.retries; attempt++) {
+	unsigned quick = 0;
+	for (unsigned w = first_ms; w < timeout_ms; w *= 2)
+		quick++;
+	unsigned wait_ms = quick ? first_ms : timeout_ms;
+	for (unsigned attempt = 0; attempt <= f->o.retries + quick; attempt++) {
 		int rc = send_packet(f, type, body, blen, err);
 		if (rc < 0)
 			return rc;
-		uint64_t deadline = now_ms() + timeout_ms;
+		uint64_t deadline = now_ms() + wait_ms;
+		wait_ms = wait_ms * 2 < timeout_ms ? wait_ms * 2 : timeout_ms;
+		if (attempt + 1 == quick)
+			wait_ms = timeout_ms;
 		while ((rc = next_packet(f, deadline, err)) == 1) {
 			const uint8_t *p = f->rx.buf;
 			if (p[0] == FWP_RESP_BAD_FRAME)
@@ -128,6 +145,12 @@ static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, ui
 	}
 	return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: no answer from the device after %u attempts",
 			fwp_serial_name(f->port), f->o.retries + 1);
+}
+
+static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, uint32_t blen,
+		    unsigned timeout_ms, const uint8_t **resp, uint32_t *rlen, struct fwp_err *err)
+{
+	return transact_backoff(f, type, body, blen, timeout_ms, timeout_ms, resp, rlen, err);
 }
 
 int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
@@ -211,7 +234,7 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
 	int rc = fwp_serial_write(f->port, &zero, 1, f->o.timeout_ms, err);
 	if (rc < 0)
 		return rc;
-	rc = transact(f, FWP_REQ_HELLO, hello, 2, 500, &r, &n, err);
+	rc = transact_backoff(f, FWP_REQ_HELLO, hello, 2, HELLO_FIRST_MS, 500, &r, &n, err);
 	if (rc < 0)
 		return fwp_fail(err, rc, "%s: no fwpack Loader or Updater answers (is it in update "
 				"mode?)", fwp_serial_name(f->port));
@@ -256,7 +279,7 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 		 good = 0;
 	uint32_t chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
 	uint32_t next = offset, acked = offset, chunk;
-	static uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX];
+	uint8_t *body = f->body;
 	if (window > 16)
 		window = 16;
 	if (chunk_max > CHUNK_MAX)
@@ -264,6 +287,11 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 	chunk = chunk_max;
 
 	while (acked < len) {
+		if (f->o.cancel && *f->o.cancel)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"%s: interrupted at byte %u of %u (the device keeps the "
+					"session: a new run resumes it)",
+					fwp_serial_name(f->port), acked, len);
 		while (nfl < window && next < len) {
 			if (f->o.stop_after >= 0 && next >= (uint32_t)f->o.stop_after)
 				break;
@@ -354,7 +382,7 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 }
 
 /* A raw deflate stream with the window the protocol allows devices (4 KiB). */
-static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
+int fwp_image_deflate(const uint8_t *image, size_t len, uint8_t **out, uint32_t *out_len,
 			 struct fwp_err *err)
 {
 	z_stream z;
@@ -386,6 +414,13 @@ static int deflate_image(const uint8_t *image, size_t len, uint8_t **out, uint32
 int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, size_t len,
 		     struct fwp_err *err)
 {
+	return fwp_flasher_send_deflated(f, slot, image, len, NULL, 0, err);
+}
+
+int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t *image,
+			      size_t len, const uint8_t *deflated, uint32_t deflated_len,
+			      struct fwp_err *err)
+{
 	const struct fwp_device_slot *s = NULL;
 	const uint8_t *r;
 	uint32_t n;
@@ -416,11 +451,15 @@ int fwp_flasher_send(struct fwp_flasher *f, uint8_t slot, const uint8_t *image, 
 	uint32_t wire_len = (uint32_t)len;
 	const uint8_t *wire = image;
 	if ((f->info.features & FWP_FEAT_DEFLATE) && !f->o.no_compress) {
-		int rc = deflate_image(image, len, &z, &wire_len, err);
+		int rc = FWP_OK;
+		if (deflated)
+			wire_len = deflated_len;
+		else
+			rc = fwp_image_deflate(image, len, &z, &wire_len, err);
 		if (rc < 0)
 			return rc;
 		if (wire_len < len) {
-			wire = z;
+			wire = deflated ? deflated : z;
 			begin[1] = FWP_ENC_DEFLATE;
 		} else {
 			wire_len = (uint32_t)len;
@@ -471,7 +510,7 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 		return rc;
 	unsigned retries = f->o.retries;
 	f->o.retries = 2;
-	rc = transact(f, FWP_REQ_HELLO, hello, 2, 300, &r, &n, err);
+	rc = transact_backoff(f, FWP_REQ_HELLO, hello, 2, HELLO_FIRST_MS, 300, &r, &n, err);
 	f->o.retries = retries;
 	if (rc == FWP_OK && r[0] == FWP_ST_OK)
 		return FWP_OK;

@@ -16,6 +16,7 @@
 #include "dfuse.h"
 #include "flasher.h"
 #include "jsonout.h"
+#include "render.h"
 #include "serial.h"
 #include "util.h"
 
@@ -49,7 +50,7 @@ static int probe(const struct list_args *a, const char *path, struct fwp_device_
 	struct fwp_serial *port = NULL;
 	struct fwp_flasher *f = NULL;
 	/* One HELLO and one retry: a port that is something else costs little. */
-	struct fwp_flasher_opts o = {(unsigned)a->timeout, 1, -1, 0, NULL, NULL};
+	struct fwp_flasher_opts o = {(unsigned)a->timeout, 1, -1, 0, NULL, NULL, NULL};
 	int rc = fwp_serial_open(path, (uint32_t)a->baud, &port, err);
 	if (rc == FWP_OK)
 		rc = fwp_flasher_new(port, &o, &f, err);

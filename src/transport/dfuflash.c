@@ -9,6 +9,7 @@
 #include "dfuse.h"
 #include "fwpack/image.h"
 #include "slotimage.h"
+#include "slotpolicy.h"
 
 struct progress {
 	struct fwp_dfu_flash *s;
@@ -71,7 +72,7 @@ int fwp_dfu_flash_choose_alt(struct fwp_dfu_flash *s, const uint8_t *data, size_
 		return FWP_OK;
 	uint8_t type = img.hdr.image_type;
 	char slot[16];
-	snprintf(slot, sizeof(slot), "slot %d", type == FWP_IMAGE_TYPE_LOADER ? 1 : 2);
+	snprintf(slot, sizeof(slot), "slot %d", fwp_slot_for_type(type));
 	const char *words[3] = {slot, type == FWP_IMAGE_TYPE_LOADER ? "loader" : "app",
 				type == FWP_IMAGE_TYPE_UPDATER ? "updater" : NULL};
 	for (int w = 0; w < 3 && words[w] && type != FWP_IMAGE_TYPE_BOOTLOADER; w++) {

@@ -4,7 +4,7 @@
 #include "cbimage.h"
 #include "describe.h"
 #include "fwpack/image.h"
-#include "manifest.h"
+#include "manifest.h" /* fwp_image_type_name */
 #include "slotimage.h"
 #include "util.h"
 

@@ -7,12 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "flasher.h"
-
 /* Print o on one line, flush, and free it. */
 void fwp_json_line(cJSON *o);
-
-/* A device's slots as the serial protocol's INFO reports them. */
-cJSON *fwp_json_slots(const struct fwp_device_info *d);
 
 #endif /* FWP_JSONOUT_H */

@@ -56,7 +56,8 @@ void fwp_cli_help(const struct fwp_cmd *cmd, FILE *out)
 		else
 			n = snprintf(left, sizeof(left), "    ");
 		snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s", o->long_name,
-			 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
+			 o->arg_name && o->arg_name[0] != '[' ? " " : "",
+			 o->arg_name ? o->arg_name : "");
 		fprintf(out, "  %-28s %s\n", left, o->help);
 	}
 	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help and exit");
@@ -94,7 +95,10 @@ int fwp_cli_parse(const struct fwp_cmd *cmd, int argc, char **argv,
 	for (size_t i = 0; i < n; i++) {
 		const struct fwp_opt *o = &cmd->opts[i];
 		lo[i].name = o->long_name;
-		lo[i].has_arg = o->arg_name ? required_argument : no_argument;
+		/* "[=SECONDS]": an optional argument, given only as --name=value. */
+		lo[i].has_arg = !o->arg_name		? no_argument
+				: o->arg_name[0] == '[' ? optional_argument
+							: required_argument;
 		lo[i].val = 256 + (int)i;
 		if (o->short_name) {
 			k = strlen(so);

@@ -15,7 +15,7 @@
 
 #include "dfu.h"
 #include "dfuse.h"
-#include "flasher.h"
+#include "xfer_report.h"
 #include "fwpack/error.h"
 
 struct fwp_dfu_flash_opts {

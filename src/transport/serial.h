@@ -23,6 +23,8 @@ int fwp_serial_write(struct fwp_serial *s, const void *buf, size_t len, unsigned
 int fwp_serial_read(struct fwp_serial *s, void *buf, size_t len, unsigned timeout_ms,
 		    struct fwp_err *err);
 int fwp_serial_set_baud(struct fwp_serial *s, uint32_t baud, struct fwp_err *err);
+/* Set the modem control lines (1: asserted). */
+int fwp_serial_set_lines(struct fwp_serial *s, int dtr, int rts, struct fwp_err *err);
 /* Drop whatever was received and not read yet. */
 void fwp_serial_flush_input(struct fwp_serial *s);
 const char *fwp_serial_name(const struct fwp_serial *s);

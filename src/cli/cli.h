@@ -15,7 +15,7 @@
 struct fwp_opt {
 	const char *long_name;
 	int short_name;       /* 0 for none */
-	const char *arg_name; /* NULL for a flag */
+	const char *arg_name; /* NULL for a flag; "[=NAME]" for an optional --opt=value */
 	const char *help;
 };
 

@@ -49,6 +49,14 @@ int fwp_serial_open(const char *path, uint32_t baud, struct fwp_serial **out,
 	return FWP_OK;
 }
 
+int fwp_serial_set_lines(struct fwp_serial *s, int dtr, int rts, struct fwp_err *err)
+{
+	if (sp_set_dtr(s->port, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK ||
+	    sp_set_rts(s->port, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK)
+		return sp_fail(s, "cannot set DTR/RTS", err);
+	return FWP_OK;
+}
+
 void fwp_serial_close(struct fwp_serial *s)
 {
 	if (!s)

@@ -1,0 +1,17 @@
+/* The slot policy (slotpolicy.h); the cookbook's layout: Loader in 1, the rest in 2. */
+#include "slotpolicy.h"
+
+#include "fwpack/image.h"
+
+int fwp_slot_for_type(uint8_t image_type)
+{
+	switch (image_type) {
+	case FWP_IMAGE_TYPE_LOADER:
+		return 1;
+	case FWP_IMAGE_TYPE_APP:
+	case FWP_IMAGE_TYPE_UPDATER:
+		return 2;
+	default:
+		return -1;
+	}
+}
