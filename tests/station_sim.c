@@ -72,8 +72,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (src.kind == FWP_IDSRC_CSV &&
-	    fwp_csvlist_load(src.csv_path, column, &src.values, &src.nvalues, &err) < 0)
+	    fwp_csvlist_load(src.csv_path, column, &src.values, &src.nvalues, &err) < 0) {
+		fwp_idsrc_free(&src);
 		return die(&err);
+	}
 	if (src.kind == FWP_IDSRC_COUNTER && !src.format[0])
 		snprintf(src.format, sizeof(src.format), "FW-{:06d}");
 
@@ -81,8 +83,10 @@ int main(int argc, char **argv)
 	struct fwp_rec *rec;
 	struct fwp_rec_recovery rep;
 	uint64_t remaining;
-	if (fwp_rec_open(target, FWP_REC_WRITE, &rec, &err) < 0)
+	if (fwp_rec_open(target, FWP_REC_WRITE, &rec, &err) < 0) {
+		fwp_idsrc_free(&src);
 		return die(&err);
+	}
 	if (fwp_rec_station_start(rec, station, &rep, &err) < 0 ||
 	    fwp_rec_pool_prepare(rec, &src, &remaining, &err) < 0) {
 		fwp_rec_close(rec);
