@@ -68,6 +68,17 @@ static const struct fwp_opt list_opts[] = {
 	{0, 0, 0, 0},
 };
 
+static const struct fwp_opt history_opts[] = {
+	{"record", 'r', "URL", "the station record: an SQLite file (default fwpack-record.db), postgresql://... or a libpq conninfo"},
+	{"board", 0, "UID", "only runs on the board with this unique ID (hex, as INFO reports it)"},
+	{"identity", 0, "VALUE", "only runs that gave or kept this identity (serial number, MAC address)"},
+	{"digest", 0, "SHA256", "only runs that wrote an image with this SHA-256 (64 hex digits)"},
+	{"failures", 0, NULL, "only runs that did not pass (failed or interrupted)"},
+	{"json", 0, NULL, "print a JSON array of runs, each with its images and steps"},
+	{"csv", 0, NULL, "print CSV (RFC 4180), one row per run"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_cmd commands[] = {
 	{"build", "[options] MANIFEST",
 	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
@@ -83,6 +94,9 @@ static const struct fwp_cmd commands[] = {
 	{"list", "[options] [PORT...]",
 	 "List serial ports (USB VID:PID, serial number, description) and USB DFU devices (path, alt settings); with --probe, which ports answer as fwpack devices.",
 	 list_opts, fwp_cmd_list},
+	{"history", "[options]",
+	 "Show what the station record holds: every run on every board, its images, steps and identity.",
+	 history_opts, fwp_cmd_history},
 	{"keygen", "[options] KEYFILE",
 	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
 	 keygen_opts, fwp_cmd_keygen},

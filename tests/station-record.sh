@@ -21,7 +21,7 @@ chmod 755 "$T" # the read-only test runs as an unprivileged user
 q() {
 	case $1 in
 	*=*) psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2" ;;
-	*) sqlite3 -batch "$1" "$2" ;;
+	*) sqlite3 -batch -cmd '.timeout 15000' "$1" "$2" ;;
 	esac
 }
 
@@ -98,6 +98,31 @@ stations() {
 		"$label: every run but the interrupted one passed with its 7 steps and its image"
 }
 
+# history LABEL TARGET: fwpack history answers from what stations() left
+history() {
+	label=$1 tgt=$2
+	"$FWPACK" history --record "$tgt" --identity "$lost" --json >"$T/h.json" 2>"$T/out"
+	expect_eq "$? $(jq -r '[.[] | .result] | join(",")' "$T/h.json")" "0 interrupted,pass" \
+		"$label: history --identity: the interrupted run, then the one that passed"
+	expect_eq "$(jq -r '[.[].board] | unique | join(",")' "$T/h.json")" "$lost_uid" \
+		"$label: ...both on the same board"
+	expect_eq "$(jq -r '.[1].steps | length' "$T/h.json") $(jq -r '.[1].images[0].name' "$T/h.json")" \
+		"7 app" "$label: ...with its steps and images"
+	up=$(echo "$lost_uid" | tr a-f A-F)
+	"$FWPACK" history --record "$tgt" --board "0x$up" >"$T/out" 2>&1
+	expect_eq "$? $(grep -c " $lost_uid " "$T/out")" "0 2" "$label: history --board (0x, capitals) as a table"
+	"$FWPACK" history --record "$tgt" --failures --csv >"$T/h.csv" 2>&1
+	expect_eq "$(head -1 "$T/h.csv" | cut -d, -f1-3)" "run,started,finished" "$label: history --csv has a header"
+	expect_eq "$(grep -c ',interrupted,' "$T/h.csv") $(($(wc -l <"$T/h.csv") - 1))" "1 1" \
+		"$label: history --failures: only the interrupted run"
+	"$FWPACK" history --record "$tgt" --json \
+		--digest 5E884898DA28047151D0E56F8DC6292773603D0D6AABBDD62A11EF721D1542D8 >"$T/h.json"
+	expect_eq "$(jq length "$T/h.json")" "$(q "$tgt" "SELECT COUNT(*) FROM runs")" \
+		"$label: history --digest: every run wrote that image"
+	"$FWPACK" history --record "$tgt" --digest 00 >"$T/out" 2>&1
+	expect_eq "$?" 64 "$label: history --digest checks its argument"
+}
+
 # faults LABEL TARGET: each stops the station before its first board
 faults() {
 	label=$1 tgt=$2
@@ -135,6 +160,7 @@ expect_output_file() {
 
 # ---- SQLite: several processes on one file ----
 stations sqlite "$T/station.db"
+history sqlite "$T/station.db"
 faults sqlite "$T/station.db"
 
 printf 'serial\nS1\nS2\nS3\nS2\n' >"$T/dup.csv"
@@ -150,11 +176,18 @@ as_user=""
 $as_user "$SIM" --record "$T/ro.db" --station ro --boards 1 >"$T/out" 2>&1
 expect_eq "$? $(grep -c '^board' "$T/out")" "1 0" "a read-only SQLite file stops the station"
 expect_output_file "read-only (the station cannot record" "...with a clear error"
+$as_user "$FWPACK" history --record "$T/ro.db" --identity FW-000001 --csv >"$T/out" 2>&1
+expect_eq "$? $(grep -c ',FW-000001,' "$T/out" | sed 's/^[1-9][0-9]*$/some/')" "0 some" \
+	"history reads a read-only record"
+"$FWPACK" history --record "$T/none.db" >"$T/out" 2>&1
+expect_eq "$?" 74 "history: a missing record file is an error"
 
 # ---- PostgreSQL: a private cluster ----
 if pg_start; then
 	ok "private PostgreSQL cluster started"
-	stations pg "$(pg_createdb shared)"
+	shared=$(pg_createdb shared)
+	stations pg "$shared"
+	history pg "$shared"
 	faults pg "$(pg_createdb faults)"
 	url="postgresql://fwpack@/csvpool?host=$PG_DIR"
 	pg_createdb csvpool >/dev/null

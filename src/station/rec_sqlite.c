@@ -41,9 +41,9 @@ static int sq_open(struct fwp_rec *r, const char *target, int write, struct fwp_
 				"record %s: the file is read-only (the station cannot record: a "
 				"board without a record cannot be traced)",
 				r->where);
-	/* Readers do not block the writer, and the writer does not block them. */
-	if (write && sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
-		return fail_db(r, err, "cannot open");
+	/* The default rollback journal, not WAL: a reader of a WAL file must be
+	 * able to write next to it, and fwpack history must work with read
+	 * access alone. Writers wait for each other (BUSY_TIMEOUT_MS). */
 	if (sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK)
 		return fail_db(r, err, "cannot open");
 	return FWP_OK;

@@ -20,6 +20,9 @@
 #include "fwpack/error.h"
 #include "identity.h"
 
+/* The record when none is named: an SQLite file in the current directory. */
+#define FWP_REC_DEFAULT "fwpack-record.db"
+
 /* The record's schema version (fwpack_meta.schema_version). */
 #define FWP_REC_SCHEMA_VERSION 1
 
