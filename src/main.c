@@ -79,6 +79,14 @@ static const struct fwp_opt history_opts[] = {
 	{0, 0, 0, 0},
 };
 
+static const struct fwp_opt run_opts[] = {
+	{"dry-run", 'n', NULL, "check the recipe against its manifest and print the plan; touch no board and no record"},
+	{"record", 'r', "URL", "the station record (overrides the recipe's): an SQLite file, postgresql://... or a libpq conninfo"},
+	{"station", 0, "NAME", "this station's name in the record (overrides the recipe's; default: the host name)"},
+	{"operator", 0, "NAME", "the operator's name, recorded with each run"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_cmd commands[] = {
 	{"build", "[options] MANIFEST",
 	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
@@ -94,6 +102,9 @@ static const struct fwp_cmd commands[] = {
 	{"list", "[options] [PORT...]",
 	 "List serial ports (USB VID:PID, serial number, description) and USB DFU devices (path, alt settings); with --probe, which ports answer as fwpack devices.",
 	 list_opts, fwp_cmd_list},
+	{"run", "[options] RECIPE",
+	 "Take boards through a station recipe: factory images, identity, provisioning, checks, and a record of each.",
+	 run_opts, fwp_cmd_run},
 	{"history", "[options]",
 	 "Show what the station record holds: every run on every board, its images, steps and identity.",
 	 history_opts, fwp_cmd_history},

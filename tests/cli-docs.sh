@@ -2,7 +2,7 @@
 # --help and the man pages come from two places; they must list the same
 # options (what dfu-util's --wait shows happens otherwise).
 . "$top_srcdir/tests/lib.sh"
-for c in build inspect verify keygen flash list history; do
+for c in build inspect verify keygen flash list run history; do
 	"$FWPACK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/help"
 	sed -n '/^\.SH OPTIONS/,/^\.SH [^O]/p' "$top_srcdir/man/fwpack-$c.1" |
 		grep -o -- '\\-\\-[a-z][a-z\\-]*' | sed 's/\\//g' | sort -u >"$T/man"

@@ -26,6 +26,7 @@ struct fwp_idsrc {
 	uint64_t start, end;
 	/* csv: the values, in file order, already checked (no duplicates) */
 	char *csv_path;
+	char *csv_column; /* or NULL: the first column */
 	char **values;
 	size_t nvalues;
 	/* command: run by /bin/sh -c, its first output line is the value */

@@ -136,6 +136,7 @@ void fwp_idsrc_free(struct fwp_idsrc *s)
 {
 	fwp_csvlist_free(s->values, s->nvalues);
 	free(s->csv_path);
+	free(s->csv_column);
 	free(s->command);
 	memset(s, 0, sizeof(*s));
 }
