@@ -15,6 +15,9 @@
 #define MAX_STEPS 64
 #define MAX_FIELDS 32
 #define TIMEOUT_MAX_MS 600000u
+/* An identity command runs while the pool is locked: other stations wait
+ * for it, and give up after their own lock timeout (15 s). */
+#define COMMAND_MAX_MS 10000u
 
 /* Each step kind: its name, its keys, whether it speaks to the Loader. */
 static const struct {
@@ -469,7 +472,7 @@ static int parse_identity(struct ctx *c, const cJSON *root, struct fwp_recipe *r
 		kinds_given++;
 		s->kind = FWP_IDSRC_COMMAND;
 		if ((rc = get_string(c, k, "identity.command", "run", 1, &s->command)) < 0 ||
-		    (rc = get_uint(c, k, "identity.command", "timeout_ms", 1, TIMEOUT_MAX_MS, &t)) < 0)
+		    (rc = get_uint(c, k, "identity.command", "timeout_ms", 1, COMMAND_MAX_MS, &t)) < 0)
 			return rc;
 		s->timeout_ms = (unsigned)t;
 	}
