@@ -63,9 +63,19 @@ expect_output 'dup.csv:4: duplicate value "S1" (also on line 2)' "...names both 
 
 # Without --dry-run: the record and the pool are checked before the first board.
 jq --arg m "$MAN" '.manifest = $m | .identity.counter.end = 2' "$R" >"$T/two.json"
+expect_exit 66 "images not built stop the station" "$FWPACK" run --record "$T/rec.db" "$T/two.json"
+expect_output 'image "bootloader" is not built (fwpack build -o' "...naming the image and the command"
+if [ -e "$T/rec.db" ]; then not_ok "...before the record is opened"; else ok "...before the record is opened"; fi
+jq --arg o "$T/out" '.build_dir = $o' "$T/two.json" >"$T/two-built.json" && mv "$T/two-built.json" "$T/two.json"
 expect_exit 65 "a ready station stops before the steps (no transport yet)" \
-	"$FWPACK" run --record "$T/rec.db" --station s1 "$T/two.json"
-expect_output "are ready, but running the steps needs the transport layer" "...and says so"
+	"$FWPACK" run --record "$T/rec.db" --station s1 --operator ann "$T/two.json"
+expect_output "its 3 images and the record are ready (station s1), but running the steps needs the transport layer" "...and says so"
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
+}
+expect_eq "$(sqlite3 "$T/rec.db" "SELECT name FROM stations; SELECT name, kind, format FROM identity_pools")" \
+	"s1
+f429-serial|counter|FW-{:06d}" "...with the station and its pool in the record"
 expect_exit 0 "the pool's two values are handed out (station_sim)" \
 	"$top_builddir/tests/station_sim" --record "$T/rec.db" --station s2 --pool f429-serial --end 2 --boards 2
 expect_exit 65 "an exhausted pool stops the station" "$FWPACK" run --record "$T/rec.db" "$T/two.json"
@@ -73,4 +83,30 @@ expect_output 'identity pool "f429-serial" is exhausted' "...naming the pool"
 expect_exit 74 "an unreachable record stops the station" \
 	"$FWPACK" run --record "host=$T/nowhere dbname=x" "$T/two.json"
 expect_output "cannot connect (the station cannot record" "...with a clear error"
+
+# Boards through the recipe with the station API (tests/station_sim: the
+# record's side of `fwpack run`, no transport): what the record holds.
+SIM=$top_builddir/tests/station_sim
+expect_exit 0 "3 boards through the recipe" "$SIM" --recipe "$T/two.json" --record "$T/run.db" \
+	--station line1 --operator ann --boards 2 --uid-base 3568375a3039 --fail-at 1
+"$FWPACK" history --record "$T/run.db" --json >"$T/h.json"
+expect_eq "$(jq -r '[.[] | .identity + ":" + .result] | join(" ")' "$T/h.json")" \
+	"FW-000001:pass FW-000002:fail" "the record: each board's identity and result"
+expect_eq "$(jq -r '.[0] | .station + " " + .operator + " " + .board' "$T/h.json")" \
+	"line1 ann 0000000000003568375a3039" "...station, operator, board"
+expect_eq "$(jq -r '.[0].images | map(.name + "@" + .version + "=" + .sha256) | join(" ")' "$T/h.json")" \
+	"app@2.3.0+512=$(sha256sum <"$T/out/app.bin" | cut -d' ' -f1) bootloader@1.0.0+0=$(sha256sum <"$T/out/bootloader.bin" | cut -d' ' -f1) loader@1.1.0+7=$(sha256sum <"$T/out/loader.bin" | cut -d' ' -f1)" \
+	"...each image with its version and the SHA-256 of the built file"
+expect_eq "$(jq -r '.[1].steps | map(.name + ":" + .result) | join(" ")' "$T/h.json")" \
+	"dfuse_mass_erase:pass dfuse_write:pass dfuse_leave:pass wait_loader:pass write:pass provision:pass boot:pass expect:fail" \
+	"...every step of the recipe, in order, with its result"
+expect_eq "$(jq -r '.[1].error' "$T/h.json")" "expect: no such line in 5000 ms" "...and the error"
+expect_exit 1 "the pool of 2 is exhausted: the station stops before any board" "$SIM" \
+	--recipe "$T/two.json" --record "$T/run.db" --station line1 --boards 1 --uid-base 1
+expect_output 'identity pool "f429-serial" is exhausted' "...with a clear error"
+jq '.identity.counter.end = 3' "$T/two.json" >"$T/three.json"
+expect_exit 0 "the pool grown to 3: the same boards again" "$SIM" --recipe "$T/three.json" \
+	--record "$T/run.db" --station line1 --boards 2 --uid-base 3568375a3039
+expect_eq "$(grep -c ' kept$' "$T/log") $(grep -c 'FW-000003' "$T/log")" "2 0" \
+	"...keep their identities, and the third value stays free"
 finish

@@ -8,6 +8,10 @@
  *               (--format F [--start N] [--end N] | --csv FILE [--column C]
  *                | --command CMD) [--pool NAME] [--step-ms MS] [--fail-at I]
  *
+ *   station_sim --recipe RECIPE [--record T] [--station NAME] --boards N ...
+ *               the same through the station API (station.h) and a recipe:
+ *               its images, steps and identity source
+ *
  * Prints "recovered RUNS IDENTITIES FIRST" once, then "board UID VALUE
  * (new|kept)" per board, flushed, so a test can kill it between lines.
  */
@@ -18,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "station/record.h"
+#include "station/station.h"
 
 static void sleep_ms(unsigned ms)
 {
@@ -32,6 +36,53 @@ static int die(const struct fwp_err *err)
 	return 1;
 }
 
+/* Boards through a recipe, as `fwpack run` will take them, minus the transport. */
+static int through_recipe(const char *recipe, const struct fwp_station_opts *o,
+			  unsigned long boards, uint64_t uid_base, unsigned long step_ms,
+			  unsigned long fail_at)
+{
+	struct fwp_station st;
+	struct fwp_err err = {0};
+	int rc = 0;
+	if (fwp_station_open(recipe, o, &st, &err) < 0)
+		return die(&err);
+	printf("recovered %u %u %s\n", st.recovery.runs_interrupted,
+	       st.recovery.identities_abandoned,
+	       st.recovery.first_abandoned[0] ? st.recovery.first_abandoned : "-");
+	fflush(stdout);
+	for (unsigned long n = 0; n < boards && rc == 0; n++) {
+		struct fwp_station_board b;
+		char uid[32];
+		int failed = n == fail_at;
+		snprintf(uid, sizeof(uid), "%024" PRIx64, uid_base + n);
+		if (fwp_station_board_begin(&st, uid, "/dev/ttySIM0", &b, &err) < 0) {
+			rc = die(&err);
+			break;
+		}
+		size_t s;
+		for (s = 0; s < st.recipe.nsteps && rc == 0; s++) {
+			int this_fails = failed && s + 1 == st.recipe.nsteps;
+			sleep_ms((unsigned)step_ms);
+			if (fwp_station_board_step(&st, &b, s, this_fails ? FWP_REC_FAIL : FWP_REC_PASS,
+						   step_ms, 1000 * s,
+						   this_fails ? "expect: no such line in 5000 ms" : NULL,
+						   &err) < 0)
+				rc = die(&err);
+		}
+		if (rc == 0 && fwp_station_board_end(&st, &b, !failed, 1,
+						     failed ? "expect: no such line in 5000 ms" : NULL,
+						     &err) < 0)
+			rc = die(&err);
+		if (rc == 0) {
+			printf("board %s %s %s\n", uid, b.identity[0] ? b.identity : "-",
+			       b.identity_kept ? "kept" : "new");
+			fflush(stdout);
+		}
+	}
+	fwp_station_close(&st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -39,7 +90,10 @@ int main(int argc, char **argv)
 		{"uid-base", 1, 0, 'u'}, {"format", 1, 0, 'f'}, {"start", 1, 0, 'S'},
 		{"end", 1, 0, 'E'}, {"csv", 1, 0, 'c'}, {"column", 1, 0, 'C'},
 		{"command", 1, 0, 'x'}, {"pool", 1, 0, 'p'}, {"step-ms", 1, 0, 'm'},
-		{"fail-at", 1, 0, 'F'}, {0, 0, 0, 0}};
+		{"fail-at", 1, 0, 'F'}, {"recipe", 1, 0, 'R'}, {"operator", 1, 0, 'O'},
+		{0, 0, 0, 0}};
+	const char *recipe = NULL, *operator_name = NULL;
+	int station_given = 0;
 	const char *target = NULL, *station = "sim", *column = NULL;
 	unsigned long boards = 1, step_ms = 0, fail_at = (unsigned long)-1;
 	uint64_t uid_base = 0x1000;
@@ -52,7 +106,9 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r': target = optarg; break;
-		case 's': station = optarg; break;
+		case 's': station = optarg; station_given = 1; break;
+		case 'R': recipe = optarg; break;
+		case 'O': operator_name = optarg; break;
 		case 'n': boards = strtoul(optarg, NULL, 0); break;
 		case 'u': uid_base = strtoull(optarg, NULL, 16); break;
 		case 'f': snprintf(src.format, sizeof(src.format), "%s", optarg); break;
@@ -66,6 +122,11 @@ int main(int argc, char **argv)
 		case 'F': fail_at = strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
+	}
+	if (recipe) {
+		struct fwp_station_opts o = {target, station_given ? station : NULL, operator_name};
+		fwp_idsrc_free(&src);
+		return through_recipe(recipe, &o, boards, uid_base, step_ms, fail_at);
 	}
 	if (!target) {
 		fprintf(stderr, "station_sim: --record is required\n");
