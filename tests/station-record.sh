@@ -169,6 +169,18 @@ expect_eq "$?" 1 "a CSV list with a duplicate is refused"
 expect_output_file 'dup.csv:5: duplicate value "S2" (also on line 3)' "...naming both lines"
 if [ -e "$T/dup.db" ]; then not_ok "...before the record is even opened"; else ok "...before the record is even opened"; fi
 
+# An identity command is bounded in time and must succeed.
+start=$(date +%s)
+"$SIM" --record "$T/cmd.db" --pool slow --command 'sleep 30; echo late' --boards 1 >"$T/out" 2>&1
+expect_eq "$? $(grep -c '^board' "$T/out")" "1 0" "a command that hangs gives no value"
+expect_output_file "identity command \"sleep 30; echo late\": no value within 5000 ms (killed)" "...killed after its time limit"
+if [ $(($(date +%s) - start)) -lt 20 ]; then ok "...without waiting for it"; else not_ok "...without waiting for it"; fi
+"$SIM" --record "$T/cmd.db" --pool bad --command 'echo X; exit 3' --boards 1 >"$T/out" 2>&1
+expect_output_file 'identity command "echo X; exit 3" failed (exit status 3)' "a command that fails gives no value"
+expect_eq "$(sqlite3 "$T/cmd.db" "SELECT COUNT(*) FROM identities; SELECT COUNT(*) FROM runs WHERE result = 'fail'")" \
+	"0
+2" "...and the record holds both failed runs, with no value"
+
 cp "$T/station.db" "$T/ro.db"
 chmod 444 "$T/ro.db"
 as_user=""

@@ -167,8 +167,17 @@ int main(int argc, char **argv)
 		int64_t run;
 		snprintf(uid, sizeof(uid), "%024" PRIx64, uid_base + b);
 		struct fwp_rec_run rr = {station, "tester", uid, "/dev/ttySIM0", "sim.json"};
-		if (fwp_rec_run_begin(rec, &rr, &run, &err) < 0 ||
-		    fwp_rec_identity_acquire(rec, &src, run, value, &reused, &err) < 0 ||
+		if (fwp_rec_run_begin(rec, &rr, &run, &err) < 0) {
+			rc = die(&err);
+			break;
+		}
+		if (fwp_rec_identity_acquire(rec, &src, run, value, &reused, &err) < 0) {
+			/* The board gets no value: its run fails, on record. */
+			fwp_rec_run_end(rec, run, FWP_REC_FAIL, 0, err.msg, NULL);
+			rc = die(&err);
+			break;
+		}
+		if (
 		    fwp_rec_run_image(rec, run, "app", "2.3.0",
 				      "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
 				      &err) < 0) {
