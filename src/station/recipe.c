@@ -653,7 +653,6 @@ int fwp_recipe_check(struct fwp_recipe *r, const struct fwp_manifest *m, struct 
 					    "wait_loader: the board still runs its DfuSe ROM "
 					    "(dfuse_leave first)");
 			if (at == AT_APP && !s->enter) {
-				join(p, s->path, "enter");
 				return fail(&c, s->path,
 					    "wait_loader after boot: the Application must be told "
 					    "to enter the Loader (\"enter\": \"reset\", \"1200\" or "
