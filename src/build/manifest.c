@@ -1,10 +1,7 @@
 /*
  * Manifest parsing with cJSON, and strict validation of what it describes.
  *
- * cJSON does not record where a value sits in the text, but errors must
- * name line:column. Rather than keep a second JSON tokenizer, locate()
- * walks the text along a JSON path and lets cJSON itself parse (and so
- * skip) each key and each value it passes.
+ * Errors name file:line:column and the JSON path (jsonloc.h finds them).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -14,146 +11,20 @@
 
 #include <cjson/cJSON.h>
 
-#include "jsoncheck.h"
+#include "jsonloc.h"
 #include "manifest.h"
 #include "util.h"
 
 #define MANIFEST_MAX_BYTES (4u << 20) /* documented in fwpack-manifest(5) */
 #define PATH_MAX_LEN 256
 
-/* ---- locating a JSON path in the text ---- */
-
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-/* Skip one JSON value at p; NULL if there is none. */
-static const char *skip_value(const char *p, const char *end)
-{
-	const char *after = NULL;
-	cJSON *v = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &after, 0);
-	if (!v)
-		return NULL;
-	cJSON_Delete(v);
-	return after;
-}
-
-static const char *find_member(const char *p, const char *end, const char *name, size_t nlen)
-{
-	p = skip_ws(p, end);
-	if (p >= end || *p != '{')
-		return NULL;
-	p = skip_ws(p + 1, end);
-	while (p < end && *p == '"') {
-		const char *after = NULL;
-		cJSON *key = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &after, 0);
-		if (!key)
-			return NULL;
-		int match = cJSON_IsString(key) && strlen(key->valuestring) == nlen &&
-			    memcmp(key->valuestring, name, nlen) == 0;
-		cJSON_Delete(key);
-		p = skip_ws(after, end);
-		if (p >= end || *p != ':')
-			return NULL;
-		p = skip_ws(p + 1, end);
-		if (match)
-			return p;
-		p = skip_value(p, end);
-		if (!p)
-			return NULL;
-		p = skip_ws(p, end);
-		if (p < end && *p == ',')
-			p = skip_ws(p + 1, end);
-	}
-	return NULL;
-}
-
-static const char *find_element(const char *p, const char *end, unsigned long idx)
-{
-	p = skip_ws(p, end);
-	if (p >= end || *p != '[')
-		return NULL;
-	p = skip_ws(p + 1, end);
-	for (unsigned long i = 0; i < idx; i++) {
-		p = skip_value(p, end);
-		if (!p)
-			return NULL;
-		p = skip_ws(p, end);
-		if (p >= end || *p != ',')
-			return NULL;
-		p = skip_ws(p + 1, end);
-	}
-	return p;
-}
-
-/*
- * Offset of the value at path ("images[1].slot"); where the path cannot be
- * followed to the end, the deepest value reached.
- */
-static size_t locate(const char *text, size_t len, const char *path)
-{
-	const char *end = text + len;
-	const char *p = skip_ws(text, end);
-	while (*path) {
-		const char *next;
-		if (*path == '.') {
-			path++;
-			continue;
-		}
-		if (*path == '[') {
-			char *close;
-			unsigned long idx = strtoul(path + 1, &close, 10);
-			if (*close != ']')
-				break;
-			next = find_element(p, end, idx);
-			path = close + 1;
-		} else {
-			size_t n = strcspn(path, ".[");
-			next = find_member(p, end, path, n);
-			path += n;
-		}
-		if (!next)
-			break;
-		p = next;
-	}
-	return (size_t)(p - text);
-}
-
-static void line_col(const char *text, size_t off, unsigned *line, unsigned *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
-static int vfail_at(const char *file, const char *text, size_t len, struct fwp_err *err, int code,
-		    const char *path, const char *fmt, va_list ap)
-{
-	char reason[768];
-	unsigned line, col;
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	line_col(text, locate(text, len, path), &line, &col);
-	if (*path)
-		return fwp_fail(err, code, "%s:%u:%u: %s: %s", file, line, col, path, reason);
-	return fwp_fail(err, code, "%s:%u:%u: %s", file, line, col, reason);
-}
-
 int fwp_manifest_fail(const struct fwp_manifest *m, struct fwp_err *err, int code,
 		      const char *json_path, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = vfail_at(m->path, m->text, m->text_len, err, code, json_path, fmt, ap);
+	struct fwp_jsonloc d = {m->path, m->text, m->text_len};
+	int rc = fwp_jsonloc_vfail(&d, err, code, json_path, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -175,8 +46,8 @@ static int fail(struct pctx *c, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = vfail_at(c->m->path, c->m->text, c->m->text_len, c->err, FWP_ERR_FORMAT, path, fmt,
-			  ap);
+	struct fwp_jsonloc d = {c->m->path, c->m->text, c->m->text_len};
+	int rc = fwp_jsonloc_vfail(&d, c->err, FWP_ERR_FORMAT, path, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -196,47 +67,15 @@ static void join_index(char *out, const char *base, size_t i)
 
 static const char *json_type_name(const cJSON *v)
 {
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return "an array";
-	if (cJSON_IsObject(v))
-		return "an object";
-	return "invalid";
+	return fwp_jsonloc_type_name(v);
 }
 
 /* Refuse keys not in allowed (NULL-terminated), and duplicate keys. */
 static int check_keys(struct pctx *c, const cJSON *obj, const char *path,
 		      const char *const *allowed)
 {
-	char p[PATH_MAX_LEN];
-	for (const cJSON *k = obj->child; k; k = k->next) {
-		int known = 0;
-		for (const char *const *a = allowed; *a; a++)
-			if (strcmp(*a, k->string) == 0)
-				known = 1;
-		join(p, path, k->string);
-		if (!known) {
-			char list[256] = "";
-			for (const char *const *a = allowed; *a; a++) {
-				strncat(list, *a, sizeof(list) - strlen(list) - 1);
-				if (a[1])
-					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-			}
-			return fail(c, p, "unknown key \"%s\" (expected one of: %s)", k->string,
-				    list);
-		}
-		for (const cJSON *e = obj->child; e != k; e = e->next)
-			if (strcmp(e->string, k->string) == 0)
-				return fail(c, p, "duplicate key \"%s\"", k->string);
-	}
-	return FWP_OK;
+	struct fwp_jsonloc d = {c->m->path, c->m->text, c->m->text_len};
+	return fwp_jsonloc_check_keys(&d, c->err, obj, path, allowed);
 }
 
 static const cJSON *member(const cJSON *obj, const char *key)
@@ -1094,7 +933,6 @@ int fwp_manifest_parse(const char *path, const char *text, size_t len, struct fw
 		       struct fwp_err *err)
 {
 	struct pctx c = {m, err};
-	const char *end = NULL;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -1107,38 +945,9 @@ int fwp_manifest_parse(const char *path, const char *text, size_t len, struct fw
 	memcpy(m->text, text, len);
 	m->text[len] = 0;
 	m->text_len = len;
-	if (memchr(text, 0, len)) {
-		size_t off = (size_t)((const char *)memchr(text, 0, len) - text);
-		unsigned line, col;
-		line_col(m->text, off, &line, &col);
-		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: NUL byte in the manifest", path, line,
-			      col);
-		fwp_manifest_free(m);
-		return rc;
-	}
-
-	size_t bad_at;
-	struct fwp_err why;
-	if (fwp_json_check(m->text, len, &bad_at, &why) < 0) {
-		unsigned line, col;
-		line_col(m->text, bad_at, &line, &col);
-		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: %s", path, line, col, why.msg);
-		fwp_manifest_free(m);
-		return rc;
-	}
-
-	/* The length includes the NUL: cJSON checks for it after the value. */
-	cJSON *root = cJSON_ParseWithLengthOpts(m->text, len + 1, &end, 1);
-	if (!root) {
-		unsigned line, col;
-		size_t off = end ? (size_t)(end - m->text) : 0;
-		if (off > len)
-			off = len;
-		int at_end = skip_ws(m->text + off, m->text + len) == m->text + len;
-		line_col(m->text, off, &line, &col);
-		rc = fwp_fail(err, FWP_ERR_FORMAT, "%s:%u:%u: %s", path, line, col,
-			      at_end ? "unexpected end of JSON"
-				     : "JSON syntax error (or trailing text after the manifest)");
+	struct fwp_jsonloc d = {m->path, m->text, m->text_len};
+	cJSON *root = NULL;
+	if ((rc = fwp_jsonloc_parse(&d, "manifest", &root, err)) < 0) {
 		fwp_manifest_free(m);
 		return rc;
 	}

@@ -73,5 +73,7 @@ int fwp_cmd_keygen(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_layout(const struct fwp_cmd *cmd, int argc, char **argv);
+int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv);
+int fwp_cmd_history(const struct fwp_cmd *cmd, int argc, char **argv);
 
 #endif /* FWP_CLI_H */

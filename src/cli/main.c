@@ -76,6 +76,22 @@ static const struct fwp_opt list_opts[] = {
 static const struct fwp_opt layout_opts[] = {
 	{"images", 'i', "DIR", "show the images fwpack build wrote to DIR (NAME.bin): size, header, VTOR, free space"},
 	{"svg", 0, "FILE", "also draw the map as SVG into FILE"},
+static const struct fwp_opt history_opts[] = {
+	{"record", 'r', "URL", "the station record: an SQLite file (default fwpack-record.db), postgresql://... or a libpq conninfo"},
+	{"board", 0, "UID", "only runs on the board with this unique ID (hex, as INFO reports it)"},
+	{"identity", 0, "VALUE", "only runs that gave or kept this identity (serial number, MAC address)"},
+	{"digest", 0, "SHA256", "only runs that wrote an image with this SHA-256 (64 hex digits)"},
+	{"failures", 0, NULL, "only runs that did not pass (failed or interrupted)"},
+	{"json", 0, NULL, "print a JSON array of runs, each with its images and steps"},
+	{"csv", 0, NULL, "print CSV (RFC 4180), one row per run"},
+	{0, 0, 0, 0},
+};
+
+static const struct fwp_opt run_opts[] = {
+	{"dry-run", 'n', NULL, "check the recipe against its manifest and print the plan; touch no board and no record"},
+	{"record", 'r', "URL", "the station record (overrides the recipe's): an SQLite file, postgresql://... or a libpq conninfo"},
+	{"station", 0, "NAME", "this station's name in the record (overrides the recipe's; default: the host name)"},
+	{"operator", 0, "NAME", "the operator's name, recorded with each run"},
 	{0, 0, 0, 0},
 };
 
@@ -97,6 +113,12 @@ static const struct fwp_cmd commands[] = {
 	{"layout", "[options] MANIFEST",
 	 "Draw a manifest's memory map: regions, sectors, slots and the images in them.",
 	 layout_opts, fwp_cmd_layout},
+	{"run", "[options] RECIPE",
+	 "Take boards through a station recipe: factory images, identity, provisioning, checks, and a record of each.",
+	 run_opts, fwp_cmd_run},
+	{"history", "[options]",
+	 "Show what the station record holds: every run on every board, its images, steps and identity.",
+	 history_opts, fwp_cmd_history},
 	{"keygen", "[options] KEYFILE",
 	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
 	 keygen_opts, fwp_cmd_keygen},

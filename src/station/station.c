@@ -1,0 +1,156 @@
+/* A station ready for boards (see station.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "station.h"
+#include "util.h"
+
+/* A built image can be no larger than the address space it goes to. */
+#define IMAGE_FILE_MAX (64u << 20)
+
+static int add_image(struct fwp_station *st, const char *name,
+		     const struct fwp_image_version *v, struct fwp_err *err)
+{
+	for (size_t i = 0; i < st->nimages; i++)
+		if (strcmp(st->images[i].name, name) == 0)
+			return FWP_OK;
+	struct fwp_station_image *n = realloc(st->images, (st->nimages + 1) * sizeof(*n));
+	if (!n)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	st->images = n;
+	struct fwp_station_image *im = &n[st->nimages];
+	memset(im, 0, sizeof(*im));
+	snprintf(im->name, sizeof(im->name), "%s", name);
+	if (v)
+		snprintf(im->version, sizeof(im->version), "%u.%u.%u+%u", v->major, v->minor,
+			 v->patch, (unsigned)v->build);
+	im->path = malloc(strlen(st->recipe.build_dir) + strlen(name) + 6);
+	if (!im->path)
+		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	sprintf(im->path, "%s/%s.bin", st->recipe.build_dir, name);
+	st->nimages++;
+
+	struct fwp_buf b = {0};
+	uint8_t d[32];
+	int rc = fwp_file_read(im->path, IMAGE_FILE_MAX, &b, err);
+	if (rc < 0) {
+		char why[sizeof(err->msg)];
+		memcpy(why, err->msg, sizeof(why)); /* not formatted into itself */
+		return fwp_fail(err, rc, "%s: image \"%s\" is not built (fwpack build -o %s %s): %s",
+				st->recipe.path, name, st->recipe.build_dir, st->manifest.path, why);
+	}
+	struct fwp_iov iov = {b.data, b.len};
+	rc = fwp_sha256(&iov, 1, d, err);
+	fwp_buf_free(&b);
+	if (rc == FWP_OK)
+		fwp_hex(d, 32, im->sha256);
+	return rc;
+}
+
+/* Every image the recipe writes, hashed once: the record names each by digest. */
+static int hash_images(struct fwp_station *st, struct fwp_err *err)
+{
+	const struct fwp_manifest *m = &st->manifest;
+	for (size_t i = 0; i < st->recipe.nsteps; i++) {
+		const struct fwp_recipe_step *s = &st->recipe.steps[i];
+		int rc = FWP_OK;
+		if (s->factory >= 0)
+			rc = add_image(st, m->factories[s->factory].name, NULL, err);
+		for (size_t k = 0; rc == FWP_OK && s->images && k < s->nimages; k++)
+			rc = add_image(st, m->images[s->images[k]].name,
+				       &m->images[s->images[k]].version, err);
+		if (rc < 0)
+			return rc;
+	}
+	return FWP_OK;
+}
+
+int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
+		     struct fwp_station *st, struct fwp_err *err)
+{
+	memset(st, 0, sizeof(*st));
+	int rc = fwp_recipe_load(recipe_path, &st->recipe, &st->manifest, err);
+	if (rc < 0)
+		return rc;
+	const char *record = o->record ? o->record
+			     : st->recipe.record ? st->recipe.record
+						  : FWP_REC_DEFAULT;
+	if (o->station)
+		snprintf(st->name, sizeof(st->name), "%s", o->station);
+	else if (st->recipe.station)
+		snprintf(st->name, sizeof(st->name), "%s", st->recipe.station);
+	else if (gethostname(st->name, sizeof(st->name)) < 0 || !st->name[0])
+		snprintf(st->name, sizeof(st->name), "station");
+	st->name[sizeof(st->name) - 1] = '\0';
+	if (o->operator_name && !(st->operator_name = strdup(o->operator_name)))
+		rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+
+	if (rc == FWP_OK)
+		rc = hash_images(st, err);
+	if (rc == FWP_OK)
+		rc = fwp_rec_open(record, FWP_REC_WRITE, &st->rec, err);
+	if (rc == FWP_OK)
+		rc = fwp_rec_station_start(st->rec, st->name, &st->recovery, err);
+	st->identities_left = UINT64_MAX;
+	if (rc == FWP_OK && st->recipe.has_identity)
+		rc = fwp_rec_pool_prepare(st->rec, &st->recipe.identity, &st->identities_left,
+					  err);
+	if (rc < 0)
+		fwp_station_close(st);
+	return rc;
+}
+
+void fwp_station_close(struct fwp_station *st)
+{
+	fwp_rec_close(st->rec);
+	for (size_t i = 0; i < st->nimages; i++)
+		free(st->images[i].path);
+	free(st->images);
+	free(st->operator_name);
+	fwp_recipe_free(&st->recipe);
+	fwp_manifest_free(&st->manifest);
+	memset(st, 0, sizeof(*st));
+}
+
+int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const char *port,
+			    struct fwp_station_board *b, struct fwp_err *err)
+{
+	struct fwp_rec_run run = {st->name, st->operator_name, board_uid, port, st->recipe.path};
+	memset(b, 0, sizeof(*b));
+	if (!board_uid || !*board_uid)
+		return fwp_fail(err, FWP_ERR_ARG,
+				"the board on %s reports no unique ID: it cannot be traced", port);
+	int rc = fwp_rec_run_begin(st->rec, &run, &b->run_id, err);
+	for (size_t i = 0; rc == FWP_OK && i < st->nimages; i++)
+		rc = fwp_rec_run_image(st->rec, b->run_id, st->images[i].name,
+				       st->images[i].version[0] ? st->images[i].version : NULL,
+				       st->images[i].sha256, err);
+	if (rc == FWP_OK && st->recipe.has_identity)
+		rc = fwp_rec_identity_acquire(st->rec, &st->recipe.identity, b->run_id, b->identity,
+					      &b->identity_kept, err);
+	if (rc < 0 && b->run_id)
+		fwp_rec_run_end(st->rec, b->run_id, FWP_REC_FAIL, 0, err->msg, NULL);
+	return rc;
+}
+
+int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, size_t step,
+			   enum fwp_rec_result result, uint64_t duration_ms, uint64_t bytes,
+			   const char *error, struct fwp_err *err)
+{
+	if (step >= st->recipe.nsteps)
+		return fwp_fail(err, FWP_ERR_ARG, "step %zu: the recipe has %zu steps", step,
+				st->recipe.nsteps);
+	struct fwp_rec_step s = {++b->next_seq, fwp_step_name(st->recipe.steps[step].kind),
+				 result, duration_ms, bytes, error};
+	return fwp_rec_run_step(st->rec, b->run_id, &s, err);
+}
+
+int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b, int passed,
+			  int identity_written, const char *error, struct fwp_err *err)
+{
+	return fwp_rec_run_end(st->rec, b->run_id, passed ? FWP_REC_PASS : FWP_REC_FAIL,
+			       identity_written, error, err);
+}
