@@ -41,7 +41,7 @@ if ! grep -q board.json "$T/log"; then ok "bash: -o DIR offers directories only"
 	not_ok "bash: -o DIR offered files"; fi
 
 if command -v zsh >/dev/null 2>&1; then
-	zsh -f -c 'autoload -Uz compinit && compinit -u -d /dev/null; fpath=("$1" $fpath); autoload -Uz _fwpack && whence -w _fwpack' \
+	zsh -f -c 'autoload -Uz compinit && compinit -u -D; fpath=("$1" $fpath); autoload -Uz _fwpack && whence -w _fwpack' \
 		zsh "$top_srcdir/data/completion/zsh" >"$T/log" 2>&1
 	expect_output "_fwpack: function" "zsh: _fwpack loads as a completion function"
 else

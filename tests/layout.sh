@@ -41,4 +41,10 @@ expect_exit 65 "a malformed manifest: exit 65" "$FWPACK" layout "$T/bad.json"
 expect_output "bad.json:1:" "...with file:line:col"
 expect_exit 66 "a missing manifest: exit 66" "$FWPACK" layout "$T/none.json"
 expect_exit 74 "an SVG that cannot be written: exit 74" "$FWPACK" layout --svg "$T/no/dir/m.svg" "$M/single-app.json"
+# Outputs are renamed into place: a path that is not a regular file (a
+# FIFO here; /dev/null for a careless script) is refused, never replaced.
+mkfifo "$T/fifo"
+expect_exit 74 "an SVG path that is a FIFO: exit 74" "$FWPACK" layout --svg "$T/fifo" "$M/single-app.json"
+expect_output "not a regular file" "...saying why"
+if [ -p "$T/fifo" ]; then ok "...and the FIFO is still a FIFO"; else not_ok "the FIFO was replaced"; fi
 finish

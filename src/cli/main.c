@@ -76,6 +76,9 @@ static const struct fwp_opt list_opts[] = {
 static const struct fwp_opt layout_opts[] = {
 	{"images", 'i', "DIR", "show the images fwpack build wrote to DIR (NAME.bin): size, header, VTOR, free space"},
 	{"svg", 0, "FILE", "also draw the map as SVG into FILE"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_opt history_opts[] = {
 	{"record", 'r', "URL", "the station record: an SQLite file (default fwpack-record.db), postgresql://... or a libpq conninfo"},
 	{"board", 0, "UID", "only runs on the board with this unique ID (hex, as INFO reports it)"},

@@ -58,9 +58,8 @@ static int s_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	if (rc < 0)
 		return rc;
 	snprintf(l->c.sink.id->board, sizeof(l->c.sink.id->board), "%s", l->info.board);
-#ifdef FWP_UID_MAX /* the Loader's unique ID in INFO (fixture-dev's side; drop the #ifdef once merged) */
+	/* the Loader's unique ID in INFO, when it reports one */
 	snprintf(l->c.sink.id->uid, sizeof(l->c.sink.id->uid), "%s", l->info.uid);
-#endif
 	snprintf(l->c.desc.summary, sizeof(l->c.desc.summary),
 		 "%s, fwpack %s, protocol %u, %u-byte frames, window %u", l->info.board,
 		 l->info.role == FWP_ROLE_UPDATER ? "Updater" : "Loader", l->info.version,

@@ -1,5 +1,6 @@
 /* Growable buffers and whole-file I/O with atomic replacement. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,24 @@ int fwp_buf_fill(struct fwp_buf *b, uint8_t byte, size_t count, struct fwp_err *
 	memset(b->data + b->len, byte, count);
 	b->len += count;
 	b->data[b->len] = 0;
+	return FWP_OK;
+}
+
+int fwp_buf_printf(struct fwp_buf *b, struct fwp_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return fwp_fail(err, FWP_ERR_ARG, "bad format string");
+	int rc = fwp_buf_reserve(b, (size_t)n, err);
+	if (rc < 0)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
 	return FWP_OK;
 }
 
@@ -169,6 +188,11 @@ static int stage(const struct fwp_out_file *f, struct staged *s, struct fwp_err 
 		s->existed = lstat(f->path, &st) == 0;
 		if (s->existed && S_ISDIR(st.st_mode))
 			rc = fwp_fail(err, FWP_ERR_IO, "%s: is a directory", f->path);
+		else if (s->existed && !S_ISREG(st.st_mode))
+			/* Renaming over /dev/null or a FIFO would replace it with a file. */
+			rc = fwp_fail(err, FWP_ERR_IO,
+				      "%s: not a regular file (outputs are renamed into place)",
+				      f->path);
 		else if (s->existed && link(f->path, s->old) == 0)
 			s->kept = 1;
 		else if (s->existed && errno != EPERM && errno != ENOTSUP && errno != EMLINK)

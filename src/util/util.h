@@ -17,6 +17,12 @@ struct fwp_buf {
 int fwp_buf_reserve(struct fwp_buf *b, size_t extra, struct fwp_err *err);
 int fwp_buf_append(struct fwp_buf *b, const void *data, size_t len, struct fwp_err *err);
 int fwp_buf_fill(struct fwp_buf *b, uint8_t byte, size_t count, struct fwp_err *err);
+/* Append formatted text (NUL-terminated in the buffer, not counted in len). */
+int fwp_buf_printf(struct fwp_buf *b, struct fwp_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
 void fwp_buf_free(struct fwp_buf *b);
 
 /*
