@@ -389,7 +389,7 @@ static int parse_board(struct ctx *c, const cJSON *root, struct fwp_recipe *r)
 	cJSON_ArrayForEach(e, v)
 	{
 		char p[JPATH_MAX];
-		unsigned bit;
+		unsigned bit = 0;
 		snprintf(p, sizeof(p), "board.loader[%zu]", i++);
 		if (!cJSON_IsString(e))
 			return fail(c, p, "expected \"serial\" or \"dfu\"");
