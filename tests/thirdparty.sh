@@ -26,6 +26,28 @@ trap 'stop; rm -rf "$T"' EXIT
 make -s -C "$top_srcdir/examples/thirdparty" OUT="$T/tp" >"$T/log" 2>&1 &&
 	ok "the third-party example builds with its own Makefile" ||
 	{ not_ok "the third-party example builds"; cat "$T/log"; finish; exit 1; }
+# The header-only API, as a foreign build would use it: one -I, C and C++, nothing linked.
+cat >"$T/uses_app.c" <<'C'
+#include <fwpack/app.h>
+#define SHARED ((struct fwd_shared *)0x20000000u)
+int app_started(void);
+int app_started(void)
+{
+	fwp_app_mark_good(SHARED);
+	return fwp_app_boot_reason(SHARED) == FWD_RESET_WATCHDOG ? 1 : fwp_app_request_update(SHARED);
+}
+C
+cp "$T/uses_app.c" "$T/uses_app.cpp"
+if arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Werror \
+	-I"$top_srcdir/include" -c "$T/uses_app.c" -o "$T/uses_app.o" >"$T/log" 2>&1 &&
+	arm-none-eabi-g++ -mcpu=cortex-m4 -mthumb -Os -Wall -Wextra -Werror \
+		-I"$top_srcdir/include" -c "$T/uses_app.cpp" -o "$T/uses_app_cpp.o" >>"$T/log" 2>&1; then
+	ok "fwpack/app.h compiles for Cortex-M with one -I (C11 and C++)"
+else
+	not_ok "fwpack/app.h compiles for Cortex-M with one -I"
+	sed 's/^/    /' "$T/log"
+fi
+
 cat >"$T/tp.json" <<JSON
 { "manifest_version": 1,
   "regions": [ { "name": "flash", "address": "0x00000000", "size": "1M",

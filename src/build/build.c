@@ -320,7 +320,7 @@ static int format_fwpack(struct build *b, struct part *p, const struct fwp_elf *
 	ip.payload_len = p->payload.len;
 	if (p->primary) {
 		ip.flags = im->confirmed ? FWP_IMAGE_F_CONFIRMED : 0;
-		ip.vector_addr = im->has_vector_addr   ? im->vector_addr
+		ip.vector_addr = im->has_vector_addr    ? im->vector_addr
 				 : elf->has_vector_addr ? elf->vector_addr
 							: p->start;
 		/* The build ID names the whole ELF: record it once, in the part that runs. */
@@ -385,7 +385,7 @@ static int format_cookbook(struct build *b, struct part *p, const struct fwp_elf
 	cp.minor = im->version.minor;
 	cp.patch = (uint8_t)im->version.patch;
 	/* Where the ELF links it, else where the Cookbook's linker scripts put it. */
-	cp.vector_addr = im->has_vector_addr	   ? im->vector_addr
+	cp.vector_addr = im->has_vector_addr    ? im->vector_addr
 			 : elf->has_vector_addr ? elf->vector_addr
 						: sl->addr + FWP_CB_VECTOR_ALIGN;
 	memcpy(cp.git_sha, im->git_sha, sizeof(cp.git_sha));
