@@ -3,7 +3,7 @@
  * shared by the ports whose fwd_port_jump calls it after taking their own
  * peripherals down with interrupts masked. It leaves the core as a reset
  * does (docs/handoff.md): no interrupt enabled or pending in the NVIC,
- * SysTick stopped and at its reset values, PendSV and SysTick not pending,
+ * SysTick stopped (CSR 0, as at reset), PendSV and SysTick not pending,
  * VTOR and MSP from the image, thread mode on MSP, and PRIMASK cleared, so
  * startup code that assumes reset state (as vendor startup code does)
  * gets its interrupts.
@@ -35,9 +35,8 @@ static inline __attribute__((noreturn)) void fwd_armv7m_start(uint32_t vector_ad
 {
 	const volatile uint32_t *vt = (const volatile uint32_t *)(uintptr_t)vector_addr;
 	uint32_t sp = vt[0], pc = vt[1];
+	/* Stopped as at reset (its reload and current values are UNKNOWN at reset). */
 	FWD_SYST_CSR = 0;
-	FWD_SYST_RVR = 0;
-	FWD_SYST_CVR = 0;
 	for (uint32_t n = 0; n < FWD_NVIC_WORDS; n++) {
 		FWD_NVIC_ICER(n) = 0xFFFFFFFFu;
 		FWD_NVIC_ICPR(n) = 0xFFFFFFFFu;
@@ -57,8 +56,7 @@ static inline __attribute__((noreturn)) void fwd_armv7m_start(uint32_t vector_ad
 		       :
 		       : "r"(sp), "r"(pc), "r"(0u)
 		       : "memory");
-	for (;;)
-		;
+	__builtin_unreachable();
 }
 
 #endif /* FWD_ARMV7M_HANDOFF_H */
