@@ -523,11 +523,28 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 			fwp_serial_name(f->port), baud, old_baud);
 }
 
-int fwp_flasher_boot(struct fwp_flasher *f, struct fwp_err *err)
+int fwp_flasher_boot(struct fwp_flasher *f, int *acked, struct fwp_err *err)
 {
-	const uint8_t *r;
+	const uint8_t hello[2] = {FWP_PROTO_VERSION & 0xFF, FWP_PROTO_VERSION >> 8}, *r;
 	uint32_t n;
+	*acked = 1;
 	int rc = transact(f, FWP_REQ_BOOT, NULL, 0, f->o.timeout_ms, &r, &n, err);
+	if (rc == FWP_ERR_NO_DEVICE) {
+		/* One HELLO, its own answer as likely to arrive as any other. */
+		struct fwp_err herr;
+		unsigned retries = f->o.retries;
+		f->o.retries = 2;
+		int hrc = transact(f, FWP_REQ_HELLO, hello, 2, f->o.timeout_ms, &r, &n, &herr);
+		f->o.retries = retries;
+		if (hrc == FWP_OK)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"%s: the device did not acknowledge BOOT and still answers "
+					"in update mode", fwp_serial_name(f->port));
+		if (hrc != FWP_ERR_NO_DEVICE)
+			return fwp_fail(err, hrc, "%s", herr.msg);
+		*acked = 0;
+		return FWP_OK;
+	}
 	if (rc < 0)
 		return rc;
 	return r[0] == FWP_ST_OK ? FWP_OK : refused(f, "to boot", r, n, err);

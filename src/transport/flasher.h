@@ -87,8 +87,13 @@ int fwp_image_deflate(const uint8_t *image, size_t len, uint8_t **out, uint32_t 
 int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t baud,
 			    struct fwp_err *err);
 
-/* Ask the device to reset into its new firmware. */
-int fwp_flasher_boot(struct fwp_flasher *f, struct fwp_err *err);
+/*
+ * Ask the device to reset into its new firmware. The device resets right
+ * after its answer, so that answer is the one that a bad line can lose for
+ * good: then a Loader that still answers HELLO did not boot (an error),
+ * while silence means it left update mode, and *acked is 0 (else 1).
+ */
+int fwp_flasher_boot(struct fwp_flasher *f, int *acked, struct fwp_err *err);
 
 /* "wrong key", "rollback", ...: a device status in words. */
 const char *fwp_status_str(unsigned status);

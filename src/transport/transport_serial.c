@@ -117,10 +117,13 @@ static int s_finish(struct fwp_link *l, struct fwp_err *err)
 
 static int s_boot(struct fwp_link *l, struct fwp_err *err)
 {
-	int rc = fwp_flasher_boot(l->f, err);
+	int acked;
+	int rc = fwp_flasher_boot(l->f, &acked, err);
 	if (rc == FWP_OK) {
 		struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1,
-				      .text = "Resetting the device into the new firmware"};
+				      .text = acked ? "Resetting the device into the new firmware"
+						    : "Resetting the device into the new firmware (its "
+						      "acknowledgement was lost; it has left update mode)"};
 		fwp_sink_emit(&l->c.sink, &e);
 	}
 	return rc;
