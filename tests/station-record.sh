@@ -39,18 +39,20 @@ stations() {
 	for i in 1 2 3 4; do
 		ms=5
 		[ "$i" -eq 4 ] && ms=25
+		stop=""
+		[ "$i" -eq 4 ] && stop="--stop-at 5"
 		"$SIM" --record "$tgt" --station "$label-$i" --boards 25 --uid-base "$i"00000 \
-			--step-ms "$ms" >"$T/$label-$i.out" 2>"$T/$label-$i.err" &
+			--step-ms "$ms" $stop >"$T/$label-$i.out" 2>"$T/$label-$i.err" &
 		spids="$spids $!"
 		pids="$pids $!"
 	done
 	k=$!
-	# Kill station 4 once it has finished 5 boards and holds a value for the 6th.
+	# Station 4 stops itself (SIGSTOP) once it holds the 6th board's value,
+	# after 5 boards: it is killed there, for certain, not by timing.
 	n=0
 	while [ "$n" -lt 600 ]; do
-		done4=$(grep -c '^board' "$T/$label-4.out" 2>/dev/null)
-		held=$(q "$tgt" "SELECT COUNT(*) FROM runs WHERE station = '$label-4' AND result = 'running' AND identity IS NOT NULL" 2>/dev/null)
-		[ "${done4:-0}" -ge 5 ] && [ "${held:-0}" -ge 1 ] && break
+		state=$(sed 's/.*) \(.\).*/\1/' "/proc/$k/stat" 2>/dev/null)
+		[ "$state" = T ] && break
 		sleep 0.05
 		n=$((n + 1))
 	done

@@ -7,6 +7,8 @@
  *   station_sim --record T --station NAME --boards N --uid-base HEX
  *               (--format F [--start N] [--end N] | --csv FILE [--column C]
  *                | --command CMD) [--pool NAME] [--step-ms MS] [--fail-at I]
+ *               [--stop-at I]   (SIGSTOP itself holding board I's identity,
+ *                                so a test can kill it there for certain)
  *
  *   station_sim --recipe RECIPE [--record T] [--station NAME] --boards N ...
  *               the same through the station API (station.h) and a recipe:
@@ -16,6 +18,7 @@
  * (new|kept)" per board, flushed, so a test can kill it between lines.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,12 +93,13 @@ int main(int argc, char **argv)
 		{"uid-base", 1, 0, 'u'}, {"format", 1, 0, 'f'}, {"start", 1, 0, 'S'},
 		{"end", 1, 0, 'E'}, {"csv", 1, 0, 'c'}, {"column", 1, 0, 'C'},
 		{"command", 1, 0, 'x'}, {"pool", 1, 0, 'p'}, {"step-ms", 1, 0, 'm'},
-		{"fail-at", 1, 0, 'F'}, {"recipe", 1, 0, 'R'}, {"operator", 1, 0, 'O'},
+		{"fail-at", 1, 0, 'F'}, {"stop-at", 1, 0, 'T'}, {"recipe", 1, 0, 'R'}, {"operator", 1, 0, 'O'},
 		{0, 0, 0, 0}};
 	const char *recipe = NULL, *operator_name = NULL;
 	int station_given = 0;
 	const char *target = NULL, *station = "sim", *column = NULL;
-	unsigned long boards = 1, step_ms = 0, fail_at = (unsigned long)-1;
+	unsigned long boards = 1, step_ms = 0, fail_at = (unsigned long)-1,
+		      stop_at = (unsigned long)-1;
 	uint64_t uid_base = 0x1000;
 	struct fwp_idsrc src = {.kind = FWP_IDSRC_COUNTER, .start = 1, .end = 999999,
 				.timeout_ms = 5000};
@@ -120,6 +124,7 @@ int main(int argc, char **argv)
 		case 'p': snprintf(src.pool, sizeof(src.pool), "%s", optarg); break;
 		case 'm': step_ms = strtoul(optarg, NULL, 0); break;
 		case 'F': fail_at = strtoul(optarg, NULL, 0); break;
+		case 'T': stop_at = strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
@@ -184,6 +189,8 @@ int main(int argc, char **argv)
 			rc = die(&err);
 			break;
 		}
+		if (b == stop_at)
+			raise(SIGSTOP); /* mid-run: identity held, image on record */
 		int failed = b == fail_at;
 		for (unsigned s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
 			sleep_ms((unsigned)step_ms);
