@@ -27,6 +27,9 @@ struct fwp_flasher {
 	uint8_t enc[FWD_COBS_MAX(PKT_MAX)];
 	uint8_t in[4096];
 	size_t in_len, in_pos;
+	/* Bytes asked of the port at a time: 1 once BOOT is sent, so that what
+	   the new firmware prints after the answer stays for its console's reader. */
+	size_t read_max;
 	uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX]; /* one DATA request's body */
 	uint32_t image_size;
 };
@@ -99,7 +102,8 @@ static int next_packet(struct fwp_flasher *f, uint64_t deadline, struct fwp_err 
 		uint64_t t = now_ms();
 		if (t >= deadline)
 			return 0;
-		int n = fwp_serial_read(f->port, f->in, sizeof(f->in), (unsigned)(deadline - t), err);
+		int n = fwp_serial_read(f->port, f->in, f->read_max ? f->read_max : sizeof(f->in),
+					(unsigned)(deadline - t), err);
 		if (n < 0)
 			return n;
 		f->in_pos = 0;
@@ -528,6 +532,7 @@ int fwp_flasher_boot(struct fwp_flasher *f, int *acked, struct fwp_err *err)
 	const uint8_t hello[2] = {FWP_PROTO_VERSION & 0xFF, FWP_PROTO_VERSION >> 8}, *r;
 	uint32_t n;
 	*acked = 1;
+	f->read_max = 1;
 	int rc = transact(f, FWP_REQ_BOOT, NULL, 0, f->o.timeout_ms, &r, &n, err);
 	if (rc == FWP_ERR_NO_DEVICE) {
 		/* One HELLO, its own answer as likely to arrive as any other. */
