@@ -1,4 +1,5 @@
 /* A recipe's steps on one board (see run.h). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -402,7 +403,10 @@ static size_t run_expect(struct board_run *r, size_t i, int *ok)
 	double t0 = now_s();
 	int found = 0;
 	uint64_t got = 0;
-	int rc = fwp_serial_open(r->b->port, r->o->baud, &sp, &e);
+	/* As the serial transport does: a link (udev's by-id names) opened as what it names. */
+	char real[PATH_MAX];
+	int rc = fwp_serial_open(realpath(r->b->port, real) ? real : r->b->port, r->o->baud, &sp,
+				 &e);
 	size_t n = 0;
 	while (rc == FWP_OK && !found) {
 		double left = timeout / 1000.0 - (now_s() - t0);
