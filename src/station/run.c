@@ -1,8 +1,10 @@
 /* A recipe's steps on one board (see run.h). */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "board.h"
 #include "enter.h"
@@ -90,6 +92,12 @@ struct board_run {
 	struct fwp_run_result *res;
 	int record_failed;
 	struct fwp_err *rec_err;
+	/*
+	 * The console held open from before the boot until expect opens it: a
+	 * pty (and a USB CDC port) drops what arrives while nobody has it
+	 * open, and a board prints its first lines as soon as it boots.
+	 */
+	int console_hold;
 	/* the events of the current fwp_flash_board call */
 	double erase_at, first_progress_at;
 };
@@ -318,6 +326,13 @@ static size_t run_loader(struct board_run *r, size_t i, int *ok)
 	}
 	if (write != SIZE_MAX && rc->steps[write].timeout_ms)
 		o.timeout_ms = rc->steps[write].timeout_ms;
+	if (over == FWP_OVER_SERIAL && boot != SIZE_MAX && i < rc->nsteps &&
+	    rc->steps[i].kind == FWP_STEP_EXPECT && r->console_hold < 0) {
+		char real[PATH_MAX];
+		/* Not read from: the Loader's answers stay the transport's. */
+		r->console_hold = open(realpath(r->b->port, real) ? real : r->b->port,
+				       O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	}
 	struct fwp_board_result res;
 	r->erase_at = r->first_progress_at = 0;
 	fwp_flash_board(&t, imgs, nimg, &o, on_event, r, &res);
@@ -407,6 +422,10 @@ static size_t run_expect(struct board_run *r, size_t i, int *ok)
 	char real[PATH_MAX];
 	int rc = fwp_serial_open(realpath(r->b->port, real) ? real : r->b->port, r->o->baud, &sp,
 				 &e);
+	if (r->console_hold >= 0) {
+		close(r->console_hold);
+		r->console_hold = -1;
+	}
 	size_t n = 0;
 	while (rc == FWP_OK && !found) {
 		double left = timeout / 1000.0 - (now_s() - t0);
@@ -450,7 +469,7 @@ int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *r
 			  const struct fwp_run_board *b, const struct fwp_flash_opts *o, FILE *log,
 			  struct fwp_run_result *res, struct fwp_err *err)
 {
-	struct board_run r = {st, ri, b, o, log, {0}, res, 0, err, 0, 0};
+	struct board_run r = {st, ri, b, o, log, {0}, res, 0, err, -1, 0, 0};
 	memset(res, 0, sizeof(*res));
 	fwp_err_clear(&res->err);
 	/* Who the board is before it is touched: its USB serial number (an STM32
@@ -501,6 +520,8 @@ int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *r
 			break;
 		}
 	}
+	if (r.console_hold >= 0)
+		close(r.console_hold);
 	res->seconds = now_s() - t0;
 	if (r.record_failed) {
 		/* The record is what makes a board traceable: the station stops. */
