@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dfu.h"
@@ -93,6 +94,13 @@ static int dry_run(const char *path, const struct fwp_station_opts *o)
 	fwp_recipe_free(&r);
 	fwp_manifest_free(&m);
 	return FWP_EXIT_OK;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static volatile int interrupted;
@@ -295,6 +303,10 @@ static int run_boards(struct run_args *a, const char *recipe)
 			"board\n",
 			st.name, st.recovery.runs_interrupted, st.recovery.identities_abandoned,
 			st.recovery.first_abandoned[0] ? st.recovery.first_abandoned : "-");
+	if (!st.rec)
+		fprintf(stderr, "fwpack: --record %s: nothing is recorded; these boards cannot be "
+				"traced (for measuring the record's cost only)\n",
+			FWP_STATION_NO_RECORD);
 	int rc = check_supported(&st.recipe, &err);
 	if (rc == FWP_OK)
 		rc = select_boards(a, &st.recipe, &bs, &err);
@@ -315,6 +327,7 @@ static int run_boards(struct run_args *a, const char *recipe)
 	int exit_code = FWP_EXIT_OK;
 	unsigned passed = 0, failed = 0;
 	FILE *log = a->quiet ? NULL : stdout;
+	double t0 = now_s();
 	for (size_t i = 0; i < bs.n && !interrupted; i++) {
 		struct fwp_run_result res;
 		rc = fwp_station_run_board(&st, &ri, &bs.b[i], &a->f, log, &res, &err);
@@ -336,8 +349,8 @@ static int run_boards(struct run_args *a, const char *recipe)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	printf("%u passed, %u failed, %zu not run (station %s)\n", passed, failed,
-	       bs.n - passed - failed, st.name);
+	printf("%u passed, %u failed, %zu not run (station %s) in %.3f s\n", passed, failed,
+	       bs.n - passed - failed, st.name, now_s() - t0);
 	if (interrupted && exit_code == FWP_EXIT_OK)
 		exit_code = FWP_EXIT_NO_DEVICE;
 	fwp_run_images_free(&ri);
