@@ -11,6 +11,7 @@
 ST_POSIX=$top_builddir/device-build/posix
 ST_EMU=$top_builddir/tests/tools/usbemu
 ST_DEV=$top_builddir/device/ports/posix/fwd-posix
+ST_LINK=$top_builddir/tests/tools/linkemu
 ST_SHIM=$top_builddir/tests/tools/ptyshim.so
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 
@@ -82,18 +83,24 @@ st_app_in() {
 	tail -c +$((0x20000 + 1)) "$1" | head -c "$(wc -c <"$ST_POSIX/app.bin")" | cmp -s - "$ST_POSIX/app.bin"
 }
 
-# st_board N DIR: posix board N (flash DIR/pfN, its UART at DIR/devN); its pid in ST_PIDS
+# st_board N DIR: posix board N (flash DIR/pfN, its log DIR/boardN.log)
+# behind a link emulator at 115200 baud (the host's end DIR/devN), as a
+# UART paces its bytes; their pids in ST_PIDS
 ST_PIDS=
 st_board() {
-	st_loader_flash "$2/pf$1" && rm -f "$2/dev$1" || return 1
-	"$ST_DEV" --flash "$2/pf$1" --link "$2/dev$1" >"$2/dev$1.log" 2>&1 &
+	st_loader_flash "$2/pf$1" && rm -f "$2/raw$1" "$2/dev$1" || return 1
+	"$ST_DEV" --flash "$2/pf$1" --link "$2/raw$1" >"$2/board$1.log" 2>&1 &
 	ST_PIDS="$ST_PIDS $!"
-	for _ in $(seq 50); do [ -L "$2/dev$1" ] && return 0; sleep 0.1; done
-	return 1
+	st_wait_link "$2/raw$1" || return 1
+	"$ST_LINK" --device "$(readlink "$2/raw$1")" --link "$2/dev$1" --baud 115200 \
+		>"$2/link$1.log" 2>&1 &
+	ST_PIDS="$ST_PIDS $!"
+	st_wait_link "$2/dev$1"
 }
+st_wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
 st_stop_boards() {
-	for p in $ST_PIDS; do kill "$p" 2>/dev/null; done
-	for p in $ST_PIDS; do wait "$p" 2>/dev/null; done
+	for p in $ST_PIDS; do kill "$p" 2>/dev/null || :; done
+	for p in $ST_PIDS; do wait "$p" 2>/dev/null || :; done
 	ST_PIDS=
 }
 
