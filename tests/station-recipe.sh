@@ -67,9 +67,9 @@ expect_exit 66 "images not built stop the station" "$FWPACK" run --record "$T/re
 expect_output 'image "bootloader" is not built (fwpack build -o' "...naming the image and the command"
 if [ -e "$T/rec.db" ]; then not_ok "...before the record is opened"; else ok "...before the record is opened"; fi
 jq --arg o "$T/out" '.build_dir = $o' "$T/two.json" >"$T/two-built.json" && mv "$T/two-built.json" "$T/two.json"
-expect_exit 65 "a ready station stops before the steps (no transport yet)" \
-	"$FWPACK" run --record "$T/rec.db" --station s1 --operator ann "$T/two.json"
-expect_output "its 3 images and the record are ready (station s1), but running the steps needs the transport layer" "...and says so"
+expect_exit 65 "a ready station refuses a provision step before any board (not in this build)" \
+	"$FWPACK" run --record "$T/rec.db" --station s1 --operator ann --port /dev/null "$T/two.json"
+expect_output "steps[5].do: provision: writing the provisioning record is not in this build yet" "...and says so"
 expect_eq() {
 	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
 }

@@ -1,18 +1,48 @@
-/* fwpack run: a station recipe, for one board after another. */
+/*
+ * fwpack run: a station recipe, on one board or several, one after
+ * another. This file turns the command line into boards (the same
+ * selection as fwpack flash: --port repeated or a glob, --serial, --path,
+ * --all); src/station/run.c takes each board through the steps.
+ */
+#include <glob.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "dfu.h"
+#include "run.h"
 #include "station.h"
+#include "util.h"
+
+/* What every board's transfers use unless a step says otherwise (as fwpack flash). */
+#define RUN_TIMEOUT_MS 2000u
+#define RUN_RETRIES 10u
+#define RUN_BAUD 115200u
 
 struct run_args {
-	int dry_run;
+	int dry_run, all, bad, quiet;
 	struct fwp_station_opts o;
+	struct fwp_flash_opts f;
+	const char **ports, **serials, **paths;
+	size_t nports, nserials, npaths;
 };
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
 
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
 	struct run_args *a = ctx;
+	unsigned long v = 0;
 	if (strcmp(name, "dry-run") == 0)
 		a->dry_run = 1;
 	else if (strcmp(name, "record") == 0)
@@ -21,6 +51,29 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->o.station = arg;
 	else if (strcmp(name, "operator") == 0)
 		a->o.operator_name = arg;
+	else if (strcmp(name, "port") == 0)
+		a->bad |= push(&a->ports, &a->nports, arg);
+	else if (strcmp(name, "serial") == 0)
+		a->bad |= push(&a->serials, &a->nserials, arg);
+	else if (strcmp(name, "path") == 0)
+		a->bad |= push(&a->paths, &a->npaths, arg);
+	else if (strcmp(name, "all") == 0)
+		a->all = 1;
+	else if (strcmp(name, "quiet") == 0)
+		a->quiet = 1;
+	else if (strcmp(name, "baud") == 0) {
+		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
+			a->bad = 1;
+		a->f.baud = (uint32_t)v;
+	} else if (strcmp(name, "timeout") == 0) {
+		if (fwp_parse_ulong(arg, 600000, &v) || v == 0)
+			a->bad = 1;
+		a->f.timeout_ms = (unsigned)v;
+	}
+	if (a->bad) {
+		fprintf(stderr, "fwpack run: --%s: '%s' is not a valid value\n", name, arg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -43,27 +96,205 @@ static int dry_run(const char *path, const struct fwp_station_opts *o)
 	return FWP_EXIT_OK;
 }
 
-int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
+static double now_s(void)
 {
-	struct run_args a = {0};
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* The boards: --port globs expanded (sorted), the USB devices by serial, path or --all. */
+struct boards {
+	struct fwp_run_board *b;
+	size_t n;
+	char **owned; /* strings found here, freed at the end */
+	size_t nowned;
+};
+
+static int keep(struct boards *bs, const char *s, const char **out)
+{
+	char *c = strdup(s);
+	char **no = c ? realloc(bs->owned, (bs->nowned + 1) * sizeof(*no)) : NULL;
+	if (!no) {
+		free(c);
+		return -1;
+	}
+	bs->owned = no;
+	bs->owned[bs->nowned++] = c;
+	*out = c;
+	return 0;
+}
+
+static int expand_ports(const struct run_args *a, struct boards *ports, struct fwp_err *err)
+{
+	for (size_t i = 0; i < a->nports; i++) {
+		glob_t g;
+		int rc = glob(a->ports[i], GLOB_NOCHECK, NULL, &g);
+		if (rc != 0)
+			return fwp_fail(err, FWP_ERR_IO, "--port '%s': cannot expand", a->ports[i]);
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			struct fwp_run_board *nb = realloc(ports->b, (ports->n + 1) * sizeof(*nb));
+			if (!nb || (ports->b = nb, keep(ports, g.gl_pathv[k], &nb[ports->n].port))) {
+				globfree(&g);
+				return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+			}
+			nb[ports->n].usb_serial = nb[ports->n].usb_path = NULL;
+			ports->n++;
+		}
+		globfree(&g);
+	}
+	return FWP_OK;
+}
+
+static int add_usb(struct boards *bs, const char *serial, const char *path)
+{
+	struct fwp_run_board *nb = realloc(bs->b, (bs->n + 1) * sizeof(*nb));
+	if (!nb)
+		return -1;
+	bs->b = nb;
+	memset(&nb[bs->n], 0, sizeof(nb[0]));
+	if ((serial && keep(bs, serial, &nb[bs->n].usb_serial)) ||
+	    (path && keep(bs, path, &nb[bs->n].usb_path)))
+		return -1;
+	bs->n++;
+	return 0;
+}
+
+static int usb_boards(const struct run_args *a, struct boards *bs, struct fwp_err *err)
+{
+	for (size_t i = 0; i < a->nserials; i++)
+		if (add_usb(bs, a->serials[i], NULL))
+			return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < a->npaths; i++)
+		if (add_usb(bs, NULL, a->paths[i]))
+			return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	if (!a->all)
+		return FWP_OK;
+	struct fwp_dfu_ctx *ctx = NULL;
+	struct fwp_dfu_info *found = NULL;
+	size_t nfound = 0;
+	struct fwp_dfu_select any = {-1, -1, NULL, NULL, NULL};
+	int rc = fwp_dfu_init(&ctx, err);
+	if (rc == FWP_OK)
+		rc = fwp_dfu_list(ctx, &any, &found, &nfound, err);
+	/* By serial number where there is one: it survives the board's re-enumeration. */
+	for (size_t k = 0; rc == FWP_OK && k < nfound; k++)
+		if (add_usb(bs, found[k].serial[0] ? found[k].serial : NULL,
+			    found[k].serial[0] ? NULL : found[k].path))
+			rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	if (rc == FWP_OK && nfound == 0)
+		rc = fwp_fail(err, FWP_ERR_NO_DEVICE, "--all: no USB DFU device found");
+	free(found);
+	fwp_dfu_exit(ctx);
+	return rc;
+}
+
+/* What the recipe reaches each board by. */
+static void recipe_needs(const struct fwp_recipe *r, int *usb, int *serial)
+{
+	*usb = *serial = 0;
+	for (size_t i = 0; i < r->nsteps; i++) {
+		enum fwp_step_kind k = r->steps[i].kind;
+		if (k == FWP_STEP_DFUSE_MASS_ERASE || k == FWP_STEP_DFUSE_WRITE ||
+		    k == FWP_STEP_DFUSE_LEAVE || r->steps[i].over == FWP_OVER_DFU)
+			*usb = 1;
+		else if (r->steps[i].over == FWP_OVER_SERIAL || k == FWP_STEP_EXPECT)
+			*serial = 1;
+	}
+}
+
+/*
+ * One board per USB device and per port; a recipe that needs both pairs
+ * them in order (the first DfuSe device is the board on the first port).
+ */
+static int select_boards(const struct run_args *a, const struct fwp_recipe *r,
+			 struct boards *bs, struct fwp_err *err)
+{
+	struct boards ports = {0};
+	int need_usb, need_serial;
+	recipe_needs(r, &need_usb, &need_serial);
+	int rc = expand_ports(a, &ports, err);
+	if (rc == FWP_OK)
+		rc = usb_boards(a, bs, err);
+	if (rc == FWP_OK && need_usb && need_serial) {
+		if (bs->n != ports.n)
+			rc = fwp_fail(err, FWP_ERR_USAGE,
+				      "%s: the recipe reaches each board over USB and over serial: "
+				      "%zu USB device(s) but %zu port(s) (they pair in order)",
+				      r->path, bs->n, ports.n);
+		for (size_t i = 0; rc == FWP_OK && i < bs->n; i++)
+			bs->b[i].port = ports.b[i].port;
+	} else if (rc == FWP_OK && need_serial) {
+		if (bs->n)
+			rc = fwp_fail(err, FWP_ERR_USAGE,
+				      "%s: the recipe reaches its boards over serial only: give --port, "
+				      "not USB devices",
+				      r->path);
+		struct boards t = *bs;
+		*bs = ports;
+		ports = t;
+	} else if (rc == FWP_OK && ports.n) {
+		rc = fwp_fail(err, FWP_ERR_USAGE,
+			      "%s: the recipe reaches its boards over USB only: give --serial, "
+			      "--path or --all, not --port",
+			      r->path);
+	}
+	if (rc == FWP_OK && bs->n == 0)
+		rc = fwp_fail(err, FWP_ERR_USAGE, "no board given (--port, --serial, --path or --all)");
+	/* The strings of both lists live until the end. */
+	for (size_t i = 0; i < ports.nowned; i++) {
+		char **no = realloc(bs->owned, (bs->nowned + 1) * sizeof(*no));
+		if (!no) {
+			free(ports.owned[i]);
+			continue; /* only reachable on failure paths: nothing points at it then */
+		}
+		bs->owned = no;
+		bs->owned[bs->nowned++] = ports.owned[i];
+	}
+	free(ports.owned);
+	free(ports.b);
+	return rc;
+}
+
+static void boards_free(struct boards *bs)
+{
+	for (size_t i = 0; i < bs->nowned; i++)
+		free(bs->owned[i]);
+	free(bs->owned);
+	free(bs->b);
+}
+
+/* A step fwpack run cannot do yet refuses the recipe before the first board. */
+static int check_supported(const struct fwp_recipe *r, struct fwp_err *err)
+{
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (r->steps[i].kind == FWP_STEP_PROVISION)
+			return fwp_fail(err, FWP_ERR_UNSUPPORTED,
+					"%s: %s.do: provision: writing the provisioning record is "
+					"not in this build yet (the identity is recorded; a step "
+					"cannot write it): remove the step",
+					r->path, r->steps[i].path);
+	return FWP_OK;
+}
+
+static int run_boards(struct run_args *a, const char *recipe)
+{
 	struct fwp_station st;
 	struct fwp_err err;
-	int done;
-
+	struct boards bs = {0};
+	struct fwp_run_images ri = {0};
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (argc - first != 1)
-		return fwp_cli_usage_error(cmd, "expected one RECIPE");
-	if (a.dry_run)
-		return dry_run(argv[first], &a.o);
-
 	/* Everything that can refuse does, before the first board: a station
 	 * that cannot record must not flash. */
-	if (fwp_station_open(argv[first], &a.o, &st, &err) < 0)
+	if (fwp_station_open(recipe, &a->o, &st, &err) < 0)
 		return fwp_report(&err);
 	if (st.recovery.runs_interrupted + st.recovery.identities_abandoned)
 		fprintf(stderr,
@@ -72,11 +303,86 @@ int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
 			"board\n",
 			st.name, st.recovery.runs_interrupted, st.recovery.identities_abandoned,
 			st.recovery.first_abandoned[0] ? st.recovery.first_abandoned : "-");
-	fwp_fail(&err, FWP_ERR_UNSUPPORTED,
-		 "%s: the recipe, its %zu images and the record are ready (station %s), but "
-		 "running the steps needs the transport layer (flashing through the fwpack "
-		 "Loader and DfuSe, not yet in this build): nothing was flashed; see --dry-run",
-		 argv[first], st.nimages, st.name);
+	if (!st.rec)
+		fprintf(stderr, "fwpack: --record %s: nothing is recorded; these boards cannot be "
+				"traced (for measuring the record's cost only)\n",
+			FWP_STATION_NO_RECORD);
+	int rc = check_supported(&st.recipe, &err);
+	if (rc == FWP_OK)
+		rc = select_boards(a, &st.recipe, &bs, &err);
+	if (rc == FWP_OK)
+		rc = fwp_run_images_load(&st, &a->f, &ri, &err);
+	if (rc < 0) {
+		boards_free(&bs);
+		fwp_station_close(&st);
+		return fwp_report(&err);
+	}
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	a->f.cancel = &interrupted;
+
+	int exit_code = FWP_EXIT_OK;
+	unsigned passed = 0, failed = 0;
+	FILE *log = a->quiet ? NULL : stdout;
+	double t0 = now_s();
+	for (size_t i = 0; i < bs.n && !interrupted; i++) {
+		struct fwp_run_result res;
+		rc = fwp_station_run_board(&st, &ri, &bs.b[i], &a->f, log, &res, &err);
+		if (rc < 0) {
+			exit_code = fwp_report(&err); /* the record failed: the station stops */
+			break;
+		}
+		if (res.passed)
+			passed++;
+		else
+			failed++;
+		printf("%s %s%s%s (%.1f s, %llu bytes)%s%s\n", res.passed ? "PASS" : "FAIL",
+		       res.board_uid, res.identity[0] ? " identity " : "", res.identity,
+		       res.seconds, (unsigned long long)res.bytes, res.passed ? "" : ": ",
+		       res.passed ? "" : res.err.msg);
+		fflush(stdout);
+		if (!res.passed && exit_code == FWP_EXIT_OK)
+			exit_code = fwp_exit_code(res.err.code);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	printf("%u passed, %u failed, %zu not run (station %s) in %.3f s\n", passed, failed,
+	       bs.n - passed - failed, st.name, now_s() - t0);
+	if (interrupted && exit_code == FWP_EXIT_OK)
+		exit_code = FWP_EXIT_NO_DEVICE;
+	fwp_run_images_free(&ri);
+	boards_free(&bs);
 	fwp_station_close(&st);
-	return fwp_report(&err);
+	return exit_code;
+}
+
+int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
+{
+	struct run_args a;
+	int done, rc;
+	memset(&a, 0, sizeof(a));
+	a.f.timeout_ms = RUN_TIMEOUT_MS;
+	a.f.retries = RUN_RETRIES;
+	a.f.baud = RUN_BAUD;
+	a.f.forced_slot = -1;
+	a.f.stop_after = -1;
+	a.f.address = -1;
+	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	if (first < 0)
+		rc = FWP_EXIT_USAGE;
+	else if (done)
+		rc = FWP_EXIT_OK;
+	else if (argc - first != 1)
+		rc = fwp_cli_usage_error(cmd, "expected one RECIPE");
+	else if (a.dry_run)
+		rc = dry_run(argv[first], &a.o);
+	else
+		rc = run_boards(&a, argv[first]);
+	free(a.ports);
+	free(a.serials);
+	free(a.paths);
+	return rc;
 }

@@ -95,6 +95,13 @@ static const struct fwp_opt run_opts[] = {
 	{"record", 'r', "URL", "the station record (overrides the recipe's): an SQLite file, postgresql://... or a libpq conninfo"},
 	{"station", 0, "NAME", "this station's name in the record (overrides the recipe's; default: the host name)"},
 	{"operator", 0, "NAME", "the operator's name, recorded with each run"},
+	{"port", 'p', "PORT", "a board's serial port (the Loader's and the console's); repeat it or give a glob for several boards"},
+	{"serial", 0, "SN", "a board's USB device by serial number (the DfuSe ROM, then the DFU Loader); repeat for several boards"},
+	{"path", 0, "BUS-PORT", "a board's USB DfuSe device by bus-port path; repeat for several boards"},
+	{"all", 0, NULL, "every USB DFU device there is, one board each"},
+	{"baud", 'b', "RATE", "the serial rate to connect at (default 115200)"},
+	{"timeout", 't', "MS", "how long a board may leave a request unanswered (default 2000); steps' own timeouts apply where they wait"},
+	{"quiet", 'q', NULL, "print only each board's result and the summary"},
 	{0, 0, 0, 0},
 };
 

@@ -90,12 +90,18 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 
 	if (rc == FWP_OK)
 		rc = hash_images(st, err);
-	if (rc == FWP_OK)
+	int none = !strcmp(record, FWP_STATION_NO_RECORD);
+	if (rc == FWP_OK && none && st->recipe.has_identity)
+		rc = fwp_fail(err, FWP_ERR_USAGE,
+			      "%s: --record none: the recipe's identities come from the record's "
+			      "pool; without a record there is none to hand out",
+			      recipe_path);
+	if (rc == FWP_OK && !none)
 		rc = fwp_rec_open(record, FWP_REC_WRITE, &st->rec, err);
-	if (rc == FWP_OK)
+	if (rc == FWP_OK && !none)
 		rc = fwp_rec_station_start(st->rec, st->name, &st->recovery, err);
 	st->identities_left = UINT64_MAX;
-	if (rc == FWP_OK && st->recipe.has_identity)
+	if (rc == FWP_OK && st->rec && st->recipe.has_identity)
 		rc = fwp_rec_pool_prepare(st->rec, &st->recipe.identity, &st->identities_left,
 					  err);
 	if (rc < 0)
@@ -123,6 +129,8 @@ int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const
 	if (!board_uid || !*board_uid)
 		return fwp_fail(err, FWP_ERR_ARG,
 				"the board on %s reports no unique ID: it cannot be traced", port);
+	if (!st->rec)
+		return FWP_OK;
 	int rc = fwp_rec_run_begin(st->rec, &run, &b->run_id, err);
 	for (size_t i = 0; rc == FWP_OK && i < st->nimages; i++)
 		rc = fwp_rec_run_image(st->rec, b->run_id, st->images[i].name,
@@ -143,6 +151,8 @@ int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, 
 	if (step >= st->recipe.nsteps)
 		return fwp_fail(err, FWP_ERR_ARG, "step %zu: the recipe has %zu steps", step,
 				st->recipe.nsteps);
+	if (!st->rec)
+		return FWP_OK;
 	struct fwp_rec_step s = {++b->next_seq, fwp_step_name(st->recipe.steps[step].kind),
 				 result, duration_ms, bytes, error};
 	return fwp_rec_run_step(st->rec, b->run_id, &s, err);
@@ -151,6 +161,8 @@ int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, 
 int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b, int passed,
 			  int identity_written, const char *error, struct fwp_err *err)
 {
+	if (!st->rec)
+		return FWP_OK;
 	return fwp_rec_run_end(st->rec, b->run_id, passed ? FWP_REC_PASS : FWP_REC_FAIL,
 			       identity_written, error, err);
 }

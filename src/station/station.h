@@ -24,7 +24,7 @@ struct fwp_station_image {
 struct fwp_station {
 	struct fwp_recipe recipe;
 	struct fwp_manifest manifest;
-	struct fwp_rec *rec;
+	struct fwp_rec *rec; /* NULL: FWP_STATION_NO_RECORD */
 	char name[128];
 	char *operator_name;
 	struct fwp_station_image *images;
@@ -33,8 +33,15 @@ struct fwp_station {
 	uint64_t identities_left;         /* UINT64_MAX: unknown (a command) */
 };
 
+/*
+ * --record none: no record at all, for measuring what the record costs
+ * (bench/station). A board flashed so cannot be traced; a recipe with an
+ * identity source is refused (its values come from the record's pool).
+ */
+#define FWP_STATION_NO_RECORD "none"
+
 struct fwp_station_opts {
-	const char *record;        /* NULL: the recipe's, else FWP_REC_DEFAULT */
+	const char *record;        /* NULL: the recipe's, else FWP_REC_DEFAULT; or FWP_STATION_NO_RECORD */
 	const char *station;       /* NULL: the recipe's, else the host name */
 	const char *operator_name; /* or NULL */
 };
