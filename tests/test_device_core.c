@@ -96,7 +96,7 @@ static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload
 static struct fwd_policy app_policy(void)
 {
 	struct fwd_policy pol = {&pubkey, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
-				 0, 428};
+				 0, 428, NULL, 0};
 	return pol;
 }
 
@@ -225,7 +225,7 @@ START_TEST(writer_bounds_and_order)
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base + 64], 0x5A);
 	/* Garbage never commits. */
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	ck_assert_int_eq(fwd_writer_commit(&w, &pol, &v), FWD_WRITE_REJECTED);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	/* Nothing outside the slot was touched. */
@@ -242,7 +242,7 @@ START_TEST(power_cut_never_leaves_a_bootable_half_image)
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
 	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_image out;
 	enum fwd_write_status st;
 	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
@@ -1016,7 +1016,7 @@ START_TEST(remap_reads_through_a_window)
 	ck_assert_int_eq(fwd_writer_write(&w, 0, pad, 64), FWD_WRITE_OK);
 	ck_assert_int_eq(fwd_writer_write(&w, 64, img.data, img.len), FWD_WRITE_OK);
 	(void)st;
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_remap r;
 	fwd_remap_init(&r, &fl, loader_slot.addr, img.len, app_slot.addr + 64);
 	ck_assert_int_eq(fwd_image_check(&r.view, loader_slot.addr, loader_slot.size, &pol, &out),
@@ -1046,7 +1046,7 @@ START_TEST(root_keys_list)
 	uint8_t keys[2][65];
 	memcpy(keys[0], pubkey, 65);
 	memcpy(keys[1], other_pub, 65);
-	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_policy first = both;
 	first.key_count = 1;
 	ck_assert_int_eq(install(&fl, &loader_slot, &img, &both, &st), FWD_IMAGE_OK);

@@ -28,6 +28,8 @@ const char *fwd_verdict_str(enum fwd_verdict v)
 		return "vector table outside the payload or misaligned";
 	case FWD_IMAGE_FLASH_ERROR:
 		return "flash read error";
+	case FWD_IMAGE_WRONG_BOARD:
+		return "provisioning record for another board";
 	}
 	return "unknown";
 }
