@@ -99,7 +99,7 @@ static const struct fwp_opt run_opts[] = {
 };
 
 static const struct fwp_opt provision_opts[] = {
-	{"uid", 0, "HEX", "the board's unique ID, as fwpack list --probe and INFO show it"},
+	{"uid", 0, "HEX", "the board's unique ID in hex, as the board reports it (INFO)"},
 	{"field", 'f', "NAME=VALUE", "a field of the record, e.g. serial=FW-000042 (repeat)"},
 	{"key", 'k', "KEY", "the provisioning private key (never the release key)"},
 	{"address", 0, "ADDR", "the provisioning slot's address"},
