@@ -330,15 +330,17 @@ enum fwc_verdict fwc_image_check(const struct fwc_source *src, enum fwc_depth de
 		return fail(r, FWC_BAD_SIGNATURE, FWC_R_SIGNATURE, off, 0, 0);
 	if (depth == FWC_SIGNATURE)
 		return FWC_OK;
+#ifdef FWC_NO_PROVISIONING
+	return fwc_policy_check(h, pol, r);
+#else
 	if ((v = fwc_policy_check(h, pol, r)) != FWC_OK)
 		return v;
-#ifndef FWC_NO_PROVISIONING
 	/* Bound to one board: a board without a unique ID takes no record at all. */
 	if (h->image_type == FWP_IMAGE_TYPE_PROVISIONING &&
 	    (!pol->uid_len || pol->uid_len != r->prov_uid_len ||
 	     memcmp(pol->uid, r->prov_uid, pol->uid_len) != 0))
 		return fail(r, FWC_WRONG_BOARD, FWC_R_PROV_UID, h->hdr_size, r->prov_uid_len,
 			    pol->uid_len);
-#endif
 	return FWC_OK;
+#endif
 }
