@@ -115,6 +115,12 @@ expect_exit 0 "the Application asked for an update" client --send u --expect "ap
 expect_exit 1 "the older record is refused" client --slot 3 --no-boot "$T/p-old.img"
 expect_output "rollback" "the reason is rollback"
 expect_exit 0 "the same record again is accepted" client --slot 3 --expect "app: serial number FW-000042" "$T/p-a.img"
+# fwpack flash sends it to slot 3 by its type, as the station does.
+expect_exit 0 "back in the Loader" client --send u --expect "app: update requested"
+expect_exit 0 "fwpack flash writes the record to the provisioning slot by its type" \
+	env LD_PRELOAD="$SHIM" "$FWPACK" flash --port "$(readlink "$T/tty")" --no-boot "$T/p-a.img"
+expect_exit 0 "and the Application prints it after the boot" \
+	client --info --boot --expect "app: serial number FW-000042"
 stop
 
 # 6. Bad input to the builder: clear errors, no file.
