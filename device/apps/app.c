@@ -17,10 +17,9 @@ static void print_serial(void)
 	char serial[FWP_PROV_VALUE_MAX + 1];
 	const struct fwd_flash *fl = fwd_port_flash();
 	struct fwc_source src = {fl->ops->read, fl->ctx, fwd_port_prov_slot[0], fwd_port_prov_slot[1]};
-	if (fwc_prov_get(&src, uid, fwd_port_uid(uid), "serial", serial) != 0) {
-		fwd_puts("app: not provisioned\n");
+	/* Not provisioned: nothing, so an unprovisioned board's console is as before. */
+	if (fwc_prov_get(&src, uid, fwd_port_uid(uid), "serial", serial) != 0)
 		return;
-	}
 	fwd_puts("app: serial number ");
 	fwd_puts(serial);
 	fwd_puts("\n");
