@@ -9,6 +9,9 @@
 #include <bearssl.h>
 
 #include "fwc_image.h"
+#ifndef FWC_NO_PROVISIONING
+#include "fwc_prov.h"
+#endif
 #include "fwd_crc32.h"
 
 #define CHUNK 256u
@@ -59,9 +62,9 @@ static enum fwc_verdict header_rules(const uint8_t *raw, const struct fwc_source
 	if (h->hdr_size < FWP_IMAGE_HDR_LEN)
 		return fail(r, FWC_BAD_HEADER, FWC_R_HDR_SIZE, FWP_HDR_OFF_HDR_SIZE, h->hdr_size,
 			    FWP_IMAGE_HDR_LEN);
-	if (h->image_type < FWP_IMAGE_TYPE_LOADER || h->image_type > FWP_IMAGE_TYPE_BOOTLOADER)
+	if (h->image_type < FWP_IMAGE_TYPE_LOADER || h->image_type > FWP_IMAGE_TYPE_PROVISIONING)
 		return fail(r, FWC_BAD_HEADER, FWC_R_IMAGE_TYPE, FWP_HDR_OFF_IMAGE_TYPE,
-			    h->image_type, FWP_IMAGE_TYPE_BOOTLOADER);
+			    h->image_type, FWP_IMAGE_TYPE_PROVISIONING);
 	if (h->flags & ~FWP_IMAGE_FLAGS_KNOWN)
 		return fail(r, FWC_BAD_HEADER, FWC_R_FLAGS, FWP_HDR_OFF_FLAGS, h->flags,
 			    FWP_IMAGE_FLAGS_KNOWN);
@@ -222,6 +225,14 @@ enum fwc_verdict fwc_policy_check(const struct fwp_image_header *h, const struct
 	if (h->security_counter < pol->min_security_counter)
 		return fail(r, FWC_ROLLBACK, FWC_R_ROLLBACK, FWP_HDR_OFF_SECURITY_COUNTER,
 			    h->security_counter, pol->min_security_counter);
+#ifndef FWC_NO_PROVISIONING
+	/* Data by construction: marked so, and no entry point to jump to. */
+	if (h->image_type == FWP_IMAGE_TYPE_PROVISIONING)
+		return (h->flags & FWP_IMAGE_F_DATA) && h->vector_addr == 0
+			       ? FWC_OK
+			       : fail(r, FWC_BAD_VECTORS, FWC_R_PROV_CODE, FWP_HDR_OFF_VECTOR_ADDR,
+				      h->vector_addr, 0);
+#endif
 	if (h->flags & FWP_IMAGE_F_DATA)
 		return fail(r, FWC_BAD_VECTORS, FWC_R_DATA_IMAGE, FWP_HDR_OFF_FLAGS, h->flags, 0);
 	uint32_t align = fwp_vector_alignment(pol->vector_table_size);
@@ -273,6 +284,12 @@ enum fwc_verdict fwc_image_check(const struct fwc_source *src, enum fwc_depth de
 	if (crc != h->payload_crc32)
 		return fail(r, FWC_BAD_PAYLOAD, FWC_R_PAYLOAD_CRC, FWP_HDR_OFF_PAYLOAD_CRC32,
 			    h->payload_crc32, crc);
+#ifndef FWC_NO_PROVISIONING
+	/* A record the Application could not read is refused like a bad payload. */
+	if (h->image_type == FWP_IMAGE_TYPE_PROVISIONING &&
+	    (v = fwc_prov_check(src, h->hdr_size, h->payload_size, NULL, NULL, r)) != FWC_OK)
+		return v;
+#endif
 	off = r->prot_off = h->hdr_size + h->payload_size;
 	if (h->protected_tlv_size) {
 		if ((v = walk(src, off, 1, h->protected_tlv_size, r, &off, &have)) != FWC_OK)
@@ -313,5 +330,17 @@ enum fwc_verdict fwc_image_check(const struct fwc_source *src, enum fwc_depth de
 		return fail(r, FWC_BAD_SIGNATURE, FWC_R_SIGNATURE, off, 0, 0);
 	if (depth == FWC_SIGNATURE)
 		return FWC_OK;
+#ifdef FWC_NO_PROVISIONING
 	return fwc_policy_check(h, pol, r);
+#else
+	if ((v = fwc_policy_check(h, pol, r)) != FWC_OK)
+		return v;
+	/* Bound to one board: a board without a unique ID takes no record at all. */
+	if (h->image_type == FWP_IMAGE_TYPE_PROVISIONING &&
+	    (!pol->uid_len || pol->uid_len != r->prov_uid_len ||
+	     memcmp(pol->uid, r->prov_uid, pol->uid_len) != 0))
+		return fail(r, FWC_WRONG_BOARD, FWC_R_PROV_UID, h->hdr_size, r->prov_uid_len,
+			    pol->uid_len);
+	return FWC_OK;
+#endif
 }

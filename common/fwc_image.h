@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "fwpack/image.h"
+#include "fwpack/protocol.h"
 
 /* The verdicts, as the device acts on them. */
 enum fwc_verdict {
@@ -29,7 +30,8 @@ enum fwc_verdict {
 	FWC_WRONG_TYPE,     /* e.g. an application image in the Loader slot */
 	FWC_ROLLBACK,       /* security counter below the installed one */
 	FWC_BAD_VECTORS,    /* vector table outside the payload or misaligned */
-	FWC_READ_ERROR      /* reading the slot (or file) failed */
+	FWC_READ_ERROR,     /* reading the slot (or file) failed */
+	FWC_WRONG_BOARD     /* a provisioning record for another board (or none) */
 };
 
 /*
@@ -67,7 +69,10 @@ enum fwc_rule {
 	FWC_R_ROLLBACK,
 	FWC_R_DATA_IMAGE,    /* DATA flag: never booted */
 	FWC_R_VECTORS,
-	FWC_R_READ
+	FWC_R_READ,
+	FWC_R_PROV_FORMAT,   /* the provisioning record breaks its format: off is where */
+	FWC_R_PROV_CODE,     /* a provisioning image without DATA or with a vector_addr */
+	FWC_R_PROV_UID       /* its UID is not the board's (want: the board's length) */
 };
 
 /* Where the image is read from: read(ctx, base + off, buf, n), 0 on success. */
@@ -92,6 +97,9 @@ struct fwc_policy {
 	uint8_t type_mask;          /* bit (1 << image_type) for each type accepted */
 	uint32_t min_security_counter;
 	uint32_t vector_table_size; /* bytes, for the VTOR alignment check */
+	/* The board's unique ID, which a provisioning image must carry; none: refused. */
+	const uint8_t *uid;
+	uint32_t uid_len;
 };
 
 /* What a check found, valid up to the point it stopped. */
@@ -105,6 +113,8 @@ struct fwc_result {
 	const uint8_t *key;                  /* the trusted key that signed it */
 	enum fwc_rule rule;                  /* FWC_R_NONE when the verdict is FWC_OK */
 	uint32_t off, got, want;
+	uint8_t prov_uid[FWP_UID_MAX]; /* a provisioning record's UID */
+	uint8_t prov_uid_len;
 };
 
 /*

@@ -53,7 +53,7 @@ factory "$T/f1"
 start "$T/f1"
 expect_exit 0 "a clean update" client --expect "app: fwpack example application" "$O/app.bin"
 expect_output "device: board posix, role loader, protocol 1" "the device reports itself"
-expect_output "slot 2: 0x00020000, 917504 bytes, writable" "the device reports its slots"
+expect_output "slot 2: 0x00020000, 786432 bytes, writable" "the device reports its slots"
 expect_output "verified and committed: $(wc -c <"$O/app.bin") bytes" "the device verified and committed"
 expect_output "loader: application 1.2.3+4 valid, booting it" "the loader boots the new application"
 stop

@@ -115,7 +115,7 @@ static struct fwd_policy policy(uint8_t key_bit, uint8_t types, uint32_t min)
 {
 	/* Keys are contiguous in points[]: dev alone, next alone, or both. */
 	struct fwd_policy p = {(const uint8_t(*)[FWP_P256_PUBKEY_LEN])points[key_bit == 2 ? 1 : 0],
-			       key_bit == 3 ? 2u : 1u, types, min, VT_SIZE};
+			       key_bit == 3 ? 2u : 1u, types, min, VT_SIZE, NULL, 0};
 	return p;
 }
 

@@ -13,6 +13,7 @@
 #include "fwd_counter.h"
 #include "fwd_flash_sim.h"
 #include "fwd_frame.h"
+#include "fwc_prov.h"
 #include "fwd_image.h"
 #include "fwd_inflate.h"
 #include "fwd_remap.h"
@@ -22,6 +23,7 @@
 #include "fwd_writer.h"
 #include "fwpack/app.h"
 #include "flasher.h"
+#include "provimage.h"
 #include "slotimage.h"
 
 /* The cookbook's STM32F429 layout: 4x16K, 1x64K, 7x128K. */
@@ -96,7 +98,7 @@ static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload
 static struct fwd_policy app_policy(void)
 {
 	struct fwd_policy pol = {&pubkey, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
-				 0, 428};
+				 0, 428, NULL, 0};
 	return pol;
 }
 
@@ -225,7 +227,7 @@ START_TEST(writer_bounds_and_order)
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base + 64], 0x5A);
 	/* Garbage never commits. */
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	ck_assert_int_eq(fwd_writer_commit(&w, &pol, &v), FWD_WRITE_REJECTED);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	/* Nothing outside the slot was touched. */
@@ -242,7 +244,7 @@ START_TEST(power_cut_never_leaves_a_bootable_half_image)
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
 	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_image out;
 	enum fwd_write_status st;
 	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
@@ -1016,7 +1018,7 @@ START_TEST(remap_reads_through_a_window)
 	ck_assert_int_eq(fwd_writer_write(&w, 0, pad, 64), FWD_WRITE_OK);
 	ck_assert_int_eq(fwd_writer_write(&w, 64, img.data, img.len), FWD_WRITE_OK);
 	(void)st;
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_remap r;
 	fwd_remap_init(&r, &fl, loader_slot.addr, img.len, app_slot.addr + 64);
 	ck_assert_int_eq(fwd_image_check(&r.view, loader_slot.addr, loader_slot.size, &pol, &out),
@@ -1046,7 +1048,7 @@ START_TEST(root_keys_list)
 	uint8_t keys[2][65];
 	memcpy(keys[0], pubkey, 65);
 	memcpy(keys[1], other_pub, 65);
-	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428};
+	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_policy first = both;
 	first.key_count = 1;
 	ck_assert_int_eq(install(&fl, &loader_slot, &img, &both, &st), FWD_IMAGE_OK);
@@ -1054,6 +1056,210 @@ START_TEST(root_keys_list)
 			 FWD_IMAGE_WRONG_KEY);
 	fwp_buf_free(&img);
 	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+/*
+ * Provisioning (docs/provisioning.md): a Loader with an Application slot
+ * under the release key (key) and a provisioning slot (the last 128K
+ * sector) under the provisioning key (other), for board A.
+ */
+static const struct fwd_slot prov_app_slot = {0x08020000, 0xC0000, 1};
+static const struct fwd_slot prov_slot = {0x080E0000, 0x20000, 1};
+static const uint8_t uid_a[12] = {0x35, 0x68, 0x37, 0x5A, 0x30, 0x39, 1, 2, 3, 4, 5, 6};
+static const uint8_t uid_b[12] = {0x35, 0x68, 0x37, 0x5A, 0x30, 0x39, 1, 2, 3, 4, 5, 7};
+
+static void prov_targets(struct fwd_update_target t[2], const uint8_t *uid, uint32_t uid_len,
+			 uint32_t min_counter)
+{
+	struct fwd_policy app = app_policy();
+	struct fwd_policy prov = {&other_pub, 1, 1u << FWP_IMAGE_TYPE_PROVISIONING, min_counter, 0,
+				  uid, uid_len};
+	t[0] = (struct fwd_update_target){2, prov_app_slot, app};
+	t[1] = (struct fwd_update_target){3, prov_slot, prov};
+}
+
+static void prov_image_at(uint32_t addr, const uint8_t *uid, uint32_t counter,
+			  struct fwp_key *signer, struct fwp_buf *out)
+{
+	struct fwp_err err;
+	const struct fwp_prov_field f[] = {{"serial", "FW-000042"}, {"mac", "02:00:00:00:00:2a"}};
+	struct fwp_prov_params p = {uid, 12, f, 2, addr, counter, {1, 0, 0, 0}};
+	out->len = 0;
+	ck_assert_msg(fwp_prov_image(&p, signer, out, &err) == FWP_OK, "%s", err.msg);
+}
+
+static void prov_image(const uint8_t *uid, uint32_t counter, struct fwp_key *signer,
+		       struct fwp_buf *out)
+{
+	prov_image_at(prov_slot.addr, uid, counter, signer, out);
+}
+
+/* BEGIN, all the data, FINISH: the status of the first step that refuses. */
+static enum fwp_status send(struct fwd_update *u, uint8_t slot, const struct fwp_buf *img,
+			    uint8_t *detail)
+{
+	uint32_t off;
+	enum fwp_status st = fwd_update_begin(u, slot, 0, img->len, sid, img->data, &off, detail);
+	if (st == FWP_ST_OK)
+		st = fwd_update_data(u, 0, img->data, img->len);
+	return st == FWP_ST_OK ? fwd_update_finish(u, detail) : st;
+}
+
+static int flash_sim_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	const struct fwd_flash *fl = ctx;
+	return fl->ops->read(fl->ctx, addr, buf, len);
+}
+
+START_TEST(provisioning_writes_identities_never_code)
+{
+	struct fwd_flash_sim sim;
+	struct fwp_buf img = {0};
+	struct fwd_update_target t[2];
+	struct fwd_update u;
+	struct fwd_image out;
+	struct fwp_err err;
+	uint8_t detail;
+	char serial[FWP_PROV_VALUE_MAX + 1];
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
+	struct fwc_source src = {flash_sim_read, &fl, prov_slot.addr, prov_slot.size};
+	prov_targets(t, uid_a, sizeof(uid_a), 0);
+	fwd_update_init(&u, &fl, t, 2);
+
+	/* Code signed with the provisioning key: refused once the key is known. */
+	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	make(&prov_app_slot, &rogue, 3000, &img);
+	ck_assert_int_eq(send(&u, 2, &img, &detail), FWP_ST_WRONG_KEY);
+	/* ... and into the provisioning slot: wrong type, before a byte is written. */
+	struct spec rogue_prov_slot = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	img.len = 0;
+	make(&prov_slot, &rogue_prov_slot, 3000, &img);
+	unsigned long programs = sim.programs;
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_WRONG_SLOT);
+	ck_assert_uint_eq(sim.programs, programs);
+	/* A provisioning type claiming code (no DATA flag, a vector table): refused at BEGIN. */
+	struct spec code_as_prov = {FWP_IMAGE_TYPE_PROVISIONING, 5, 0, 0, other};
+	img.len = 0;
+	make(&prov_slot, &code_as_prov, 3000, &img);
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_BAD_IMAGE);
+	ck_assert_int_eq(detail, FWD_IMAGE_BAD_VECTORS);
+	/* A provisioning record made for the Application slot: wrong type there. */
+	prov_image_at(prov_app_slot.addr, uid_a, 1, other, &img);
+	ck_assert_int_eq(send(&u, 2, &img, &detail), FWP_ST_WRONG_SLOT);
+	/* Signed with the release key: the provisioning slot does not trust it. */
+	prov_image(uid_a, 1, key, &img);
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_WRONG_KEY);
+	/* For board B: refused by board A, nothing installed. */
+	prov_image(uid_b, 1, other, &img);
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_BAD_IMAGE);
+	ck_assert_int_eq(detail, FWD_IMAGE_WRONG_BOARD);
+	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &t[1].pol, &out),
+			 FWD_IMAGE_EMPTY);
+	ck_assert_int_eq(fwc_prov_get(&src, uid_a, sizeof(uid_a), "serial", serial), -1);
+
+	/* The right one: installed, and the Application reads its serial number. */
+	prov_image(uid_a, 3, other, &img);
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &t[1].pol, &out),
+			 FWD_IMAGE_OK);
+	ck_assert_int_eq(fwc_prov_get(&src, uid_a, sizeof(uid_a), "serial", serial), 0);
+	ck_assert_str_eq(serial, "FW-000042");
+	ck_assert_int_eq(fwc_prov_get(&src, uid_a, sizeof(uid_a), "mac", serial), 0);
+	ck_assert_str_eq(serial, "02:00:00:00:00:2a");
+	ck_assert_int_eq(fwc_prov_get(&src, uid_a, sizeof(uid_a), "imei", serial), -1);
+	ck_assert_int_eq(fwc_prov_get(&src, uid_b, sizeof(uid_b), "serial", serial), -1);
+	/* A board with no unique ID takes no record at all. */
+	struct fwd_policy no_uid = t[1].pol;
+	no_uid.uid_len = 0;
+	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &no_uid, &out),
+			 FWD_IMAGE_WRONG_BOARD);
+
+	/* The installed counter is the floor: an older record is refused, the same one again not. */
+	prov_targets(t, uid_a, sizeof(uid_a), 3);
+	fwd_update_init(&u, &fl, t, 2);
+	prov_image(uid_a, 2, other, &img);
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_ROLLBACK);
+	prov_image(uid_a, 3, other, &img);
+	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_OK);
+
+	/* The builder refuses what the board would: a name twice, a bad name, a long value. */
+	struct fwp_buf rec = {0};
+	const struct fwp_prov_field twice[] = {{"serial", "1"}, {"serial", "2"}};
+	const struct fwp_prov_field upper[] = {{"Serial", "1"}};
+	const struct fwp_prov_field nonprint[] = {{"serial", "a\tb"}};
+	struct fwp_prov_params p = {uid_a, 12, twice, 2, prov_slot.addr, 0, {1, 0, 0, 0}};
+	ck_assert_int_eq(fwp_prov_record(&p, &rec, &err), FWP_ERR_ARG);
+	ck_assert_msg(strstr(err.msg, "serial given twice"), "%s", err.msg);
+	p.fields = upper, p.nfields = 1, rec.len = 0;
+	ck_assert_int_eq(fwp_prov_record(&p, &rec, &err), FWP_ERR_ARG);
+	p.fields = nonprint, rec.len = 0;
+	ck_assert_int_eq(fwp_prov_record(&p, &rec, &err), FWP_ERR_ARG);
+	p.uid_len = 0, p.nfields = 0, rec.len = 0;
+	ck_assert_int_eq(fwp_prov_record(&p, &rec, &err), FWP_ERR_ARG);
+	fwp_buf_free(&rec);
+	fwp_buf_free(&img);
+	fwd_flash_sim_free(&sim);
+}
+END_TEST
+
+/* The record reader on hand-made records: each rule of docs/image-format.md. */
+static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	const struct fwp_buf *b = ctx;
+	if (addr > b->len || len > b->len - addr)
+		return -1;
+	memcpy(buf, b->data + addr, len);
+	return 0;
+}
+
+static enum fwc_verdict check_record(const char *hex)
+{
+	struct fwp_buf b = {0};
+	struct fwc_result r;
+	struct fwp_err err;
+	unsigned nib = 0, have = 0;
+	for (const char *c = hex; *c; c++) {
+		if (*c == ' ')
+			continue;
+		unsigned v;
+		ck_assert_int_eq(sscanf((char[]){*c, 0}, "%1x", &v), 1);
+		nib = nib << 4 | v;
+		if (++have == 2) {
+			uint8_t byte = (uint8_t)nib;
+			ck_assert_int_eq(fwp_buf_append(&b, &byte, 1, &err), FWP_OK);
+			have = nib = 0;
+		}
+	}
+	ck_assert_uint_eq(have, 0);
+	struct fwc_source src = {mem_read, &b, 0, (uint32_t)b.len};
+	enum fwc_verdict v = fwc_prov_check(&src, 0, (uint32_t)b.len, NULL, NULL, &r);
+	fwp_buf_free(&b);
+	return v;
+}
+
+START_TEST(provisioning_record_rules)
+{
+	/* version 1, UID 0xAB, FIELD "a" = "x" */
+	ck_assert_int_eq(check_record("0100 01000100ab 020003000161 78"), FWC_OK);
+	ck_assert_int_eq(check_record("0200 01000100ab"), FWC_BAD_PAYLOAD);        /* version */
+	ck_assert_int_eq(check_record("0100 020003000161 78"), FWC_BAD_PAYLOAD);  /* no UID first */
+	ck_assert_int_eq(check_record("0100 01000000"), FWC_BAD_PAYLOAD);         /* empty UID */
+	ck_assert_int_eq(check_record("0100 01000100ab 01000100ab"), FWC_BAD_PAYLOAD); /* UID twice */
+	ck_assert_int_eq(check_record("0100 01000500ab"), FWC_BAD_PAYLOAD);       /* past the end */
+	ck_assert_int_eq(check_record("0100 01000100ab 0200"), FWC_BAD_PAYLOAD);  /* cut header */
+	ck_assert_int_eq(check_record("0100 01000100ab 0300010000"), FWC_BAD_PAYLOAD); /* unknown tag */
+	ck_assert_int_eq(check_record("0100 01000100ab 020002000161"), FWC_BAD_PAYLOAD); /* no value */
+	ck_assert_int_eq(check_record("0100 01000100ab 020003000141 78"), FWC_BAD_PAYLOAD); /* 'A' */
+	ck_assert_int_eq(check_record("0100 01000100ab 020003000161 09"), FWC_BAD_PAYLOAD); /* tab */
+	ck_assert_int_eq(check_record("0100 01000100ab 020003000161 78 020003000161 79"),
+			 FWC_BAD_PAYLOAD); /* a name twice */
+	ck_assert_int_eq(check_record("0100 01000100ab 020003000162 78 020003000161 79"),
+			 FWC_BAD_PAYLOAD); /* names out of order */
+	ck_assert_int_eq(check_record("0100 01000100ab 00f00200ffff"), FWC_OK); /* vendor */
+	ck_assert_int_eq(check_record("0100 01000100ab 00f00000 020003000161 78"),
+			 FWC_BAD_PAYLOAD); /* a FIELD after a vendor record */
 }
 END_TEST
 
@@ -1083,6 +1289,8 @@ int main(void)
 	tcase_add_test(tc, serial_baud_switch_asks_the_port_first);
 	tcase_add_test(tc, remap_reads_through_a_window);
 	tcase_add_test(tc, root_keys_list);
+	tcase_add_test(tc, provisioning_writes_identities_never_code);
+	tcase_add_test(tc, provisioning_record_rules);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -84,7 +84,7 @@ static const struct fwd_usb_config usb_cfg = {
 
 static void dev_init(struct dev *d, uint32_t min_counter)
 {
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_APP, min_counter, 428};
+	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_APP, min_counter, 428, NULL, 0};
 	ck_assert_int_eq(fwd_flash_sim_init(&d->sim, 0x08000000, sectors), 0);
 	d->fl = fwd_flash_sim_flash(&d->sim);
 	d->t[0] = (struct fwd_update_target){0, boot_slot, pol};

@@ -61,7 +61,7 @@ static enum fwd_verdict device_check(const uint8_t *d, size_t len, uint32_t base
 	struct fwd_flash_sim sim;
 	struct fwd_image out;
 	/* Every image type, no counter, the smallest vector table: only authenticity. */
-	struct fwd_policy pol = {(const uint8_t(*)[FWP_P256_PUBKEY_LEN])point, 1, 0x1E, 0, 0};
+	struct fwd_policy pol = {(const uint8_t(*)[FWP_P256_PUBKEY_LEN])point, 1, 0x1E, 0, 0, NULL, 0};
 	if (!mem)
 		abort();
 	memset(mem, 0xFF, sectors[0]);

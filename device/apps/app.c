@@ -7,6 +7,28 @@
 #include "fwd_boot.h"
 #include "fwd_console_cmd.h"
 #include "fwd_port.h"
+#ifdef FWD_HAVE_PROVISIONING
+#include "fwc_prov.h"
+
+/* The identity the station wrote, if the Loader installed one for this board. */
+static void print_serial(void)
+{
+	uint8_t uid[FWP_UID_MAX];
+	char serial[FWP_PROV_VALUE_MAX + 1];
+	const struct fwd_flash *fl = fwd_port_flash();
+	struct fwc_source src = {fl->ops->read, fl->ctx, fwd_port_prov_slot[0], fwd_port_prov_slot[1]};
+	/* Not provisioned: nothing, so an unprovisioned board's console is as before. */
+	if (fwc_prov_get(&src, uid, fwd_port_uid(uid), "serial", serial) != 0)
+		return;
+	fwd_puts("app: serial number ");
+	fwd_puts(serial);
+	fwd_puts("\n");
+}
+#else
+static void print_serial(void)
+{
+}
+#endif
 
 #ifndef APP_VERSION
 #define APP_VERSION "0.0.0"
@@ -19,6 +41,7 @@ int main(void)
 	fwd_port_init();
 	fwd_console_cmd_init(&cmd, NULL);
 	fwd_puts("app: fwpack example application " APP_VERSION "\n");
+	print_serial();
 #ifdef APP_CRASH_LOOP
 	fwd_puts("app: crashing before marking itself good\n");
 	fwd_port_reset();

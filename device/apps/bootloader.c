@@ -13,7 +13,7 @@ int main(void)
 {
 	struct fwd_image img;
 	struct fwd_policy pol = {fwd_trusted_keys, fwd_trusted_key_count,
-				 1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE};
+				 1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE, NULL, 0};
 	fwd_port_init();
 	fwd_puts("\n"); /* the verdict line below names the Loader (flash is tight here) */
 	enum fwd_verdict v = fwd_image_check(fwd_port_flash(), fwd_port_loader_slot[0],

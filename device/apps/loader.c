@@ -16,7 +16,7 @@ int main(void)
 	struct fwd_image img;
 	struct fwd_policy pol = {fwd_trusted_keys, fwd_trusted_key_count,
 				 (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER), 0,
-				 VECTOR_TABLE_SIZE};
+				 VECTOR_TABLE_SIZE, NULL, 0};
 	struct fwd_shared *sh = fwd_port_shared();
 	struct fwd_counter_store counter = {fwd_port_flash(), fwd_port_counter_sector[0],
 					    fwd_port_counter_sector[1]};
@@ -61,8 +61,25 @@ int main(void)
 		{0, {fwd_port_bootloader_slot[0], fwd_port_bootloader_slot[1], 0}, pol},
 		{1, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 0}, pol},
 		{2, {fwd_port_app_slot[0], fwd_port_app_slot[1], 1}, pol},
+#ifdef FWD_HAVE_PROVISIONING
+		{3, {fwd_port_prov_slot[0], fwd_port_prov_slot[1], 1}, pol},
+#endif
 	};
 	targets[0].pol.type_mask = 1u << FWP_IMAGE_TYPE_BOOTLOADER;
 	targets[1].pol.type_mask = 1u << FWP_IMAGE_TYPE_LOADER;
-	fwd_update_mode(targets, 3, FWP_ROLE_LOADER);
+#ifdef FWD_HAVE_PROVISIONING
+	/*
+	 * The board's identity: provisioning images only, under the
+	 * provisioning keys only (which the other slots never trust), for this
+	 * board's UID only, and never older than the record installed.
+	 */
+	uint8_t uid[FWP_UID_MAX];
+	struct fwd_policy prov = {fwd_provisioning_keys, fwd_provisioning_key_count,
+				  1u << FWP_IMAGE_TYPE_PROVISIONING, 0, 0, uid, fwd_port_uid(uid)};
+	if (fwd_image_check(fwd_port_flash(), fwd_port_prov_slot[0], fwd_port_prov_slot[1], &prov,
+			    &img) == FWD_IMAGE_OK)
+		prov.min_security_counter = img.hdr.security_counter;
+	targets[3].pol = prov;
+#endif
+	fwd_update_mode(targets, sizeof(targets) / sizeof(targets[0]), FWP_ROLE_LOADER);
 }

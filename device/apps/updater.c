@@ -98,7 +98,7 @@ int main(void)
 	 * and never older than the Loader it replaces.
 	 */
 	struct fwd_policy pol = {fwd_trusted_keys, fwd_trusted_key_count,
-				 1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE};
+				 1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE, NULL, 0};
 	struct fwd_image cur;
 	fwd_port_init();
 	fwd_shared_init(sh, fwd_port_reset_reason());

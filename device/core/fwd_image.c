@@ -28,6 +28,11 @@ const char *fwd_verdict_str(enum fwd_verdict v)
 		return "vector table outside the payload or misaligned";
 	case FWD_IMAGE_FLASH_ERROR:
 		return "flash read error";
+	case FWD_IMAGE_WRONG_BOARD:
+#ifndef FWC_NO_PROVISIONING /* a verdict such a build never gives: its bytes saved */
+		return "provisioning record for another board";
+#endif
+		break;
 	}
 	return "unknown";
 }

@@ -75,6 +75,8 @@ extern const uint32_t fwd_port_bootloader_slot[2]; /* address, size */
 extern const uint32_t fwd_port_loader_slot[2];
 extern const uint32_t fwd_port_app_slot[2];
 extern const uint32_t fwd_port_counter_sector[2]; /* the stored security counter */
+/* Ports built with FWD_HAVE_PROVISIONING: the slot of the board's identity. */
+extern const uint32_t fwd_port_prov_slot[2];
 
 /*
  * The trusted public keys (65 bytes each, 04 || X || Y), generated at build
@@ -83,6 +85,12 @@ extern const uint32_t fwd_port_counter_sector[2]; /* the stored security counter
  */
 extern const uint8_t fwd_trusted_keys[][65];
 extern const uint32_t fwd_trusted_key_count;
+/*
+ * The Loader's provisioning keys (FWD_HAVE_PROVISIONING): a list of their
+ * own, trusted for provisioning images only (docs/provisioning.md).
+ */
+extern const uint8_t fwd_provisioning_keys[][65];
+extern const uint32_t fwd_provisioning_key_count;
 
 /* Stack high-water mark since reset, and the stack reserved, in bytes. */
 uint32_t fwd_port_stack_used(void);

@@ -50,7 +50,8 @@ enum fwp_image_type {
 	FWP_IMAGE_TYPE_LOADER = 1,
 	FWP_IMAGE_TYPE_APP = 2,
 	FWP_IMAGE_TYPE_UPDATER = 3,
-	FWP_IMAGE_TYPE_BOOTLOADER = 4
+	FWP_IMAGE_TYPE_BOOTLOADER = 4,
+	FWP_IMAGE_TYPE_PROVISIONING = 5 /* a board's identity: data, never code */
 };
 
 /*
@@ -165,6 +166,26 @@ enum fwp_tlv_type {
 	FWP_TLV_BUILD_ID = 0x0010,   /* 1..64: GNU build ID of the input ELF */
 	FWP_TLV_VENDOR_FIRST = 0xF000, /* 0xF000..0xFFFE: reserved for vendors */
 	FWP_TLV_VENDOR_LAST = 0xFFFE
+};
+
+/*
+ * The payload of a PROVISIONING image (docs/provisioning.md): a record
+ * bound to one board. u16 version, then records { u16 tag, u16 len,
+ * value } back to back up to the payload's end: UID first (the board's
+ * unique ID as INFO reports it), then FIELDs in strictly ascending name
+ * order (so no name twice), then vendor records. Such an image carries
+ * the DATA flag and vector_addr 0: nothing ever jumps into it.
+ */
+#define FWP_PROV_VERSION 1u
+#define FWP_PROV_MAX 4096u      /* payload bytes */
+#define FWP_PROV_NAME_MAX 31u   /* a FIELD's name: [a-z0-9_], 1..31 */
+#define FWP_PROV_VALUE_MAX 63u  /* its value: printable ASCII, 1..63 */
+
+enum fwp_prov_tag {
+	FWP_PROV_UID = 0x0001,   /* 1..FWP_UID_MAX bytes (protocol.h), once, first */
+	FWP_PROV_FIELD = 0x0002, /* u8 name_len, name, value (len = 1 + name + value) */
+	FWP_PROV_VENDOR_FIRST = 0xF000, /* 0xF000..0xFFFE: opaque, skipped */
+	FWP_PROV_VENDOR_LAST = 0xFFFE
 };
 
 #define FWP_SHA256_LEN 32u

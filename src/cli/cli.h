@@ -75,5 +75,6 @@ int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_layout(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv);
 int fwp_cmd_history(const struct fwp_cmd *cmd, int argc, char **argv);
+int fwp_cmd_provision(const struct fwp_cmd *cmd, int argc, char **argv);
 
 #endif /* FWP_CLI_H */

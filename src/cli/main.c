@@ -105,6 +105,16 @@ static const struct fwp_opt run_opts[] = {
 	{0, 0, 0, 0},
 };
 
+static const struct fwp_opt provision_opts[] = {
+	{"uid", 0, "HEX", "the board's unique ID in hex, as the board reports it (INFO)"},
+	{"field", 'f', "NAME=VALUE", "a field of the record, e.g. serial=FW-000042 (repeat)"},
+	{"key", 'k', "KEY", "the provisioning private key (never the release key)"},
+	{"address", 0, "ADDR", "the provisioning slot's address"},
+	{"security-counter", 0, "N", "the record's counter: a board refuses an older one (default 0)"},
+	{"output", 'o', "FILE", "write the image here"},
+	{0, 0, 0, 0},
+};
+
 static const struct fwp_cmd commands[] = {
 	{"build", "[options] MANIFEST",
 	 "Build signed slot images, factory images and HEX/S-record files from a manifest.",
@@ -129,6 +139,9 @@ static const struct fwp_cmd commands[] = {
 	{"history", "[options]",
 	 "Show what the station record holds: every run on every board, its images, steps and identity.",
 	 history_opts, fwp_cmd_history},
+	{"provision", "[options] --uid HEX --address ADDR --key KEY -o FILE",
+	 "Write one board's provisioning image: its identity, bound to its unique ID, signed with a provisioning key.",
+	 provision_opts, fwp_cmd_provision},
 	{"keygen", "[options] KEYFILE",
 	 "Generate an ECDSA key pair: KEYFILE (private, mode 0600) and its public key.",
 	 keygen_opts, fwp_cmd_keygen},

@@ -3,6 +3,7 @@
 
 #include "cbimage.h"
 #include "describe.h"
+#include "fwc_prov.h"
 #include "fwpack/image.h"
 #include "manifest.h" /* fwp_image_type_name */
 #include "slotimage.h"
@@ -34,6 +35,40 @@ static void add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
 	cJSON_AddStringToObject(o, key, buf);
 }
 
+static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	const struct fwp_image_info *info = ctx;
+	if (addr > info->len || len > info->len - addr)
+		return -1;
+	memcpy(buf, info->data + addr, len);
+	return 0;
+}
+
+static int add_field(void *ctx, const struct fwc_prov_field *f)
+{
+	cJSON_AddStringToObject(ctx, f->name, f->value);
+	return 0;
+}
+
+/* A provisioning image's board and fields, read by the device's own reader. */
+static void describe_record(cJSON *o, const struct fwp_image_info *info)
+{
+	struct fwc_source src = {mem_read, (void *)info, 0, (uint32_t)info->len};
+	struct fwc_result r;
+	char uid[2 * FWP_UID_MAX + 1];
+	cJSON *fields = cJSON_CreateObject();
+	if (!fields)
+		return;
+	if (fwc_prov_check(&src, info->hdr.hdr_size, info->hdr.payload_size, add_field, fields,
+			   &r) != FWC_OK) {
+		cJSON_Delete(fields);
+		return;
+	}
+	fwp_hex(r.prov_uid, r.prov_uid_len, uid);
+	cJSON_AddStringToObject(o, "uid", uid);
+	cJSON_AddItemToObject(o, "fields", fields);
+}
+
 static void describe_fwpack(cJSON *o, const struct fwp_image_info *info, int parsed)
 {
 	const struct fwp_image_header *h = &info->hdr;
@@ -43,7 +78,10 @@ static void describe_fwpack(cJSON *o, const struct fwp_image_info *info, int par
 	cJSON_AddNumberToObject(o, "hdr_version", h->hdr_version);
 	cJSON_AddNumberToObject(o, "hdr_size", h->hdr_size);
 	cJSON_AddNumberToObject(o, "image_type", h->image_type);
-	cJSON_AddStringToObject(o, "image_type_name", fwp_image_type_name(h->image_type));
+	cJSON_AddStringToObject(o, "image_type_name",
+				h->image_type == FWP_IMAGE_TYPE_PROVISIONING
+					? "provisioning" /* not a manifest image type */
+					: fwp_image_type_name(h->image_type));
 	cJSON_AddNumberToObject(o, "flags", h->flags);
 	cJSON_AddBoolToObject(o, "confirmed", (h->flags & FWP_IMAGE_F_CONFIRMED) != 0);
 	snprintf(ver, sizeof(ver), "%u.%u.%u+%u", h->version.major, h->version.minor,
@@ -73,6 +111,8 @@ static void describe_fwpack(cJSON *o, const struct fwp_image_info *info, int par
 		add_hex(e, "value", t->value, t->len);
 		cJSON_AddItemToArray(arr, e);
 	}
+	if (h->image_type == FWP_IMAGE_TYPE_PROVISIONING)
+		describe_record(o, info);
 }
 
 static void describe_cookbook(cJSON *o, const struct fwp_cb_info *cb)
@@ -151,6 +191,12 @@ static void print_value(const cJSON *v, FILE *out)
 void fwp_describe_print(const cJSON *desc, FILE *out)
 {
 	for (const cJSON *v = desc->child; v; v = v->next) {
+		if (cJSON_IsObject(v)) { /* a provisioning record's fields */
+			for (const cJSON *f = v->child; f; f = f->next)
+				fprintf(out, "%s.%-*s %s\n", v->string,
+					(int)(18 - strlen(v->string)), f->string, f->valuestring);
+			continue;
+		}
 		if (cJSON_IsArray(v)) {
 			int i = 0;
 			for (const cJSON *e = v->child; e; e = e->next, i++) {

@@ -264,6 +264,19 @@ static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 	case FWC_R_READ:
 		return fwp_fail(err, FWP_ERR_VERIFY, "offset %u is past the end of the file",
 				r->off);
+	case FWC_R_PROV_CODE:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"header: a provisioning image must carry the DATA flag and "
+				"vector_addr 0 (it has 0x%08x)", r->got);
+	case FWC_R_PROV_UID:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"provisioning record: its unique ID (%u bytes) is not this board's "
+				"(%u bytes)", r->got, r->want);
+	case FWC_R_PROV_FORMAT:
+		return fwp_fail(err, FWP_ERR_VERIFY,
+				"payload: provisioning record malformed at offset %u "
+				"(docs/image-format.md: version, UID first, FIELDs by name, vendor records)",
+				r->off);
 	default:
 		break;
 	}
@@ -334,7 +347,7 @@ int fwp_image_verify(const struct fwp_image_info *info, const struct fwp_key *ke
 		     struct fwp_err *err)
 {
 	uint8_t point[FWP_P256_PUBKEY_LEN];
-	struct fwc_policy pol = {(const uint8_t(*)[FWP_P256_PUBKEY_LEN])point, 1, 0xFF, 0, 0};
+	struct fwc_policy pol = {(const uint8_t(*)[FWP_P256_PUBKEY_LEN])point, 1, 0xFF, 0, 0, NULL, 0};
 	struct fwc_result r;
 	int rc;
 	if (key && fwp_key_curve(key) != FWP_CURVE_P256)

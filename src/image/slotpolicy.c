@@ -11,6 +11,8 @@ int fwp_slot_for_type(uint8_t image_type)
 	case FWP_IMAGE_TYPE_APP:
 	case FWP_IMAGE_TYPE_UPDATER:
 		return 2;
+	case FWP_IMAGE_TYPE_PROVISIONING:
+		return 3; /* the Loader's provisioning slot, where a port has one */
 	default:
 		return -1;
 	}

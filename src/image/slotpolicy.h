@@ -8,7 +8,10 @@
 
 #include <stdint.h>
 
-/* 1 for a Loader, 2 for an Application or Updater, -1 for a type not updated in the field. */
+/*
+ * 1 for a Loader, 2 for an Application or Updater, 3 for a provisioning
+ * record (docs/provisioning.md), -1 for a type not updated in the field.
+ */
 int fwp_slot_for_type(uint8_t image_type);
 
 #endif /* FWP_SLOTPOLICY_H */

@@ -36,7 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Any well-formed point will do: the signature check runs on it. */
 	static const uint8_t key[1][FWP_P256_PUBKEY_LEN] = {{0x04}};
-	struct fwc_policy pol = {key, 1, 0xFF, 0, 256};
+	/* The board of the provisioning corpus entries (provision-*.bin). */
+	static const uint8_t uid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	struct fwc_policy pol = {key, 1, 0xFF, 0, 256, uid, sizeof(uid)};
 	struct fwc_result r;
 	struct fwp_image_info info;
 	struct fwp_cb_info cb;

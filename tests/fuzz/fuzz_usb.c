@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fwd_flash_sim_init(&sim, 0x08000000, sectors) != 0)
 		return 0;
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct fwd_policy pol = {key, 1, 1u << 2 | 1u << 3, 0, 256};
+	struct fwd_policy pol = {key, 1, 1u << 2 | 1u << 3, 0, 256, NULL, 0};
 	struct fwd_update_target t[] = {
 		{0, {0x08000000, 0x4000, 0}, pol},
 		{2, {0x08010000, 0x30000, 1}, pol},

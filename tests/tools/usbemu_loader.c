@@ -148,7 +148,7 @@ static void *create(int nopts, char *const *keys, char *const *values)
 					    fwd_port_counter_sector[1]};
 	struct fwd_policy pol = {fwd_loader_keys, fwd_loader_key_count,
 				 (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
-				 fwd_counter_get(&counter), VECTOR_TABLE_SIZE_POSIX};
+				 fwd_counter_get(&counter), VECTOR_TABLE_SIZE_POSIX, NULL, 0};
 	d->t[0] = (struct fwd_update_target){
 		0, {fwd_port_bootloader_slot[0], fwd_port_bootloader_slot[1], 0}, pol};
 	d->t[1] = (struct fwd_update_target){
@@ -161,7 +161,7 @@ static void *create(int nopts, char *const *keys, char *const *values)
 	if (updater) {
 		/* As device/apps/updater.c: a Loader the Bootloader will accept. */
 		struct fwd_policy lp = {fwd_root_keys, fwd_root_key_count,
-					1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE_POSIX};
+					1u << FWP_IMAGE_TYPE_LOADER, 0, VECTOR_TABLE_SIZE_POSIX, NULL, 0};
 		struct fwd_image cur;
 		if (fwd_image_check(&d->fl, fwd_port_loader_slot[0], fwd_port_loader_slot[1], &lp,
 				    &cur) == FWD_IMAGE_OK)
