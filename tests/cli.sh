@@ -40,7 +40,7 @@ expect_exit 1 "verify with another key fails" "$FWPACK" verify --key "$T/other.p
 expect_output "signed by another key" "the reason names the key"
 
 cp "$O/single-app/app.bin" "$T/tampered.bin"
-printf '\001' | dd of="$T/tampered.bin" bs=1 seek=1000 conv=notrunc 2>/dev/null
+flip_byte "$T/tampered.bin" 1000
 expect_exit 1 "a tampered payload byte fails verify" "$FWPACK" verify --key "$PUB" "$T/tampered.bin"
 expect_output "payload: payload_crc32 is" "the reason is the payload CRC"
 expect_exit 1 "inspect of a tampered image exits non-zero" "$FWPACK" inspect "$T/tampered.bin"

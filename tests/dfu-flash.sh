@@ -285,7 +285,7 @@ expect_output 'USB DFU 1209:0001  serial L  at 1-1  DFU mode, DFU 1.1' "the Load
 expect_output 'alt 1  "slot 1: loader"' "its alt settings by name"
 
 cp "$POSIX/app.bin" "$T/bad.bin"
-printf '\000' | dd of="$T/bad.bin" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
+flip_byte "$T/bad.bin" $((size - 3))
 expect_exit 2 "a damaged signature: the Loader refuses at manifestation (exit 2)" \
 	emu --device "loader,serial=L,flash=$T/lflash" -- "$FWPACK" flash --dfu "$T/bad.bin"
 expect_output "manifestation: errVERIFY (bad signature, untrusted key, digest or CRC)" \

@@ -43,6 +43,14 @@ expect_same() {
 	if cmp -s "$1" "$2"; then ok "$3"; else not_ok "$3 ($1 and $2 differ)"; fi
 }
 
+# flip_byte FILE OFFSET: invert every bit of one byte in place. Writing a
+# fixed value would change nothing where the byte already holds it (a
+# signature byte is 0x00 one build in 256).
+flip_byte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf '%03o' $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 finish() {
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ] || return 1

@@ -27,7 +27,7 @@ run() {
 
 flip() { # FILE OFFSET OUT
 	cp "$1" "$3"
-	printf '\001' | dd of="$3" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	flip_byte "$3" "$2"
 }
 
 # A variant of the port's images: manifest edits (sed script), built in $T/v.

@@ -65,7 +65,7 @@ expect_same "$T/uphead.bin" "$I/app.bin" "starting with the image"
 # A bad signature: found at the manifestation; the slot stays headerless.
 # (dfu-util 0.11 prints the error state after the download but exits 0.)
 cp "$I/app.bin" "$T/bad.bin"
-printf '\000' | dd of="$T/bad.bin" bs=1 seek=$((APP - 1)) conv=notrunc status=none
+flip_byte "$T/bad.bin" $((APP - 1))
 factory "$T/g"
 emu --device "loader,flash=$T/g" -- dfu-util -a 2 -D "$T/bad.bin" >"$T/log" 2>&1
 expect_output "DFU state(10) = dfuERROR, status(7)" "a bad signature is dfuERROR errVERIFY"
