@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "fwpack/protocol.h"
 #include "provimage.h"
+#include "util.h"
 
 #define MAX_FIELDS 64
 
@@ -55,17 +56,6 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	return 0;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The UID as INFO and fwpack list print it: hex, most significant byte first. */
 static int parse_uid(const char *s, uint8_t out[FWP_UID_MAX], size_t *len)
 {
@@ -75,7 +65,7 @@ static int parse_uid(const char *s, uint8_t out[FWP_UID_MAX], size_t *len)
 	if (n == 0 || n % 2 || n / 2 > FWP_UID_MAX)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
+		int hi = fwp_hex_digit(s[2 * i]), lo = fwp_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -629,17 +629,6 @@ int fwp_ecdsa_verify_digest(const struct fwp_key *key, const uint8_t digest[32],
 
 /* ---- signatures from outside signers ---- */
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -650,7 +639,7 @@ static int is_hex_text(const uint8_t *d, size_t len)
 {
 	size_t digits = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (hex_value(d[i]) >= 0)
+		if (fwp_hex_digit(d[i]) >= 0)
 			digits++;
 		else if (!is_space(d[i]))
 			return 0;
@@ -665,7 +654,7 @@ static int unhex(const uint8_t *in, size_t len, uint8_t *out, size_t max, size_t
 	size_t n = 0;
 	int hi = -1;
 	for (size_t i = 0; i < len; i++) {
-		int v = hex_value(in[i]);
+		int v = fwp_hex_digit(in[i]);
 		if (v < 0)
 			continue;
 		if (hi < 0) {

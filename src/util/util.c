@@ -300,6 +300,17 @@ char *fwp_path_relative_to(const char *base, const char *rel)
 	return p;
 }
 
+int fwp_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void fwp_hex(const uint8_t *data, size_t len, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

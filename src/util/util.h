@@ -89,6 +89,8 @@ uint32_t fwp_crc32(const void *data, size_t len);
 int fwp_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
+/* The value of one hex digit (either case), or -1. */
+int fwp_hex_digit(int c);
 void fwp_hex(const uint8_t *data, size_t len, char *out);
 
 #endif /* FWP_UTIL_H */
