@@ -9,23 +9,6 @@
 #include "slotimage.h"
 #include "util.h"
 
-static const char *tlv_name(uint16_t type)
-{
-	switch (type) {
-	case FWP_TLV_SHA256:
-		return "SHA256";
-	case FWP_TLV_KEYHASH:
-		return "KEYHASH";
-	case FWP_TLV_ECDSA_P256:
-		return "ECDSA_P256";
-	case FWP_TLV_BUILD_ID:
-		return "BUILD_ID";
-	default:
-		return type >= FWP_TLV_VENDOR_FIRST && type <= FWP_TLV_VENDOR_LAST ? "VENDOR"
-										    : "UNKNOWN";
-	}
-}
-
 static void add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
 {
 	char buf[2 * 256 + 1];
@@ -105,7 +88,7 @@ static void describe_fwpack(cJSON *o, const struct fwp_image_info *info, int par
 		if (!e)
 			break;
 		cJSON_AddNumberToObject(e, "type", t->type);
-		cJSON_AddStringToObject(e, "name", tlv_name(t->type));
+		cJSON_AddStringToObject(e, "name", fwp_tlv_name(t->type));
 		cJSON_AddNumberToObject(e, "len", t->len);
 		cJSON_AddBoolToObject(e, "protected", t->protected_area);
 		add_hex(e, "value", t->value, t->len);

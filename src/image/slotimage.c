@@ -144,7 +144,7 @@ static int mem_source(struct fwp_image_info *info, struct fwc_source *src, struc
 	return FWP_OK;
 }
 
-static const char *tlv_type_name(uint16_t type)
+const char *fwp_tlv_name(uint16_t type)
 {
 	switch (type) {
 	case FWP_TLV_SHA256:
@@ -153,8 +153,11 @@ static const char *tlv_type_name(uint16_t type)
 		return "KEYHASH";
 	case FWP_TLV_ECDSA_P256:
 		return "ECDSA_P256";
-	default:
+	case FWP_TLV_BUILD_ID:
 		return "BUILD_ID";
+	default:
+		return type >= FWP_TLV_VENDOR_FIRST && type <= FWP_TLV_VENDOR_LAST ? "VENDOR"
+										    : "UNKNOWN";
 	}
 }
 
@@ -247,7 +250,7 @@ static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 		for (uint16_t t = FWP_TLV_SHA256; t <= FWP_TLV_ECDSA_P256; t++)
 			if (!(r->got & (1u << t)))
 				return fwp_fail(err, FWP_ERR_VERIFY, "trailer: no %s record",
-						tlv_type_name(t));
+						fwp_tlv_name(t));
 		break;
 	case FWC_R_DIGEST:
 		fwp_hex(r->digest, FWP_SHA256_LEN, want);

@@ -71,6 +71,9 @@ struct fwp_image_info {
 	size_t build_id_len;
 };
 
+/* "SHA256", "KEYHASH", ...: a TLV type's name; "VENDOR" or "UNKNOWN" otherwise. */
+const char *fwp_tlv_name(uint16_t type);
+
 /*
  * Parse and check an image's structure with the device's own verifier
  * (common/fwc_image.c): header fields, header CRC, padding, payload CRC,
