@@ -4,7 +4,8 @@
 # --loop: three serial boards plugged in one after another are each
 # flashed once, with a running count, until SIGINT; over USB, a board whose
 # application re-enumerates into its Loader during its own update is one
-# board, flashed once.
+# board, flashed once. USB waits on libusb hotplug events: boards plugged in
+# after the start (usbemu plug-ms=) with --wait and with --loop.
 . "$top_srcdir/tests/lib.sh"
 
 DEV=$top_builddir/device/ports/posix/fwd-posix
@@ -115,4 +116,49 @@ n=$(grep -c "Connected: USB DFU device" "$T/log")
 if [ "$n" -eq 1 ]; then ok "the re-enumerated board was flashed once"; else
 	not_ok "the re-enumerated board was flashed once ($n connects)"; sed 's/^/    /' "$T/log"; fi
 if holds "$T/u1"; then ok "its slot holds the image"; else not_ok "its slot holds the image"; fi
+# 5. USB, libusb hotplug: a Loader plugged in 1.5 s after the start (usbemu
+# plug-ms=) is seen by its "add" event and flashed.
+rm -f "$T/u1"
+FWPACK_DEBUG=1 timeout -k 5 60 "$USB" --device "loader,serial=H1,flash=$T/u1,plug-ms=1500" -- \
+	"$FWPACK" flash --all --wait=20 --no-boot "$I/app.bin" >"$T/log" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then ok "--all --wait: a USB board plugged in after the start is flashed"; else
+	not_ok "--all --wait: a USB board plugged in after the start is flashed (exit $rc)"; sed 's/^/    /' "$T/log"; fi
+expect_output "waiting for USB devices with libusb hotplug events" "it waits on hotplug events, not by polling"
+if holds "$T/u1"; then ok "its slot holds the image"; else not_ok "its slot holds the image"; fi
+expect_exit 69 "--all --wait=1 over USB: nothing comes, bounded" \
+	timeout -k 5 30 "$USB" --device "loader,serial=H9,flash=$T/u9,plug-ms=5000" -- \
+	"$FWPACK" flash --all --wait=1 --no-boot "$I/app.bin"
+expect_output "--all: no USB DFU device found" "it says nothing came"
+
+# 6. USB --loop on hotplug: three boards plugged in one after another, the
+# second an application that re-enumerates into its Loader during its own
+# update; each flashed once; SIGINT ends it with the counts.
+rm -f "$T/u1" "$T/u2" "$T/u3" "$T/pid"
+FWPACK_DEBUG=1 timeout -k 5 90 "$USB" --device "loader,serial=P1,flash=$T/u1,plug-ms=500" \
+	--device "runtime,serial=P2,plug-ms=3000,reappear=loader,loader.flash=$T/u2" \
+	--device "loader,serial=P3,flash=$T/u3,plug-ms=6000" -- \
+	sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --loop --dfu --no-boot '$I/app.bin'" >"$T/log" 2>&1 &
+up=$!
+for _ in $(seq 300); do grep -q "station: 3 passed" "$T/log" && break; sleep 0.1; done
+sleep 1 # more events (the boards reset): nobody is flashed twice
+kill -INT "$(cat "$T/pid")"
+wait $up
+rc=$?
+if [ $rc -eq 0 ]; then ok "USB --loop on hotplug ends on SIGINT, all passed"; else
+	not_ok "USB --loop on hotplug ends on SIGINT, all passed (exit $rc)"; sed 's/^/    /' "$T/log"; fi
+expect_output "waiting for USB devices with libusb hotplug events" "the station waits on hotplug events"
+for n in 1 2 3; do
+	expect_output "station: $n passed, 0 failed" "the count after board $n"
+done
+expect_output "3 of 3 boards passed" "the summary at the end"
+expect_output "runtime P2: DFU_DETACH" "the second board was detached from its application"
+for n in 1 2 3; do
+	c=$(grep -c "Connected: USB DFU device .* serial P$n " "$T/log")
+	if [ "$c" -eq 1 ]; then ok "board P$n was flashed once"; else
+		not_ok "board P$n was flashed once ($c connects)"; sed 's/^/    /' "$T/log"; fi
+done
+all=1
+for n in 1 2 3; do holds "$T/u$n" || all=0; done
+if [ $all -eq 1 ]; then ok "the 3 slots hold the image"; else not_ok "the 3 slots hold the image"; fi
 finish

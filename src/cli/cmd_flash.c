@@ -23,6 +23,7 @@
 #include "slotpolicy.h"
 #include "loop.h"
 #include "transport.h"
+#include "usbwatch.h"
 #include "util.h"
 
 /* --wait without a value: long enough for a person to plug a board in. */
@@ -251,6 +252,28 @@ static int serial_targets(const struct flash_args *a, struct targets *ts, struct
 	return FWP_OK;
 }
 
+struct usb_look {
+	struct fwp_dfu_ctx **ctx;
+	const struct fwp_dfu_select *any;
+	struct fwp_dfu_info **found;
+	size_t *nfound;
+	int want_one;
+};
+
+/* The DFU devices there now, in a new context (it sees what arrived); 1: none yet. */
+static int usb_list(void *ctx, struct fwp_err *err)
+{
+	struct usb_look *l = ctx;
+	free(*l->found);
+	*l->found = NULL;
+	fwp_dfu_exit(*l->ctx);
+	*l->ctx = NULL;
+	int rc = fwp_dfu_init(l->ctx, err);
+	if (rc == FWP_OK)
+		rc = fwp_dfu_list(*l->ctx, l->any, l->found, l->nfound, err);
+	return rc == FWP_OK && l->want_one && !*l->nfound ? 1 : rc;
+}
+
 /*
  * USB: one target per --serial and --path, every matching device with
  * --all, else the one --device (or any) DFU device. Each is found again
@@ -265,25 +288,12 @@ static int usb_targets(const struct flash_args *a, struct targets *ts, struct fw
 	struct fwp_dfu_select any = {a->vid, a->pid, NULL, NULL, NULL};
 	int rc = FWP_OK;
 	if (a->all || a->nserials + a->npaths > 1) {
-		rc = fwp_dfu_init(&ctx, err);
-		if (rc == FWP_OK)
-			rc = fwp_dfu_list(ctx, &any, &found, &nfound, err);
-		/* --all --wait: until one is plugged in (bounded); a new context sees it. */
-		for (unsigned w = 0; rc == FWP_OK && a->all && !nfound && w < a->o.wait_ms &&
-				     !interrupted;
-		     w += 200) {
-			struct timespec pause = {0, 200000000L};
-			nanosleep(&pause, NULL);
-			free(found);
-			found = NULL;
-			fwp_dfu_exit(ctx);
-			ctx = NULL;
-			rc = fwp_dfu_init(&ctx, err);
-			if (rc == FWP_OK)
-				rc = fwp_dfu_list(ctx, &any, &found, &nfound, err);
-		}
+		/* --all --wait: until one is plugged in (bounded, libusb hotplug). */
+		struct usb_look look = {&ctx, &any, &found, &nfound, a->all};
+		rc = fwp_usb_wait_for(a->all ? a->o.wait_ms : 0, &interrupted, usb_list, &look, err);
 		if (rc < 0)
 			goto out;
+		rc = FWP_OK;
 	}
 	for (size_t i = 0; i < a->nserials; i++) {
 		char label[160];
@@ -479,7 +489,7 @@ static int station(struct flash_args *a, int n, char **files)
 		sigaction(SIGINT, &sa, &old);
 		sigaction(SIGTERM, &sa, NULL);
 		a->o.cancel = &interrupted;
-		rc = fwp_station_loop(scan, a, imgs, (size_t)n, &a->o, FWP_SCAN_INTERVAL_MS,
+		rc = fwp_station_loop(scan, a, imgs, (size_t)n, &a->o, !a->nports, FWP_SCAN_INTERVAL_MS,
 				      &interrupted, fwp_render_event, r, on_count, &res, &nres, &err);
 		sigaction(SIGINT, &old, NULL);
 	}

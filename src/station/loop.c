@@ -1,10 +1,14 @@
-/* Station mode (station.h): a scan loop in the calling thread, a thread per board. */
+/* Station mode (loop.h): a scan loop in the calling thread, a thread per board. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "loop.h"
+#include "usbwatch.h"
+
+/* With hotplug, the longest the loop sleeps between looks at its jobs. */
+#define FWP_LOOP_IDLE_MS 1000
 
 struct job {
 	struct fwp_target t;
@@ -21,6 +25,7 @@ struct station {
 	const struct fwp_job_image *imgs;
 	size_t nimg;
 	const struct fwp_flash_opts *o;
+	struct fwp_usb_watch *watch; /* USB: hotplug (NULL: serial ports, polled) */
 };
 
 static void locked_emit(const struct fwp_event *e, void *ctx)
@@ -39,6 +44,8 @@ static void *run_job(void *arg)
 	pthread_mutex_lock(&j->s->lock);
 	j->running = 0;
 	pthread_mutex_unlock(&j->s->lock);
+	if (j->s->watch)
+		fwp_usb_watch_wake(j->s->watch); /* counted now, not at the next event */
 	return NULL;
 }
 
@@ -49,24 +56,26 @@ static void sleep_ms(unsigned ms)
 }
 
 int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *imgs, size_t nimg,
-		     const struct fwp_flash_opts *o, unsigned interval_ms, const volatile int *stop,
+		     const struct fwp_flash_opts *o, int usb, unsigned interval_ms,
+		     const volatile int *stop,
 		     fwp_event_fn emit, void *ectx,
 		     void (*on_count)(const struct fwp_station_counts *c, void *ctx),
 		     struct fwp_board_result **res, size_t *nres, struct fwp_err *err)
 {
-	struct station s = {PTHREAD_MUTEX_INITIALIZER, emit, ectx, imgs, nimg, o};
+	struct station s = {PTHREAD_MUTEX_INITIALIZER, emit, ectx, imgs, nimg, o, NULL};
 	struct job **jobs = NULL;
 	size_t njobs = 0;
 	struct fwp_station_counts c = {0, 0, 0};
-	int rc = FWP_OK;
 	*res = NULL;
 	*nres = 0;
-	while (!*stop && rc == FWP_OK) {
+	/* Watching before the first look: a board plugged in meanwhile is not missed. */
+	int rc = usb ? fwp_usb_watch_new(&s.watch, err) : FWP_OK;
+	for (int look = 1; !*stop && rc == FWP_OK;) {
 		struct fwp_target *now = NULL;
 		size_t n = 0;
-		if (scan(sctx, &now, &n) < 0)
+		if (look && scan(sctx, &now, &n) < 0)
 			n = 0; /* a failed scan is one missed look, not the station's end */
-		for (size_t k = 0; k < njobs; k++)
+		for (size_t k = 0; look && k < njobs; k++)
 			jobs[k]->absent = 1;
 		for (size_t i = 0; i < n && !*stop; i++) {
 			struct job *known = NULL;
@@ -123,6 +132,10 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *i
 				pthread_mutex_unlock(&s.lock);
 			}
 		}
+		if (s.watch) {
+			look = fwp_usb_watch_wait(s.watch, FWP_LOOP_IDLE_MS, stop);
+			continue;
+		}
 		for (unsigned waited = 0; waited < interval_ms && !*stop; waited += 50)
 			sleep_ms(50);
 	}
@@ -145,6 +158,7 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *i
 		free(jobs[k]);
 	}
 	free(jobs);
+	fwp_usb_watch_free(s.watch);
 	*nres = *res ? njobs : 0;
 	return rc;
 }

@@ -22,14 +22,17 @@ struct fwp_station_counts {
 };
 
 /*
- * Scan every interval_ms until *stop; flash each new board; after each
+ * Scan until *stop: serial ports every interval_ms; USB (usb set) when
+ * libusb reports a device arriving or leaving (polling every
+ * FWP_USB_POLL_MS where libusb has no hotplug). Flash each new board; after each
  * board, emit an FWP_EVENT_RESULT (as fwp_flash_board does) and call
  * on_count with the running counts. On stop, boards still running are
  * cancelled through o->cancel (which must be stop) and waited for.
  * res, nres: every board's result, malloc'd, the caller's to free.
  */
 int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *imgs, size_t nimg,
-		     const struct fwp_flash_opts *o, unsigned interval_ms, const volatile int *stop,
+		     const struct fwp_flash_opts *o, int usb, unsigned interval_ms,
+		     const volatile int *stop,
 		     fwp_event_fn emit, void *ectx,
 		     void (*on_count)(const struct fwp_station_counts *c, void *ctx),
 		     struct fwp_board_result **res, size_t *nres, struct fwp_err *err);

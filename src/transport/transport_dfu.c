@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dfu.h"
 #include "dfuflash.h"
 #include "dfuse.h"
 #include "transport.h"
+#include "usbwatch.h"
 
 struct fwp_link {
 	struct fwp_link_common c;
@@ -16,6 +16,25 @@ struct fwp_link {
 	struct fwp_dfu_flash_opts fo;
 	struct fwp_dfu_flash session;
 };
+
+struct open_args {
+	struct fwp_link *l;
+	const struct fwp_dfu_select *sel;
+	const struct fwp_dfu_opts *dopts;
+};
+
+/* A libusb context per board: nothing shared between the boards' threads.
+   A new one enumerates afresh: what appeared since is in it. 1: not there (yet). */
+static int find_and_open(void *ctx, struct fwp_err *err)
+{
+	struct open_args *a = ctx;
+	fwp_dfu_exit(a->l->ctx);
+	a->l->ctx = NULL;
+	int rc = fwp_dfu_init(&a->l->ctx, err);
+	if (rc == FWP_OK)
+		rc = fwp_dfu_open(a->l->ctx, a->sel, a->dopts, &a->l->dev, err);
+	return rc == FWP_ERR_NO_DEVICE ? 1 : rc;
+}
 
 static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 		  const struct fwp_link_sink *sink, struct fwp_link **out, struct fwp_err *err)
@@ -28,24 +47,11 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	if (t->usb_path[0])
 		sel.path = t->usb_path;
 	struct fwp_dfu_opts dopts = {o->timeout_ms ? o->timeout_ms : 2000, 30000, 10000};
-	/* A libusb context per board: nothing shared between the boards' threads. */
-	int rc = fwp_dfu_init(&l->ctx, err);
-	if (rc == FWP_OK)
-		rc = fwp_dfu_open(l->ctx, &sel, &dopts, &l->dev, err);
-	/* --wait: look again until it is plugged in (bounded). */
-	for (unsigned waited = 0; rc == FWP_ERR_NO_DEVICE && waited < o->wait_ms;
-	     waited += 200) {
-		if (o->cancel && *o->cancel)
-			break;
-		struct timespec ts = {0, 200000000L};
-		nanosleep(&ts, NULL);
-		fwp_dfu_exit(l->ctx);
-		l->ctx = NULL;
-		/* A new context enumerates afresh: what appeared since is in its list. */
-		rc = fwp_dfu_init(&l->ctx, err);
-		if (rc == FWP_OK)
-			rc = fwp_dfu_open(l->ctx, &sel, &dopts, &l->dev, err);
-	}
+	/* --wait: until it is plugged in (bounded). */
+	struct open_args args = {l, &sel, &dopts};
+	int rc = fwp_usb_wait_for(o->wait_ms, o->cancel, find_and_open, &args, err);
+	if (rc == 1)
+		return FWP_ERR_NO_DEVICE; /* err says which */
 	if (rc < 0)
 		return rc;
 	const struct fwp_dfu_info *in = fwp_dfu_dev_info(l->dev);

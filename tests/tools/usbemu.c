@@ -25,6 +25,8 @@
  *                    MODEL.key=value options are that device's, serial=
  *                    goes to both
  *   reappear-ms=N    how long it is off the bus first (default 200)
+ *   plug-ms=N        not on the bus at the start: plugged in N ms after
+ *                    it (a board plugged in while COMMAND runs)
  * A device that leaves sends a "remove" uevent, one plugged in an "add"
  * (libusb's hotplug sees them); that needs usbemu itself under the preload,
  * so it starts itself again so.

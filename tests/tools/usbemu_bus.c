@@ -179,10 +179,17 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 {
 	if (!bus->next_devnum)
 		bus->next_devnum = 2; /* 1 would be the root hub's */
+	long long plug_ms;
+	if (take_opt("plug-ms", &nopts, keys, values, &plug_ms) != 0)
+		return -1;
 	struct dev *d = make_dev(bus, model, bus->nports + 1, nopts, keys, values);
 	if (!d)
 		return -1;
 	bus->nports++;
+	if (plug_ms >= 0) { /* plugged in later, by usbemu_bus_poll */
+		d->plug_at = usbemu_now() + (double)plug_ms / 1000;
+		return 0;
+	}
 	return plug(bus, d, prepare_plug(bus, d));
 }
 
@@ -190,7 +197,7 @@ int usbemu_bus_add_successor(struct usbemu_bus *bus, const struct usbemu_model *
 			     char **keys, char **values)
 {
 	struct dev *prev = bus->ndevs ? bus->devs[bus->ndevs - 1] : NULL;
-	if (!prev || prev->successor || !prev->plugged) {
+	if (!prev || prev->successor || (!prev->plugged && !(prev->plug_at > 0))) {
 		fprintf(stderr, "usbemu: reappear= needs a device before it, once\n");
 		return -1;
 	}

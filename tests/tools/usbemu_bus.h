@@ -18,8 +18,9 @@ struct usbemu_stats {
  * every transfer on stderr. NULL + message on error. */
 struct usbemu_bus *usbemu_bus_new(int verbose);
 
-/* Plug in a device of model with its options; takes the harness's own
- * (vanish-after, stall-after, reappear-ms) out first. 0, or -1 with a message. */
+/* Plug in a device of model with its options (with plug-ms=N: N ms from
+ * now, by usbemu_bus_poll()); takes the harness's own (plug-ms,
+ * vanish-after, stall-after, reappear-ms) out first. 0, or -1 with a message. */
 int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
 		   char **keys, char **values);
 
@@ -30,7 +31,7 @@ int usbemu_bus_add(struct usbemu_bus *bus, const struct usbemu_model *model, int
 int usbemu_bus_add_successor(struct usbemu_bus *bus, const struct usbemu_model *model, int nopts,
 			     char **keys, char **values);
 
-/* Plugs in the successors whose time has come (now: usbemu_now()); called
+/* Plugs in the successors and the plug-ms= devices whose time has come (now: usbemu_now()); called
  * from the main thread while the program runs. */
 void usbemu_bus_poll(struct usbemu_bus *bus, double now);
 
