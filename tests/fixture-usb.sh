@@ -3,7 +3,8 @@
 # (one context per board's thread) against emulated devices (usbemu):
 # three fwpack Loaders and an STM32 DfuSe ROM bootloader mixed, by --all and
 # by repeated --serial/--path; two selectors naming one board; a board that
-# vanishes mid-download beside boards that pass; no hang anywhere.
+# vanishes mid-download beside boards that pass; no hang anywhere; Ctrl-C
+# mid-image leaves no board half committed.
 . "$top_srcdir/tests/lib.sh"
 
 EMU=$top_builddir/tests/tools/usbemu
@@ -71,4 +72,49 @@ expect_output "3 of 5 boards passed" "the 3 others pass"
 expect_output "the device is gone" "the vanished board's reason"
 expect_output "no USB DFU device matches" "a board not there is named"
 if [ "$took" -lt 40 ]; then ok "nothing hangs (${took} s)"; else not_ok "nothing hangs (${took} s)"; fi
+# 5. Ctrl-C during a multi-board USB run: every board is done, untouched or
+# left without a header (nothing half committed), never in between.
+S2=$(wc -c <"$POSIX/app2.bin")
+slot_state() { # FLASH: new (app2.bin), old (app.bin), empty (no header), else broken
+	tail -c +$((0x20000 + 1)) "$1" | head -c "$S2" | cmp -s - "$POSIX/app2.bin" && { echo new; return; }
+	tail -c +$((0x20000 + 1)) "$1" | head -c "$SIZE" | cmp -s - "$POSIX/app.bin" && { echo old; return; }
+	hdr=$(tail -c +$((0x20000 + 1)) "$1" | head -c 32 | od -v -An -tx1 | tr -d ' \n')
+	case $hdr in
+	*[!f]*) case $hdr in *[!0]*) echo broken ;; *) echo empty ;; esac ;;
+	*) echo empty ;;
+	esac
+}
+rm -f "$T"/c[1-4]
+cfleet() {
+	emu --device "loader,serial=C1,flash=$T/c1" --device "loader,serial=C2,flash=$T/c2" \
+		--device "loader,serial=C3,flash=$T/c3" --device "loader,serial=C4,flash=$T/c4" -- "$@"
+}
+expect_exit 0 "four Loaders hold the old application" cfleet "$FWPACK" flash --all --no-boot "$POSIX/app.bin"
+start=$(date +%s)
+cfleet sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --all --jobs 2 '$POSIX/app2.bin'" >"$T/log" 2>&1 &
+up=$!
+for _ in $(seq 200); do grep -q "progress: [1-9]" "$T/log" && break; sleep 0.02; done
+kill -INT "$(cat "$T/pid")"
+wait $up
+rc=$?
+took=$(($(date +%s) - start))
+if [ $rc -eq 69 ]; then ok "Ctrl-C mid-image: exit 69, as documented"; else
+	not_ok "Ctrl-C mid-image: exit 69, as documented (exit $rc)"; sed 's/^/    /' "$T/log"; fi
+expect_output "download aborted (DFU_ABORT)" "a board was stopped mid-image"
+expect_output "interrupted before" "the reason names the interruption"
+if [ "$took" -lt 20 ]; then ok "it stops at once (${took} s)"; else not_ok "it stops at once (${took} s)"; fi
+states=
+for n in 1 2 3 4; do states="$states $(slot_state "$T/c$n")"; done
+case $states in
+*broken*) not_ok "no board is half committed:$states" ;;
+*) ok "no board is half committed:$states" ;;
+esac
+case $states in
+*empty*) ok "the interrupted board has no header in its slot" ;;
+*) not_ok "the interrupted board has no header in its slot:$states" ;;
+esac
+case $states in
+*old*) ok "a board not yet started keeps its old image" ;;
+*) not_ok "a board not yet started keeps its old image:$states" ;;
+esac
 finish

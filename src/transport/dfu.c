@@ -431,6 +431,14 @@ int fwp_dfu_dnload_block(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *d
 	struct fwp_dfu_status st;
 	char when[48];
 	snprintf(when, sizeof(when), "block %u", block);
+	if (d->opts.cancel && *d->opts.cancel) {
+		/* Back to dfuIDLE: the device drops the session; an fwpack Loader has
+		   not programmed the header, so nothing half-written is committed. */
+		fwp_dfu_abort(d, NULL);
+		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+				"DFU device %s: interrupted before %s; download aborted (DFU_ABORT)",
+				d->label, when);
+	}
 	int rc = fwp_dfu_dnload(d, block, data, len, err);
 	if (rc == FWP_ERR_PROTOCOL && fwp_dfu_get_status(d, &st, NULL) == FWP_OK &&
 	    st.state == FWP_DFU_ERROR)

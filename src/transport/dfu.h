@@ -68,6 +68,8 @@ struct fwp_dfu_opts {
 	unsigned timeout_ms; /* one control transfer */
 	unsigned busy_ms;    /* the longest a device may stay busy (erase, manifest) */
 	unsigned reenum_ms;  /* the longest a device may take to come back after DETACH */
+	/* set (Ctrl-C): the next download block is not sent; the download is aborted */
+	const volatile int *cancel;
 };
 
 struct fwp_dfu_status {

@@ -46,7 +46,7 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	sel.alt = o->alt;
 	if (t->usb_path[0])
 		sel.path = t->usb_path;
-	struct fwp_dfu_opts dopts = {o->timeout_ms ? o->timeout_ms : 2000, 30000, 10000};
+	struct fwp_dfu_opts dopts = {o->timeout_ms ? o->timeout_ms : 2000, 30000, 10000, o->cancel};
 	/* --wait: until it is plugged in (bounded). */
 	struct open_args args = {l, &sel, &dopts};
 	int rc = fwp_usb_wait_for(o->wait_ms, o->cancel, find_and_open, &args, err);
