@@ -42,6 +42,23 @@ holds() { # FLASH: the application slot holds app.bin
 	tail -c +$((0x20000 + 1)) "$1" | head -c "$SIZE" | cmp -s - "$I/app.bin"
 }
 fw() { LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so "$FWPACK" flash "$@"; }
+# usb_station N SETTLE WHAT USBEMU-ARGS...: fwpack flash --loop --dfu under
+# usbemu until "station: N passed", SETTLE more seconds, then SIGINT; WHAT:
+# the check that it ended with exit 0.
+usb_station() {
+	want=$1 settle=$2 what=$3
+	shift 3
+	rm -f "$T/pid"
+	timeout -k 5 90 "$USB" "$@" -- sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --loop --dfu '$I/app.bin'" \
+		>"$T/log" 2>&1 &
+	up=$!
+	for _ in $(seq 300); do grep -q "station: $want passed" "$T/log" && break; sleep 0.1; done
+	sleep "$settle"
+	kill -INT "$(cat "$T/pid")"
+	wait $up
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "$what"; else not_ok "$what (exit $rc)"; sed 's/^/    /' "$T/log"; fi
+}
 
 # 1. --wait: the port appears a second after the run started.
 LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so "$FWPACK" flash --wait=20 --no-boot --port "$T/late" \
@@ -99,17 +116,10 @@ if holds "$T/u1"; then ok "its slot holds the image"; else not_ok "its slot hold
 
 # 4. USB --loop: a board in its application (runtime mode) re-enumerates
 # into the Loader during its own update: one board, flashed once.
-rm -f "$T/u1" "$T/pid"
-timeout -k 5 60 "$USB" --device "runtime,serial=R,reappear=loader,loader.flash=$T/u1" -- \
-	sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --loop --dfu '$I/app.bin'" >"$T/log" 2>&1 &
-up=$!
-for _ in $(seq 200); do grep -q "station: 1 passed" "$T/log" && break; sleep 0.1; done
-sleep 1.5 # the board resets into its new firmware: still the same board
-kill -INT "$(cat "$T/pid")"
-wait $up
-rc=$?
-if [ $rc -eq 0 ]; then ok "USB --loop ends on SIGINT, all passed"; else
-	not_ok "USB --loop ends on SIGINT, all passed (exit $rc)"; sed 's/^/    /' "$T/log"; fi
+rm -f "$T/u1"
+# the board resets into its new firmware (1.5 s): still the same board
+usb_station 1 1.5 "USB --loop ends on SIGINT, all passed" \
+	--device "runtime,serial=R,reappear=loader,loader.flash=$T/u1"
 expect_output "runtime R: DFU_DETACH" "the application was detached"
 expect_output "station: 1 passed, 0 failed" "the count"
 n=$(grep -c "Connected: USB DFU device" "$T/log")
@@ -134,19 +144,12 @@ expect_output "--all: no USB DFU device found" "it says nothing came"
 # 6. USB --loop on hotplug: three boards plugged in one after another, the
 # second an application that re-enumerates into its Loader during its own
 # update; each flashed once; SIGINT ends it with the counts.
-rm -f "$T/u1" "$T/u2" "$T/u3" "$T/pid"
-FWPACK_DEBUG=1 timeout -k 5 90 "$USB" --device "loader,serial=P1,flash=$T/u1,plug-ms=500" \
+rm -f "$T/u1" "$T/u2" "$T/u3"
+# then 1 s more of events (the boards reset): nobody is flashed twice
+FWPACK_DEBUG=1 usb_station 3 1 "USB --loop on hotplug ends on SIGINT, all passed" \
+	--device "loader,serial=P1,flash=$T/u1,plug-ms=500" \
 	--device "runtime,serial=P2,plug-ms=3000,reappear=loader,loader.flash=$T/u2" \
-	--device "loader,serial=P3,flash=$T/u3,plug-ms=6000" -- \
-	sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --loop --dfu --no-boot '$I/app.bin'" >"$T/log" 2>&1 &
-up=$!
-for _ in $(seq 300); do grep -q "station: 3 passed" "$T/log" && break; sleep 0.1; done
-sleep 1 # more events (the boards reset): nobody is flashed twice
-kill -INT "$(cat "$T/pid")"
-wait $up
-rc=$?
-if [ $rc -eq 0 ]; then ok "USB --loop on hotplug ends on SIGINT, all passed"; else
-	not_ok "USB --loop on hotplug ends on SIGINT, all passed (exit $rc)"; sed 's/^/    /' "$T/log"; fi
+	--device "loader,serial=P3,flash=$T/u3,plug-ms=6000"
 expect_output "waiting for USB devices with libusb hotplug events" "the station waits on hotplug events"
 for n in 1 2 3; do
 	expect_output "station: $n passed, 0 failed" "the count after board $n"

@@ -79,15 +79,17 @@ int fwp_flash_board(const struct fwp_target *t, const struct fwp_job_image *imgs
 		else if ((rc = t->ops->send(l, &imgs[i], &res->err)) < 0)
 			fwp_err_prefix(&res->err, imgs[i].path);
 	}
-	if (rc == FWP_OK)
+	if (rc == FWP_OK && t->ops->finish)
 		rc = t->ops->finish(l, &res->err);
 	if (rc == FWP_OK && !o->no_boot) {
 		ev.phase = FWP_PHASE_RESET;
 		on_event(&ev, &tm);
 		rc = t->ops->boot(l, &res->err);
 	}
-	if (l)
+	if (l) {
 		t->ops->close(l);
+		free(l);
+	}
 	close_phase(&tm);
 	res->seconds = now_s() - tm.start;
 	res->rc = rc < 0 ? rc : FWP_OK;

@@ -149,6 +149,11 @@ int fwp_dfu_init(struct fwp_dfu_ctx **out, struct fwp_err *err)
 	return FWP_OK;
 }
 
+libusb_context *fwp_dfu_libusb(struct fwp_dfu_ctx *ctx)
+{
+	return ctx->usb;
+}
+
 void fwp_dfu_exit(struct fwp_dfu_ctx *ctx)
 {
 	if (ctx) {

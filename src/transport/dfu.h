@@ -82,6 +82,9 @@ struct fwp_dfu_dev;
 
 int fwp_dfu_init(struct fwp_dfu_ctx **out, struct fwp_err *err);
 void fwp_dfu_exit(struct fwp_dfu_ctx *ctx);
+/* Its libusb context, for the hotplug watcher (usbwatch.c). */
+struct libusb_context;
+struct libusb_context *fwp_dfu_libusb(struct fwp_dfu_ctx *ctx);
 
 /* Every DFU device matching sel (alt is ignored here). *out is malloc'd. */
 int fwp_dfu_list(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,

@@ -84,6 +84,8 @@ struct fwp_flash_report;
 void fwp_sink_emit(const struct fwp_link_sink *s, struct fwp_event *e);
 /* Phase p starts. */
 void fwp_sink_phase(const struct fwp_link_sink *s, enum fwp_phase p);
+/* The board runs its new firmware (text: how it was told to). */
+void fwp_sink_boot(const struct fwp_link_sink *s, const char *text);
 
 /* One image on its way: turns the transfer code's reports into events. */
 struct fwp_xfer {
@@ -121,10 +123,11 @@ struct fwp_transport_ops {
 	int (*describe)(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err);
 	/* One image, committed on return (the device's rule: header last). */
 	int (*send)(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err);
-	/* After the last image, before boot (DfuSe: nothing left; kept for symmetry). */
+	/* After the last image, before boot; NULL: nothing to do (neither backend has yet). */
 	int (*finish)(struct fwp_link *l, struct fwp_err *err);
 	/* Run the new firmware. */
 	int (*boot)(struct fwp_link *l, struct fwp_err *err);
+	/* Let the board go; l itself (fwp_link_alloc's) is freed by the caller. */
 	void (*close)(struct fwp_link *l);
 };
 

@@ -65,6 +65,12 @@ static int d_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	return FWP_OK;
 }
 
+static void d_close(struct fwp_link *l)
+{
+	fwp_dfu_close(l->dev);
+	fwp_dfu_exit(l->ctx);
+}
+
 static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err)
 {
 	fwp_sink_phase(&l->c.sink, FWP_PHASE_CONNECT);
@@ -113,13 +119,6 @@ static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fw
 	return rc;
 }
 
-static int d_finish(struct fwp_link *l, struct fwp_err *err)
-{
-	(void)l;
-	(void)err;
-	return FWP_OK;
-}
-
 static int d_boot(struct fwp_link *l, struct fwp_err *err)
 {
 	int rc = fwp_dfu_flash_finish(&l->session, err);
@@ -131,18 +130,10 @@ static int d_boot(struct fwp_link *l, struct fwp_err *err)
 			 l->session.start);
 	else
 		snprintf(text, sizeof(text), "Resetting the device (USB reset) into the new firmware");
-	struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1, .text = text};
-	fwp_sink_emit(&l->c.sink, &e);
+	fwp_sink_boot(&l->c.sink, text);
 	return FWP_OK;
 }
 
-static void d_close(struct fwp_link *l)
-{
-	fwp_dfu_close(l->dev);
-	fwp_dfu_exit(l->ctx);
-	free(l);
-}
-
 const struct fwp_transport_ops fwp_transport_dfu = {
-	"usb-dfu", d_open, d_describe, d_send, d_finish, d_boot, d_close,
+	"usb-dfu", d_open, d_describe, d_send, NULL, d_boot, d_close,
 };

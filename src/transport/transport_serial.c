@@ -50,6 +50,12 @@ static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	return rc;
 }
 
+static void s_close(struct fwp_link *l)
+{
+	fwp_flasher_free(l->f);
+	fwp_serial_close(l->port);
+}
+
 static int s_describe(struct fwp_link *l, const struct fwp_job_image *first, struct fwp_err *err)
 {
 	(void)first;
@@ -108,34 +114,17 @@ int fwp_serial_prepare_image(struct fwp_job_image *img, const struct fwp_flash_o
 	return fwp_image_deflate(img->data, img->len, &img->deflated, &img->deflated_len, err);
 }
 
-static int s_finish(struct fwp_link *l, struct fwp_err *err)
-{
-	(void)l;
-	(void)err;
-	return FWP_OK;
-}
-
 static int s_boot(struct fwp_link *l, struct fwp_err *err)
 {
 	int acked;
 	int rc = fwp_flasher_boot(l->f, &acked, err);
-	if (rc == FWP_OK) {
-		struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1,
-				      .text = acked ? "Resetting the device into the new firmware"
-						    : "Resetting the device into the new firmware (its "
-						      "acknowledgement was lost; it has left update mode)"};
-		fwp_sink_emit(&l->c.sink, &e);
-	}
+	if (rc == FWP_OK)
+		fwp_sink_boot(&l->c.sink, acked ? "Resetting the device into the new firmware"
+						: "Resetting the device into the new firmware (its "
+						  "acknowledgement was lost; it has left update mode)");
 	return rc;
 }
 
-static void s_close(struct fwp_link *l)
-{
-	fwp_flasher_free(l->f);
-	fwp_serial_close(l->port);
-	free(l);
-}
-
 const struct fwp_transport_ops fwp_transport_serial = {
-	"serial", s_open, s_describe, s_send, s_finish, s_boot, s_close,
+	"serial", s_open, s_describe, s_send, NULL, s_boot, s_close,
 };

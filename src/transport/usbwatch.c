@@ -6,13 +6,15 @@
 
 #include <libusb.h>
 
+#include "dfu.h"
 #include "usbwatch.h"
 
 /* Longest single wait in libusb's event handling: how soon *stop is seen. */
 #define SLICE_MS 100
 
 struct fwp_usb_watch {
-	libusb_context *usb;
+	struct fwp_dfu_ctx *ctx;
+	libusb_context *usb; /* ctx's */
 	libusb_hotplug_callback_handle cb;
 	int hotplug;
 	int changed; /* set by the callback, in the waiting thread */
@@ -49,12 +51,12 @@ int fwp_usb_watch_new(struct fwp_usb_watch **out, struct fwp_err *err)
 	*out = NULL;
 	if (!w)
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
-	int rc = libusb_init(&w->usb);
+	int rc = fwp_dfu_init(&w->ctx, err);
 	if (rc < 0) {
 		free(w);
-		return fwp_fail(err, FWP_ERR_IO, "libusb: cannot initialise: %s (%s)",
-				libusb_strerror(rc), libusb_error_name(rc));
+		return rc;
 	}
+	w->usb = fwp_dfu_libusb(w->ctx);
 	if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG)) {
 		rc = libusb_hotplug_register_callback(
 			w->usb, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
@@ -128,7 +130,7 @@ void fwp_usb_watch_free(struct fwp_usb_watch *w)
 		return;
 	if (w->hotplug)
 		libusb_hotplug_deregister_callback(w->usb, w->cb);
-	libusb_exit(w->usb);
+	fwp_dfu_exit(w->ctx);
 	free(w);
 }
 

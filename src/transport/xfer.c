@@ -16,6 +16,12 @@ void fwp_sink_phase(const struct fwp_link_sink *s, enum fwp_phase p)
 	fwp_sink_emit(s, &e);
 }
 
+void fwp_sink_boot(const struct fwp_link_sink *s, const char *text)
+{
+	struct fwp_event e = {.type = FWP_EVENT_BOOT, .slot = -1, .text = text};
+	fwp_sink_emit(s, &e);
+}
+
 void *fwp_link_alloc(size_t size, const struct fwp_flash_opts *o, const struct fwp_link_sink *sink)
 {
 	struct fwp_link_common *c = calloc(1, size);
