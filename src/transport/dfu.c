@@ -187,8 +187,14 @@ static void read_string(libusb_device_handle *h, uint8_t index, char *out, size_
 	out[n > 0 && (size_t)n < size ? n : 0] = '\0';
 }
 
-/* Fill *in from dev's descriptors; 0 when it has no DFU interface. */
-static int describe(libusb_device *dev, struct fwp_dfu_info *in)
+static int matches(const struct fwp_dfu_info *in, const struct fwp_dfu_select *sel);
+
+/*
+ * Fill *in from dev's descriptors; 0 when it has no DFU interface or is
+ * not sel's by VID, PID or path: such a device is not opened (a fixture's
+ * boards would otherwise each open every other board for its strings).
+ */
+static int describe(libusb_device *dev, const struct fwp_dfu_select *sel, struct fwp_dfu_info *in)
 {
 	struct libusb_device_descriptor dd;
 	struct libusb_config_descriptor *cfg = NULL;
@@ -234,6 +240,9 @@ static int describe(libusb_device *dev, struct fwp_dfu_info *in)
 	for (int i = 0; i < np && off > 0 && (size_t)off < sizeof(in->path); i++)
 		off += snprintf(in->path + off, sizeof(in->path) - (size_t)off, "%c%u",
 				i ? '.' : '-', ports[i]);
+	struct fwp_dfu_select cheap = {sel->vid, sel->pid, NULL, sel->path, NULL};
+	if (!matches(in, &cheap))
+		return 0;
 	/* Names and the serial number are strings: the device must be opened for them. */
 	libusb_device_handle *h = NULL;
 	if (libusb_open(dev, &h) == 0) {
@@ -279,7 +288,7 @@ static int find(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
 	}
 	for (ssize_t i = 0; i < cnt; i++) {
-		if (describe(list[i], &infos[*n]) && matches(&infos[*n], sel)) {
+		if (describe(list[i], sel, &infos[*n]) && matches(&infos[*n], sel)) {
 			if (found)
 				found[*n] = libusb_ref_device(list[i]);
 			(*n)++;

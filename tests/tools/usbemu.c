@@ -29,7 +29,8 @@
  *                    it (a board plugged in while COMMAND runs)
  * A device that leaves sends a "remove" uevent, one plugged in an "add"
  * (libusb's hotplug sees them); that needs usbemu itself under the preload,
- * so it starts itself again so.
+ * so it starts itself again so. usbemu_noyield.so, found beside usbemu, is
+ * preloaded after umockdev's (usbemu_noyield.c says why).
  */
 #include <errno.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ static const struct usbemu_model *const models[] = {
 #define EXIT_TIMEOUT 124
 #define MAX_OPTS 32
 #define PRELOAD "libumockdev-preload.so.0"
+#define NOYIELD "usbemu_noyield.so"
 
 extern char **environ;
 static volatile sig_atomic_t got_signal;
@@ -163,7 +165,16 @@ static char **child_env(void)
 		pre += strlen(PRELOAD); /* we run under it ourselves: once is enough */
 		pre += *pre == ':';
 	}
-	if (asprintf(&env[k++], "LD_PRELOAD=" PRELOAD "%s%s", pre && *pre ? ":" : "", pre ? pre : "") < 0 ||
+	/* usbemu_noyield.so beside this program (usbemu_noyield.c), once */
+	char noyield[4096] = "";
+	ssize_t len = readlink("/proc/self/exe", noyield, sizeof(noyield) - 32);
+	char *slash = len > 0 ? memrchr(noyield, '/', (size_t)len) : NULL;
+	if (slash)
+		strcpy(slash + 1, NOYIELD);
+	if (!slash || access(noyield, R_OK) != 0 || (pre && strstr(pre, NOYIELD)))
+		noyield[0] = '\0';
+	if (asprintf(&env[k++], "LD_PRELOAD=" PRELOAD "%s%s%s%s", noyield[0] ? ":" : "", noyield,
+		     pre && *pre ? ":" : "", pre ? pre : "") < 0 ||
 	    asprintf(&env[k++], "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
 		     asan && *asan ? ":" : "") < 0)
 		env[--k] = NULL;
@@ -220,7 +231,7 @@ static int run(struct usbemu_bus *bus, char **argv, double timeout)
 			kill(-pid, SIGKILL);
 			kill_at = t + 3600;
 		}
-		nanosleep(&(struct timespec){0, 2000000}, NULL);
+		nanosleep(&(struct timespec){0, 10000000}, NULL); /* 10 ms: plug-ins, signals, the end */
 	}
 	if (timed_out)
 		return EXIT_TIMEOUT;
