@@ -178,13 +178,21 @@ static void parse_functional(const uint8_t *p, int len, struct fwp_dfu_info *in)
 	}
 }
 
-static void read_string(libusb_device_handle *h, uint8_t index, char *out, size_t size)
+/* The string, "" when there is none; returns libusb's code (< 0: not read). */
+static int read_string(libusb_device_handle *h, uint8_t index, char *out, size_t size)
 {
 	out[0] = '\0';
 	if (!h || !index)
-		return;
+		return 0;
 	int n = libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)size);
 	out[n > 0 && (size_t)n < size ? n : 0] = '\0';
+	return n;
+}
+
+/* A device that left the bus while being looked at. */
+static int left_bus(int rc)
+{
+	return rc == LIBUSB_ERROR_NO_DEVICE || rc == LIBUSB_ERROR_NOT_FOUND;
 }
 
 static int matches(const struct fwp_dfu_info *in, const struct fwp_dfu_select *sel);
@@ -245,14 +253,20 @@ static int describe(libusb_device *dev, const struct fwp_dfu_select *sel, struct
 		return 0;
 	/* Names and the serial number are strings: the device must be opened for them. */
 	libusb_device_handle *h = NULL;
-	if (libusb_open(dev, &h) == 0) {
-		read_string(h, dd.iSerialNumber, in->serial, sizeof(in->serial));
+	int rc = libusb_open(dev, &h);
+	if (rc == 0) {
+		rc = read_string(h, dd.iSerialNumber, in->serial, sizeof(in->serial));
 		read_string(h, dd.iProduct, in->product, sizeof(in->product));
 		for (unsigned i = 0; i < in->nalts; i++)
 			read_string(h, names[i], in->alts[i].name, sizeof(in->alts[i].name));
 		libusb_close(h);
 	}
-	return 1;
+	/*
+	 * Gone while looked at (an application detaching into its bootloader):
+	 * not listed, rather than listed without its serial number, which would
+	 * make it another board to a station (keyed by serial number).
+	 */
+	return !left_bus(rc);
 }
 
 static int matches(const struct fwp_dfu_info *in, const struct fwp_dfu_select *sel)
