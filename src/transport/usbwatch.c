@@ -119,11 +119,6 @@ void fwp_usb_watch_wake(struct fwp_usb_watch *w)
 		libusb_interrupt_event_handler(w->usb);
 }
 
-int fwp_usb_watch_hotplug(const struct fwp_usb_watch *w)
-{
-	return w->hotplug;
-}
-
 void fwp_usb_watch_free(struct fwp_usb_watch *w)
 {
 	if (!w)

@@ -29,9 +29,6 @@ int fwp_usb_watch_wait(struct fwp_usb_watch *w, unsigned ms, const volatile int 
 /* From another thread: end the current (or next) wait now. */
 void fwp_usb_watch_wake(struct fwp_usb_watch *w);
 
-/* 1 when libusb's hotplug events are used, 0 when the bus is polled. */
-int fwp_usb_watch_hotplug(const struct fwp_usb_watch *w);
-
 void fwp_usb_watch_free(struct fwp_usb_watch *w);
 
 /*
