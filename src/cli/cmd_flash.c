@@ -620,10 +620,10 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 	a.o.baud = 115200;
 	a.vid = a.pid = -1;
 	a.mode = isatty(STDOUT_FILENO) ? FWP_RENDER_TTY : FWP_RENDER_LINES;
-	int done, rc = FWP_EXIT_USAGE;
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0 || done) {
-		rc = first < 0 ? FWP_EXIT_USAGE : FWP_EXIT_OK;
+	int rc;
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 0, -1, "image", &rc);
+	if (first < 0) {
+		/* rc says how it ended */
 	} else if (a.jobs_given && a.jobs == 0) {
 		rc = fwp_cli_usage_error(cmd, "--jobs 0: at least one board at a time");
 	} else if (a.nports && a.usb_opt) {

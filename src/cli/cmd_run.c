@@ -362,7 +362,7 @@ static int run_boards(struct run_args *a, const char *recipe)
 int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
 {
 	struct run_args a;
-	int done, rc;
+	int rc;
 	memset(&a, 0, sizeof(a));
 	a.f.timeout_ms = RUN_TIMEOUT_MS;
 	a.f.retries = RUN_RETRIES;
@@ -370,17 +370,9 @@ int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
 	a.f.forced_slot = -1;
 	a.f.stop_after = -1;
 	a.f.address = -1;
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0)
-		rc = FWP_EXIT_USAGE;
-	else if (done)
-		rc = FWP_EXIT_OK;
-	else if (argc - first != 1)
-		rc = fwp_cli_usage_error(cmd, "expected one RECIPE");
-	else if (a.dry_run)
-		rc = dry_run(argv[first], &a.o);
-	else
-		rc = run_boards(&a, argv[first]);
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, 1, "RECIPE", &rc);
+	if (first >= 0)
+		rc = a.dry_run ? dry_run(argv[first], &a.o) : run_boards(&a, argv[first]);
 	free(a.ports);
 	free(a.serials);
 	free(a.paths);
