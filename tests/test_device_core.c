@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "check_util.h"
+#include "fixtures.h"
 #include "crypto.h"
 #include "fwd_boot.h"
 #include "fwd_console_cmd.h"
@@ -26,41 +27,9 @@
 #include "provimage.h"
 #include "slotimage.h"
 
-/* The cookbook's STM32F429 layout: 4x16K, 1x64K, 7x128K. */
-static const uint32_t sectors[] = {16384, 16384, 16384, 16384, 65536, 131072, 131072,
-				   131072, 131072, 131072, 131072, 131072, 0};
-static const struct fwd_slot boot_slot = {0x08000000, 0x4000, 0};
-static const struct fwd_slot loader_slot = {0x08004000, 0x1C000, 1};
-static const struct fwd_slot app_slot = {0x08020000, 0xE0000, 1};
-
-static char *dir;
-static struct fwp_key *key, *other;
-static uint8_t pubkey[65], other_pub[65];
-
-static void setup(void)
-{
-	struct fwp_err err;
-	dir = tmpdir_new();
-	char *a = path_join(dir, "a.pem"), *ap = path_join(dir, "a.pub.pem");
-	char *b = path_join(dir, "b.pem"), *bp = path_join(dir, "b.pub.pem");
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, a, ap, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, b, bp, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_load(a, &key, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_load(b, &other, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_public_point(key, pubkey, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_public_point(other, other_pub, &err), FWP_OK);
-	free(a);
-	free(ap);
-	free(b);
-	free(bp);
-}
-
-static void teardown(void)
-{
-	fwp_key_free(key);
-	fwp_key_free(other);
-	tmpdir_remove(dir);
-}
+static const struct fwd_slot boot_slot = {FX_BOOT_ADDR, FX_BOOT_SIZE, 0};
+static const struct fwd_slot loader_slot = {FX_LOADER_ADDR, FX_LOADER_SIZE, 1};
+static const struct fwd_slot app_slot = {FX_APP_ADDR, FX_APP_SIZE, 1};
 
 struct spec {
 	enum fwp_image_type type;
@@ -74,10 +43,7 @@ struct spec {
 static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload_len,
 		 struct fwp_buf *out)
 {
-	struct fwp_err err;
-	uint8_t *payload = malloc(payload_len), digest[32], sig[64], kh[32];
-	for (size_t i = 0; i < payload_len; i++)
-		payload[i] = (uint8_t)(i * 13 + 7);
+	uint8_t *payload = fx_pattern(payload_len);
 	struct fwp_image_params p = {0};
 	p.type = sp->type;
 	p.flags = sp->flags;
@@ -88,16 +54,13 @@ static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload
 	p.vector_addr = sp->flags ? 0 : p.load_addr + sp->vector_off;
 	p.payload = payload;
 	p.payload_len = payload_len;
-	ck_assert_int_eq(fwp_image_begin(&p, out, digest, &err), FWP_OK);
-	ck_assert_int_eq(fwp_ecdsa_sign_digest(sp->signer, digest, sig, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_hash(sp->signer, kh, &err), FWP_OK);
-	ck_assert_int_eq(fwp_image_finish(out, digest, kh, sig, &err), FWP_OK);
+	fx_image_sign(&p, sp->signer, out);
 	free(payload);
 }
 
 static struct fwd_policy app_policy(void)
 {
-	struct fwd_policy pol = {&pubkey, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
+	struct fwd_policy pol = {&fx.pub, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
 				 0, 428, NULL, 0};
 	return pol;
 }
@@ -124,11 +87,11 @@ START_TEST(valid_image_installs_and_boots)
 {
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
-	struct spec sp = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec sp = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	struct fwd_policy pol = app_policy();
 	enum fwd_write_status st;
 	struct fwd_image out;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_EMPTY);
@@ -156,7 +119,7 @@ START_TEST(bad_images_refused_with_reason)
 	struct fwd_flash_sim sim;
 	struct fwd_policy pol = app_policy();
 	struct fwd_image out;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	uint8_t *slot = sim.mem + (app_slot.addr - sim.base);
 	struct {
@@ -165,16 +128,16 @@ START_TEST(bad_images_refused_with_reason)
 		uint32_t min_counter;
 		enum fwd_verdict want;
 	} cases[] = {
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, 0x200 + 100, 0, FWD_IMAGE_BAD_PAYLOAD},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, 21, 0, FWD_IMAGE_BAD_HEADER},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, -2, 0, FWD_IMAGE_BAD_SIGNATURE},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, 0x200 + 3000 + 8, 0, FWD_IMAGE_BAD_DIGEST},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, other}, -1, 0, FWD_IMAGE_WRONG_KEY},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, -1, 2, FWD_IMAGE_ROLLBACK},
-		{{FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key}, -1, 0, FWD_IMAGE_WRONG_TYPE},
-		{{FWP_IMAGE_TYPE_APP, 1, 0x100, 0, key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, FWP_IMAGE_F_DATA, key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
-		{{FWP_IMAGE_TYPE_APP, 2, 0, 0, key}, -1, 2, FWD_IMAGE_OK},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, 0x200 + 100, 0, FWD_IMAGE_BAD_PAYLOAD},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, 21, 0, FWD_IMAGE_BAD_HEADER},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, -2, 0, FWD_IMAGE_BAD_SIGNATURE},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, 0x200 + 3000 + 8, 0, FWD_IMAGE_BAD_DIGEST},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.other}, -1, 0, FWD_IMAGE_WRONG_KEY},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, -1, 2, FWD_IMAGE_ROLLBACK},
+		{{FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.key}, -1, 0, FWD_IMAGE_WRONG_TYPE},
+		{{FWP_IMAGE_TYPE_APP, 1, 0x100, 0, fx.key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, FWP_IMAGE_F_DATA, fx.key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
+		{{FWP_IMAGE_TYPE_APP, 2, 0, 0, fx.key}, -1, 2, FWD_IMAGE_OK},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fwp_buf img = {0};
@@ -193,7 +156,7 @@ START_TEST(bad_images_refused_with_reason)
 	}
 	/* An image that claims more than its slot holds. */
 	struct fwp_buf big = {0};
-	struct spec sp = {FWP_IMAGE_TYPE_APP, 1, 0, 0, key};
+	struct spec sp = {FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key};
 	make(&app_slot, &sp, 3000, &big);
 	memcpy(slot, big.data, big.len);
 	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, 2048, &pol, &out),
@@ -210,7 +173,7 @@ START_TEST(writer_bounds_and_order)
 	uint8_t buf[256];
 	enum fwd_verdict v;
 	memset(buf, 0x5A, sizeof(buf));
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	/* The Bootloader's slot is never written, nor invalidated. */
 	ck_assert_int_eq(fwd_writer_begin(&w, &fl, &boot_slot), FWD_WRITE_PROTECTED);
@@ -227,7 +190,7 @@ START_TEST(writer_bounds_and_order)
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base + 64], 0x5A);
 	/* Garbage never commits. */
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	ck_assert_int_eq(fwd_writer_commit(&w, &pol, &v), FWD_WRITE_REJECTED);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	/* Nothing outside the slot was touched. */
@@ -243,11 +206,11 @@ START_TEST(power_cut_never_leaves_a_bootable_half_image)
 {
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
-	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
+	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.key};
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_image out;
 	enum fwd_write_status st;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	make(&loader_slot, &sp, 2500, &img);
 	/* How many operations a whole install takes. */
@@ -537,11 +500,11 @@ START_TEST(update_checks_before_erasing)
 	enum fwd_write_status st;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
-	struct spec low = {FWP_IMAGE_TYPE_APP, 1, 0, 0, key};
-	struct spec loader = {FWP_IMAGE_TYPE_LOADER, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
+	struct spec low = {FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key};
+	struct spec loader = {FWP_IMAGE_TYPE_LOADER, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 5000, &old);
 	struct fwd_policy pol = app_policy();
 	ck_assert_int_eq(install(&fl, &app_slot, &old, &pol, &st), FWD_IMAGE_OK);
@@ -599,9 +562,9 @@ START_TEST(update_resumes_and_commits)
 	struct fwd_image out;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 300000, &img);
 	uint32_t n = (uint32_t)img.len;
 	loader_targets(t, 0);
@@ -677,9 +640,9 @@ START_TEST(update_inflates_compressed_data)
 	struct fwd_image out;
 	uint32_t off, clen;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 200000, &img);
 	uint8_t *z = deflate_image(&img, &clen);
 	ck_assert_uint_lt(clen, img.len);
@@ -737,9 +700,9 @@ START_TEST(update_refuses_wrong_key_at_finish)
 	struct fwd_image out;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	make(&app_slot, &rogue, 3000, &img);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
@@ -812,7 +775,7 @@ START_TEST(serial_protocol_uid)
 	uint8_t r[512], v[2] = {1, 0};
 	struct fwp_device_info d;
 	struct fwp_err err;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
@@ -866,9 +829,9 @@ START_TEST(serial_protocol_session)
 	struct fwd_image out;
 	static struct wire w;
 	uint8_t r[512], body[FWP_BEGIN_LEN + 2048];
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 10000, &img);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
@@ -974,7 +937,7 @@ START_TEST(serial_baud_switch_asks_the_port_first)
 	struct fwd_update u;
 	static struct wire w;
 	struct fwd_flash_sim sim;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	loader_targets(t, 0);
 	fwd_update_init(&u, &fl, t, 3);
@@ -1006,10 +969,10 @@ START_TEST(remap_reads_through_a_window)
 	struct fwp_buf img = {0};
 	struct fwd_image out;
 	enum fwd_write_status st;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	/* A loader image stored inside the application slot, as an Updater carries it. */
-	struct spec ldr = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
+	struct spec ldr = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.key};
 	make(&loader_slot, &ldr, 7000, &img);
 	struct fwd_slot carrier = app_slot;
 	struct fwd_writer w;
@@ -1018,7 +981,7 @@ START_TEST(remap_reads_through_a_window)
 	ck_assert_int_eq(fwd_writer_write(&w, 0, pad, 64), FWD_WRITE_OK);
 	ck_assert_int_eq(fwd_writer_write(&w, 64, img.data, img.len), FWD_WRITE_OK);
 	(void)st;
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_remap r;
 	fwd_remap_init(&r, &fl, loader_slot.addr, img.len, app_slot.addr + 64);
 	ck_assert_int_eq(fwd_image_check(&r.view, loader_slot.addr, loader_slot.size, &pol, &out),
@@ -1041,13 +1004,13 @@ START_TEST(root_keys_list)
 	struct fwp_buf img = {0};
 	struct fwd_image out;
 	enum fwd_write_status st;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, other};
+	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.other};
 	make(&loader_slot, &sp, 3000, &img);
 	uint8_t keys[2][65];
-	memcpy(keys[0], pubkey, 65);
-	memcpy(keys[1], other_pub, 65);
+	memcpy(keys[0], fx.pub, 65);
+	memcpy(keys[1], fx.other_pub, 65);
 	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_policy first = both;
 	first.key_count = 1;
@@ -1073,7 +1036,7 @@ static void prov_targets(struct fwd_update_target t[2], const uint8_t *uid, uint
 			 uint32_t min_counter)
 {
 	struct fwd_policy app = app_policy();
-	struct fwd_policy prov = {&other_pub, 1, 1u << FWP_IMAGE_TYPE_PROVISIONING, min_counter, 0,
+	struct fwd_policy prov = {&fx.other_pub, 1, 1u << FWP_IMAGE_TYPE_PROVISIONING, min_counter, 0,
 				  uid, uid_len};
 	t[0] = (struct fwd_update_target){2, prov_app_slot, app};
 	t[1] = (struct fwd_update_target){3, prov_slot, prov};
@@ -1122,37 +1085,37 @@ START_TEST(provisioning_writes_identities_never_code)
 	struct fwp_err err;
 	uint8_t detail;
 	char serial[FWP_PROV_VALUE_MAX + 1];
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct fwc_source src = {flash_sim_read, &fl, prov_slot.addr, prov_slot.size};
 	prov_targets(t, uid_a, sizeof(uid_a), 0);
 	fwd_update_init(&u, &fl, t, 2);
 
 	/* Code signed with the provisioning key: refused once the key is known. */
-	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	make(&prov_app_slot, &rogue, 3000, &img);
 	ck_assert_int_eq(send(&u, 2, &img, &detail), FWP_ST_WRONG_KEY);
 	/* ... and into the provisioning slot: wrong type, before a byte is written. */
-	struct spec rogue_prov_slot = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	struct spec rogue_prov_slot = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	img.len = 0;
 	make(&prov_slot, &rogue_prov_slot, 3000, &img);
 	unsigned long programs = sim.programs;
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_WRONG_SLOT);
 	ck_assert_uint_eq(sim.programs, programs);
 	/* A provisioning type claiming code (no DATA flag, a vector table): refused at BEGIN. */
-	struct spec code_as_prov = {FWP_IMAGE_TYPE_PROVISIONING, 5, 0, 0, other};
+	struct spec code_as_prov = {FWP_IMAGE_TYPE_PROVISIONING, 5, 0, 0, fx.other};
 	img.len = 0;
 	make(&prov_slot, &code_as_prov, 3000, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_BAD_IMAGE);
 	ck_assert_int_eq(detail, FWD_IMAGE_BAD_VECTORS);
 	/* A provisioning record made for the Application slot: wrong type there. */
-	prov_image_at(prov_app_slot.addr, uid_a, 1, other, &img);
+	prov_image_at(prov_app_slot.addr, uid_a, 1, fx.other, &img);
 	ck_assert_int_eq(send(&u, 2, &img, &detail), FWP_ST_WRONG_SLOT);
 	/* Signed with the release key: the provisioning slot does not trust it. */
-	prov_image(uid_a, 1, key, &img);
+	prov_image(uid_a, 1, fx.key, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_WRONG_KEY);
 	/* For board B: refused by board A, nothing installed. */
-	prov_image(uid_b, 1, other, &img);
+	prov_image(uid_b, 1, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_BAD_IMAGE);
 	ck_assert_int_eq(detail, FWD_IMAGE_WRONG_BOARD);
 	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &t[1].pol, &out),
@@ -1160,7 +1123,7 @@ START_TEST(provisioning_writes_identities_never_code)
 	ck_assert_int_eq(fwc_prov_get(&src, uid_a, sizeof(uid_a), "serial", serial), -1);
 
 	/* The right one: installed, and the Application reads its serial number. */
-	prov_image(uid_a, 3, other, &img);
+	prov_image(uid_a, 3, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_OK);
 	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &t[1].pol, &out),
 			 FWD_IMAGE_OK);
@@ -1179,9 +1142,9 @@ START_TEST(provisioning_writes_identities_never_code)
 	/* The installed counter is the floor: an older record is refused, the same one again not. */
 	prov_targets(t, uid_a, sizeof(uid_a), 3);
 	fwd_update_init(&u, &fl, t, 2);
-	prov_image(uid_a, 2, other, &img);
+	prov_image(uid_a, 2, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_ROLLBACK);
-	prov_image(uid_a, 3, other, &img);
+	prov_image(uid_a, 3, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_OK);
 
 	/* The builder refuses what the board would: a name twice, a bad name, a long value. */
@@ -1267,7 +1230,7 @@ int main(void)
 {
 	Suite *s = suite_create("device-core");
 	TCase *tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, valid_image_installs_and_boots);
 	tcase_add_test(tc, bad_images_refused_with_reason);
