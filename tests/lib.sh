@@ -51,6 +51,48 @@ flip_byte() {
 	printf "\\$(printf '%03o' $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
+# ---- the posix board (device/ports/posix) on a pty, and tests/serial-client ----
+# Its images (examples/manifests/device-posix.json, signed by the top-level build).
+POSIX_IMAGES=$top_builddir/device-build/posix
+
+# posix_slot NAME: "ADDRESS SIZE" (decimal) of a slot, or of the counter
+# sector, from the port's own table (device/ports/posix/layout.c).
+posix_slot() {
+	"$top_builddir/tests/tools/portlayout-posix" | while read -r n a s; do
+		[ "$n" = "$1" ] && echo "$((a)) $((s))"; done
+}
+
+# posix_factory FLASH: a board fresh from the factory: erased flash up to
+# the end of the counter sector, the Loader programmed into its slot.
+posix_factory() {
+	set -- "$1" $(posix_slot counter) $(posix_slot loader)
+	rm -f "$1"
+	head -c $(($2 + $3)) /dev/zero | tr '\000' '\377' >"$1"
+	dd if="$POSIX_IMAGES/loader.bin" of="$1" bs=1024 seek=$(($4 / 1024)) conv=notrunc status=none
+}
+
+# posix_start FLASH: the board running on that flash, its pty at $T/tty
+# (output in $T/dev.log); posix_stop ends it. A test stops it in its EXIT
+# trap: trap 'posix_stop; rm -rf "$T"' EXIT
+POSIX_PID=
+posix_start() {
+	rm -f "$T/tty"
+	"$top_builddir/device/ports/posix/fwd-posix" --flash "$1" --link "$T/tty" >"$T/dev.log" 2>&1 &
+	POSIX_PID=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -L "$T/tty" ] && break; sleep 0.1; done
+}
+posix_stop() {
+	[ -n "$POSIX_PID" ] && kill "$POSIX_PID" 2>/dev/null && wait "$POSIX_PID" 2>/dev/null
+	POSIX_PID=
+}
+
+# posix_client ARGS...: tests/serial-client on the board's pty, through the
+# null-modem shim libserialport needs for a pty (tests/tools/ptyshim.c).
+posix_client() {
+	LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		"$top_builddir/tests/serial-client" --port "$(readlink "$T/tty")" "$@"
+}
+
 finish() {
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ] || return 1
