@@ -51,6 +51,25 @@ flip_byte() {
 	printf "\\$(printf '%03o' $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
+# erased N: N bytes of erased flash (0xFF) on stdout.
+erased() { head -c "$1" /dev/zero | tr '\000' '\377'; }
+
+# expect_at FLASH OFFSET FILE DESC: FLASH holds FILE's bytes at OFFSET.
+expect_at() {
+	tail -c +$(($2 + 1)) "$1" | head -c "$(wc -c <"$3")" >"$T/at.bin"
+	expect_same "$T/at.bin" "$3" "$4"
+}
+
+# expect_erased FLASH OFFSET LEN DESC: the LEN bytes at OFFSET are 0xFF.
+expect_erased() {
+	tail -c +$(($2 + 1)) "$1" | head -c "$3" >"$T/at.bin"
+	erased "$3" >"$T/ff.bin"
+	expect_same "$T/at.bin" "$T/ff.bin" "$4"
+}
+
+# usbemu ARGS...: tests/tools/usbemu, bounded (docs/usb-emulation.md).
+usbemu() { timeout -k 5 60 "$top_builddir/tests/tools/usbemu" "$@"; }
+
 # ---- the posix board (device/ports/posix) on a pty, and tests/serial-client ----
 # Its images (examples/manifests/device-posix.json, signed by the top-level build).
 POSIX_IMAGES=$top_builddir/device-build/posix
@@ -67,7 +86,7 @@ posix_slot() {
 posix_factory() {
 	set -- "$1" $(posix_slot counter) $(posix_slot loader)
 	rm -f "$1"
-	head -c $(($2 + $3)) /dev/zero | tr '\000' '\377' >"$1"
+	erased $(($2 + $3)) >"$1"
 	dd if="$POSIX_IMAGES/loader.bin" of="$1" bs=1024 seek=$(($4 / 1024)) conv=notrunc status=none
 }
 
