@@ -14,7 +14,7 @@ if [ -f "$I/.stamp" ] && [ -f "$I/app.bin" ]; then ok "the posix images are buil
 	not_ok "the posix images are built"; finish; exit 1; fi
 O=$I
 trap 'posix_stop; rm -rf "$T"' EXIT
-APP=$(posix_slot app | cut -d' ' -f1)
+APP=$(port_slot posix app | cut -d' ' -f1)
 
 slot_bytes() { # FLASH OFFSET LEN OUT
 	dd if="$1" of="$4" bs=1 skip="$2" count="$3" status=none
