@@ -1168,15 +1168,6 @@ START_TEST(provisioning_writes_identities_never_code)
 END_TEST
 
 /* The record reader on hand-made records: each rule of docs/image-format.md. */
-static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
-{
-	const struct fwp_buf *b = ctx;
-	if (addr > b->len || len > b->len - addr)
-		return -1;
-	memcpy(buf, b->data + addr, len);
-	return 0;
-}
-
 static enum fwc_verdict check_record(const char *hex)
 {
 	struct fwp_buf b = {0};
@@ -1196,7 +1187,7 @@ static enum fwc_verdict check_record(const char *hex)
 		}
 	}
 	ck_assert_uint_eq(have, 0);
-	struct fwc_source src = {mem_read, &b, 0, (uint32_t)b.len};
+	struct fwc_source src = {fwp_buf_read, &b, 0, (uint32_t)b.len};
 	enum fwc_verdict v = fwc_prov_check(&src, 0, (uint32_t)b.len, NULL, NULL, &r);
 	fwp_buf_free(&b);
 	return v;

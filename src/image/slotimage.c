@@ -108,6 +108,15 @@ int fwp_pad_to(struct fwp_buf *b, uint32_t align, uint8_t fill, struct fwp_err *
 
 /* ---- parsing and verifying: the common verifier (common/fwc_image.c) ---- */
 
+int fwp_buf_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	const struct fwp_buf *b = ctx;
+	if (addr > b->len || len > b->len - addr)
+		return -1;
+	memcpy(buf, b->data + addr, len);
+	return 0;
+}
+
 static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
 	const struct fwp_image_info *info = ctx;
