@@ -179,3 +179,13 @@ int fwp_cli_start(const struct fwp_cmd *cmd, int argc, char **argv,
 		return first;
 	return -1;
 }
+
+int fwp_cli_push(const char ***list, size_t *n, const char *s)
+{
+	const char **nl = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!nl)
+		return -1;
+	nl[(*n)++] = s;
+	*list = nl;
+	return 0;
+}

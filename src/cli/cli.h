@@ -67,6 +67,9 @@ int fwp_cli_start(const struct fwp_cmd *cmd, int argc, char **argv,
 		  int (*on_opt)(const char *name, const char *arg, void *ctx), void *ctx,
 		  int min, int max, const char *what, int *code);
 
+/* Append s to a repeated option's list (free *list at the end); -1: out of memory. */
+int fwp_cli_push(const char ***list, size_t *n, const char *s);
+
 void fwp_cli_help(const struct fwp_cmd *cmd, FILE *out);
 
 /* Report a usage error for cmd and return FWP_EXIT_USAGE. */

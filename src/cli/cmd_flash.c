@@ -46,16 +46,6 @@ struct flash_args {
 	long vid, pid;
 };
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
-
 static int for_transport(struct flash_args *a, const char *name)
 {
 	static const struct {
@@ -86,7 +76,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	unsigned long v = 0;
 	for_transport(a, name);
 	if (!strcmp(name, "port")) {
-		if (push(&a->ports, &a->nports, arg))
+		if (fwp_cli_push(&a->ports, &a->nports, arg))
 			a->bad = 1;
 	} else if (!strcmp(name, "baud")) {
 		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
@@ -144,10 +134,10 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 			a->pid = pid;
 		}
 	} else if (!strcmp(name, "serial")) {
-		if (push(&a->serials, &a->nserials, arg))
+		if (fwp_cli_push(&a->serials, &a->nserials, arg))
 			a->bad = 1;
 	} else if (!strcmp(name, "path")) {
-		if (push(&a->paths, &a->npaths, arg))
+		if (fwp_cli_push(&a->paths, &a->npaths, arg))
 			a->bad = 1;
 	} else if (!strcmp(name, "alt")) {
 		a->o.alt = arg;

@@ -29,16 +29,6 @@ struct run_args {
 	size_t nports, nserials, npaths;
 };
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
-
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
 	struct run_args *a = ctx;
@@ -52,11 +42,11 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	else if (strcmp(name, "operator") == 0)
 		a->o.operator_name = arg;
 	else if (strcmp(name, "port") == 0)
-		a->bad |= push(&a->ports, &a->nports, arg);
+		a->bad |= fwp_cli_push(&a->ports, &a->nports, arg);
 	else if (strcmp(name, "serial") == 0)
-		a->bad |= push(&a->serials, &a->nserials, arg);
+		a->bad |= fwp_cli_push(&a->serials, &a->nserials, arg);
 	else if (strcmp(name, "path") == 0)
-		a->bad |= push(&a->paths, &a->npaths, arg);
+		a->bad |= fwp_cli_push(&a->paths, &a->npaths, arg);
 	else if (strcmp(name, "all") == 0)
 		a->all = 1;
 	else if (strcmp(name, "quiet") == 0)
