@@ -488,127 +488,133 @@ static void loader_targets(struct fwd_update_target t[3], uint32_t min_counter)
 	t[0].slot.writable = t[1].slot.writable = 0;
 }
 
+/* A Loader on the flash model: its targets (loader_targets) and one update engine. */
+struct loader {
+	struct fwd_flash_sim sim;
+	struct fwd_flash fl;
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+};
+
+static void loader_init(struct loader *l, uint32_t min_counter)
+{
+	ck_assert_int_eq(fwd_flash_sim_init(&l->sim, FX_FLASH_BASE, fx_f429_sectors), 0);
+	l->fl = fwd_flash_sim_flash(&l->sim);
+	loader_targets(l->t, min_counter);
+	fwd_update_init(&l->u, &l->fl, l->t, 3);
+}
+
 static const uint8_t sid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 START_TEST(update_checks_before_erasing)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 3);
 	struct fwp_buf img = {0}, old = {0}, ldr = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	enum fwd_write_status st;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	struct spec low = {FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key};
 	struct spec loader = {FWP_IMAGE_TYPE_LOADER, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 5000, &old);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(install(&fl, &app_slot, &old, &pol, &st), FWD_IMAGE_OK);
-	unsigned long erases = sim.erases, programs = sim.programs;
+	ck_assert_int_eq(install(&L.fl, &app_slot, &old, &pol, &st), FWD_IMAGE_OK);
+	unsigned long erases = L.sim.erases, programs = L.sim.programs;
 
-	loader_targets(t, 3);
-	fwd_update_init(&u, &fl, t, 3);
 	make(&app_slot, &low, 5000, &img);
 	make(&loader_slot, &loader, 5000, &ldr);
-	ck_assert_int_eq(fwd_update_begin(&u, 0, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 0, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 1, 0, ldr.len, sid, ldr.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 1, 0, ldr.len, sid, ldr.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 7, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 7, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 9, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 9, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_UNSUPPORTED); /* no such encoding */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, app_slot.size + 1, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, app_slot.size + 1, sid, img.data, &off,
 					  &detail), FWP_ST_OUT_OF_RANGE);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_ROLLBACK);
 	ck_assert_int_eq(detail, FWD_IMAGE_ROLLBACK);
 	/* A loader image for the application slot: its type and load address are wrong. */
-	ck_assert_int_ne(fwd_update_begin(&u, 2, 0, ldr.len, sid, ldr.data, &off, &detail),
+	ck_assert_int_ne(fwd_update_begin(&L.u, 2, 0, ldr.len, sid, ldr.data, &off, &detail),
 			 FWP_ST_OK);
 	/* The file must hold what its header promises. */
 	fwp_buf_free(&img);
 	make(&app_slot, &good, 5000, &img);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, 0x200 + 4000, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, 0x200 + 4000, sid, img.data, &off, &detail),
 			 FWP_ST_BAD_IMAGE);
 	uint8_t junk[64];
 	memset(junk, 0xA5, sizeof(junk));
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, junk, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, junk, &off, &detail),
 			 FWP_ST_BAD_IMAGE);
 	/* None of that touched flash: the old image still boots. */
-	ck_assert_uint_eq(sim.erases, erases);
-	ck_assert_uint_eq(sim.programs, programs);
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_uint_eq(L.sim.erases, erases);
+	ck_assert_uint_eq(L.sim.programs, programs);
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_BAD_STATE);
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 10), FWP_ST_BAD_STATE);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_BAD_STATE);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, 10), FWP_ST_BAD_STATE);
 	fwp_buf_free(&img);
 	fwp_buf_free(&old);
 	fwp_buf_free(&ldr);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
 START_TEST(update_resumes_and_commits)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 300000, &img);
 	uint32_t n = (uint32_t)img.len;
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
 	/* Only the sectors the data reached are erased. */
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 1000), FWP_ST_OK);
-	ck_assert_uint_eq(sim.erases, 1);
-	ck_assert_int_eq(fwd_update_data(&u, 2000, img.data + 2000, 1000), FWP_ST_OFFSET);
-	ck_assert_uint_eq(fwd_update_offset(&u), 1000);
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 1000), FWP_ST_OK); /* a resend */
-	ck_assert_int_eq(fwd_update_data(&u, 500, img.data + 500, 1500), FWP_ST_OK); /* overlap */
-	ck_assert_uint_eq(fwd_update_offset(&u), 2000);
-	ck_assert_int_eq(fwd_update_data(&u, n - 10, img.data, 20), FWP_ST_OUT_OF_RANGE);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OFFSET);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, 1000), FWP_ST_OK);
+	ck_assert_uint_eq(L.sim.erases, 1);
+	ck_assert_int_eq(fwd_update_data(&L.u, 2000, img.data + 2000, 1000), FWP_ST_OFFSET);
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 1000);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, 1000), FWP_ST_OK); /* a resend */
+	ck_assert_int_eq(fwd_update_data(&L.u, 500, img.data + 500, 1500), FWP_ST_OK); /* overlap */
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 2000);
+	ck_assert_int_eq(fwd_update_data(&L.u, n - 10, img.data, 20), FWP_ST_OUT_OF_RANGE);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OFFSET);
 	/* A changed header at offset 0 is not the image BEGIN checked. */
 	uint8_t hdr[64];
 	memcpy(hdr, img.data, 64);
 	hdr[20] ^= 1;
-	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_OK); /* already written: ignored */
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, hdr, 64), FWP_ST_OK); /* already written: ignored */
 	/* The link drops; the host comes back with the same image: resume. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 2000);
 	for (uint32_t o = off; o < n; o += 2048) {
 		uint32_t k = n - o < 2048 ? n - o : 2048;
-		ck_assert_int_eq(fwd_update_data(&u, o, img.data + o, k), FWP_ST_OK);
+		ck_assert_int_eq(fwd_update_data(&L.u, o, img.data + o, k), FWP_ST_OK);
 	}
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_EMPTY); /* complete, but not committed */
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK);
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK); /* idempotent */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OK); /* idempotent */
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, n); /* already there */
 	/* Another image starts over. */
 	uint8_t sid2[16] = {9};
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid2, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid2, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
-	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_BAD_REQUEST);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, hdr, 64), FWP_ST_BAD_REQUEST);
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -633,95 +639,85 @@ static uint8_t *deflate_image(const struct fwp_buf *img, uint32_t *clen)
 
 START_TEST(update_inflates_compressed_data)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	uint32_t off, clen;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 200000, &img);
 	uint8_t *z = deflate_image(&img, &clen);
 	ck_assert_uint_lt(clen, img.len);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	/* BEGIN's size is the image's, not the stream's (docs/serial-protocol.md):
 	   the stream's size is shorter than the header says the image is. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
 					  &detail), FWP_ST_BAD_IMAGE);
 	ck_assert_uint_eq(detail, FWD_IMAGE_BAD_HEADER);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
 					  &detail), FWP_ST_OK);
 	/* Offsets count compressed bytes; resends and gaps as with raw data. */
-	ck_assert_int_eq(fwd_update_data(&u, 0, z, 500), FWP_ST_OK);
-	ck_assert_uint_eq(fwd_update_offset(&u), 500);
-	ck_assert_int_eq(fwd_update_data(&u, 900, z + 900, 100), FWP_ST_OFFSET);
-	ck_assert_int_eq(fwd_update_data(&u, 200, z + 200, 700), FWP_ST_OK);
-	ck_assert_uint_eq(fwd_update_offset(&u), 900);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, z, 500), FWP_ST_OK);
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 500);
+	ck_assert_int_eq(fwd_update_data(&L.u, 900, z + 900, 100), FWP_ST_OFFSET);
+	ck_assert_int_eq(fwd_update_data(&L.u, 200, z + 200, 700), FWP_ST_OK);
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 900);
 	/* Resumed by BEGIN, the inflate state carries on. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
 					  &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 900);
 	for (uint32_t o = off; o < clen; o += 1000) {
 		uint32_t k = clen - o < 1000 ? clen - o : 1000;
-		ck_assert_int_eq(fwd_update_data(&u, o, z + o, k), FWP_ST_OK);
+		ck_assert_int_eq(fwd_update_data(&L.u, o, z + o, k), FWP_ST_OK);
 	}
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OK);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
-	ck_assert_mem_eq(sim.mem + (app_slot.addr - sim.base) + 64, img.data + 64, img.len - 64);
+	ck_assert_mem_eq(L.sim.mem + (app_slot.addr - L.sim.base) + 64, img.data + 64, img.len - 64);
 
 	/* A corrupt stream fails the session; the slot stays unbootable. */
 	uint8_t sid2[16] = {2};
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid2, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, img.len, sid2, img.data, &off,
 					  &detail), FWP_ST_OK);
 	uint8_t junk[64];
 	memset(junk, 0xFF, sizeof(junk));
-	ck_assert_int_eq(fwd_update_data(&u, 0, junk, sizeof(junk)), FWP_ST_BAD_IMAGE);
-	ck_assert_int_eq(u.state, FWP_SESSION_FAILED);
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, junk, sizeof(junk)), FWP_ST_BAD_IMAGE);
+	ck_assert_int_eq(L.u.state, FWP_SESSION_FAILED);
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK); /* nothing was written: the header check came first */
 	free(z);
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
 START_TEST(update_refuses_wrong_key_at_finish)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	make(&app_slot, &rogue, 3000, &img);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_OK);
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, img.len), FWP_ST_OK);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_WRONG_KEY);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, img.len), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_WRONG_KEY);
 	ck_assert_int_eq(detail, FWD_IMAGE_WRONG_KEY);
-	ck_assert_int_eq(u.state, FWP_SESSION_FAILED);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_WRONG_KEY);
+	ck_assert_int_eq(L.u.state, FWP_SESSION_FAILED);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_WRONG_KEY);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_EMPTY);
 	/* A failed session is not resumed: BEGIN starts again. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -768,21 +764,16 @@ static uint32_t request(struct wire *w, uint8_t type, uint8_t seq, const uint8_t
  */
 START_TEST(serial_protocol_uid)
 {
-	struct fwd_flash_sim sim;
-	struct fwd_update_target t[3];
-	struct fwd_update u;
+	struct loader L;
+	loader_init(&L, 0);
 	static struct wire w;
 	uint8_t r[512], v[2] = {1, 0};
 	struct fwp_device_info d;
 	struct fwp_err err;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, NULL,
 					{0x00, 0x1f, 0xA0, 0x35, 0x51, 0x30, 0x39, 0x38, 0x39, 0x33, 0x37, 0xfe},
 					12};
-	fwd_serial_init(&ser, &cfg, &u);
+	fwd_serial_init(&ser, &cfg, &L.u);
 	uint32_t base = 2 + FWP_INFO_FIXED_LEN + 1 + 1 + 1 + 3 * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN;
 	uint32_t n = request(&w, FWP_REQ_HELLO, 1, v, 2, r);
 	ck_assert_uint_eq(n, base + FWP_INFO_EXT_HDR_LEN + 12);
@@ -816,27 +807,22 @@ START_TEST(serial_protocol_uid)
 	ck_assert_uint_eq(n, base);
 	ck_assert_int_eq(fwp_device_info_parse("t", r + 2, n - 2, &d, &err), FWP_OK);
 	ck_assert_str_eq(d.uid, "");
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
 START_TEST(serial_protocol_session)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	static struct wire w;
 	uint8_t r[512], body[FWP_BEGIN_LEN + 2048];
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 10000, &img);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"testboard", FWP_ROLE_LOADER, wire_put, &w, NULL, {0}, 0};
-	fwd_serial_init(&ser, &cfg, &u);
+	fwd_serial_init(&ser, &cfg, &L.u);
 
 	uint8_t v[2] = {1, 0};
 	uint32_t n = request(&w, FWP_REQ_HELLO, 1, v, 2, r);
@@ -894,7 +880,7 @@ START_TEST(serial_protocol_session)
 	request(&w, FWP_REQ_FINISH, 43, NULL, 0, r);
 	ck_assert_uint_eq(r[2], FWP_ST_OK);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
 	n = request(&w, FWP_REQ_HELLO, 44, v, 2, r);
 	ck_assert_uint_eq(r[n - 28], FWP_SESSION_COMMITTED);
@@ -922,7 +908,7 @@ START_TEST(serial_protocol_session)
 		free(tiny);
 	}
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -933,16 +919,11 @@ static int only_921600(uint32_t baud)
 
 START_TEST(serial_baud_switch_asks_the_port_first)
 {
-	struct fwd_update_target t[3];
-	struct fwd_update u;
+	struct loader L;
+	loader_init(&L, 0);
 	static struct wire w;
-	struct fwd_flash_sim sim;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, only_921600, {0}, 0};
-	fwd_serial_init(&ser, &cfg, &u);
+	fwd_serial_init(&ser, &cfg, &L.u);
 	uint8_t pkt[16] = {FWP_REQ_BAUD, 1}, enc[32], r[64]; /* room for the CRC */
 	struct fwd_frame_rx rx;
 	for (int k = 0; k < 2; k++) {
@@ -959,7 +940,7 @@ START_TEST(serial_baud_switch_asks_the_port_first)
 		ck_assert_int_eq(last, k ? FWD_SERIAL_SET_BAUD : FWD_SERIAL_CONTINUE);
 	}
 	ck_assert_uint_eq(ser.baud, 921600);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
