@@ -20,13 +20,8 @@ void Default_Handler(void)
 		;
 }
 
-typedef void (*vector_t)(void);
-
 __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + NUM_IRQS] = {
-	[0] = (vector_t)&_estack,
-	[1] = Reset_Handler,
-	[2 ... 14] = Default_Handler,
-	[15] = SysTick_Handler,
+	ARMV7M_SYSTEM_VECTORS(Default_Handler, SysTick_Handler),
 #if NUM_IRQS > 0
 	[16 ...(15 + NUM_IRQS)] = Default_Handler,
 #endif

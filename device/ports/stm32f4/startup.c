@@ -24,15 +24,10 @@ void Default_Handler(void)
 		;
 }
 
-typedef void (*vector_t)(void);
-
 #define DMA1_STREAM1_VECTOR (16 + DMA1_STREAM1_IRQN)
 
 __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + NUM_IRQS] = {
-	[0] = (vector_t)&_estack,
-	[1] = Reset_Handler,
-	[2 ... 14] = Default_Handler,
-	[15] = SysTick_Handler,
+	ARMV7M_SYSTEM_VECTORS(Default_Handler, SysTick_Handler),
 #if NUM_IRQS > 0
 	[16 ...(DMA1_STREAM1_VECTOR - 1)] = Default_Handler,
 	[DMA1_STREAM1_VECTOR] = DMA1_Stream1_IRQHandler,
