@@ -649,6 +649,7 @@ START_TEST(update_inflates_compressed_data)
 	make(&app_slot, &good, 200000, &img);
 	uint8_t *z = deflate_image(&img, &clen);
 	ck_assert_uint_lt(clen, img.len);
+	ck_assert(fwd_update_accepts(FWP_ENC_DEFLATE)); /* linked with fwd_decode_deflate.c */
 	/* BEGIN's size is the image's, not the stream's (docs/serial-protocol.md):
 	   the stream's size is shorter than the header says the image is. */
 	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
