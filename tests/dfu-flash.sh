@@ -21,9 +21,7 @@ expect_output "6 sectors erased" "it erases the 6 sectors the image touches (4x1
 expect_output "Leaving DFU mode: starting the firmware at 0x08000000" "and leaves DFU mode"
 expect_output "dfuse X: leaves DFU mode" "the device saw the leave request"
 expect_at "$T/flash" 0 "$T/img.bin" "the flash file holds the image byte for byte"
-tail -c +262145 "$T/flash" >"$T/rest.bin"
-erased $((1048576 - 262144)) >"$T/ff.bin"
-expect_same "$T/rest.bin" "$T/ff.bin" "and nothing else was written"
+expect_erased_to_end "$T/flash" 262144 1048576 "and nothing else was written"
 
 # The same at another address with JSON events, staying in DFU mode.
 head -c 5000 /dev/urandom >"$T/small.bin"

@@ -67,6 +67,13 @@ expect_erased() {
 	expect_same "$T/at.bin" "$T/ff.bin" "$4"
 }
 
+# expect_erased_to_end FLASH OFFSET SIZE DESC: FLASH is SIZE bytes, 0xFF from OFFSET on.
+expect_erased_to_end() {
+	tail -c +$(($2 + 1)) "$1" >"$T/at.bin"
+	erased $(($3 - $2)) >"$T/ff.bin"
+	expect_same "$T/at.bin" "$T/ff.bin" "$4"
+}
+
 # usbemu ARGS...: tests/tools/usbemu, bounded (docs/usb-emulation.md).
 usbemu() { timeout -k 5 60 "$top_builddir/tests/tools/usbemu" "$@"; }
 

@@ -34,9 +34,7 @@ expect_output "Transitioning to dfuMANIFEST state" "the device manifests on leav
 expect_output "dfuse X: leaves DFU mode" "and leaves DFU mode"
 expect_output "usbemu: /dev/bus/usb/001/002 left the bus" "off the bus, as the ROM resets into the program"
 expect_at "$T/flash" 0 "$T/image.bin" "the flash file holds the image at offset 0"
-tail -c +102401 "$T/flash" >"$T/rest.bin"
-erased $((1048576 - 102400)) >"$T/ff.bin"
-expect_same "$T/rest.bin" "$T/ff.bin" "and 0xFF after it"
+expect_erased_to_end "$T/flash" 102400 1048576 "and 0xFF after it"
 [ "$(wc -c <"$T/flash")" -eq 1048576 ] && ok "the flash file is 1 MiB" ||
 	not_ok "the flash file is 1 MiB"
 
