@@ -70,4 +70,13 @@ expect_exit 74 "inspect: 74 when the image cannot be read" "$FWPACK" inspect "$T
 expect_exit 0 "verify: a cookbook v1 image" "$FWPACK" verify "$top_srcdir/tests/fuzz/corpus/image/cookbook-v1.bin"
 expect_output "OK (cookbook v1: data CRC; it carries no digest or signature)" \
 	"verify claims only the CRC for a cookbook v1 image"
+
+# Operand counts, checked by the start every command shares (fwp_cli_start).
+for c in "build" "build a.json b.json" "keygen" "keygen a.pem b.pem" "layout" \
+	"layout a.json b.json" "run" "run a.json b.json" "history x" "provision x"; do
+	expect_exit 64 "$c: 64 on a wrong number of operands" "$FWPACK" $c
+done
+expect_output "unexpected operand \"x\"" "provision names the operand it did not expect"
+expect_exit 64 "build: 64 without a manifest" "$FWPACK" build
+expect_output "expected 1 MANIFEST, got 0" "build says how many operands it wants"
 finish

@@ -6,74 +6,46 @@
 # the Loader over serial, and flash that survives a power cycle.
 . "$top_srcdir/tests/lib.sh"
 
-DEV=$top_builddir/device/ports/posix/fwd-posix
-CLIENT=$top_builddir/tests/serial-client
-# libserialport refuses ptys (no modem lines, no sysfs entry): the shim is
-# the null-modem that answers for them (tests/tools/ptyshim.c).
-SHIM=$top_builddir/tests/tools/ptyshim.so
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-
 # Images for the port, as the top-level build made them (raw stand-ins for
-# the programs, signed by fwpack from examples/manifests/device-posix.json).
-I=$top_builddir/device-build/posix
+# the programs, signed by fwpack from examples/manifests/device-posix.json);
+# the board and the client come from tests/lib.sh (posix_*).
+I=$POSIX_IMAGES
 if [ -f "$I/.stamp" ] && [ -f "$I/app.bin" ]; then ok "the posix images are built"; else
 	not_ok "the posix images are built"; finish; exit 1; fi
 O=$I
-
-# A board fresh from the factory: erased flash, the Loader programmed.
-factory() {
-	rm -f "$1"
-	head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$1"
-	dd if="$O/loader.bin" of="$1" bs=1024 seek=16 conv=notrunc status=none
-}
-
-PID=
-start() { # FLASH
-	rm -f "$T/tty"
-	"$DEV" --flash "$1" --link "$T/tty" >"$T/dev.log" 2>&1 &
-	PID=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -L "$T/tty" ] && break; sleep 0.1; done
-}
-stop() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	PID=
-}
-trap 'stop; rm -rf "$T"' EXIT
-
-client() {
-	LD_PRELOAD=$SHIM "$CLIENT" --port "$(readlink "$T/tty")" "$@"
-}
+trap 'posix_stop; rm -rf "$T"' EXIT
+APP=$(port_slot posix app | cut -d' ' -f1)
 
 slot_bytes() { # FLASH OFFSET LEN OUT
 	dd if="$1" of="$4" bs=1 skip="$2" count="$3" status=none
 }
 
 # 1. A clean update, and the device boots the new Application.
-factory "$T/f1"
-start "$T/f1"
-expect_exit 0 "a clean update" client --expect "app: fwpack example application" "$O/app.bin"
+posix_factory "$T/f1"
+posix_start "$T/f1"
+expect_exit 0 "a clean update" posix_client --expect "app: fwpack example application" "$O/app.bin"
 expect_output "device: board posix, role loader, protocol 1" "the device reports itself"
 expect_output "slot 2: 0x00020000, 786432 bytes, writable" "the device reports its slots"
 expect_output "verified and committed: $(wc -c <"$O/app.bin") bytes" "the device verified and committed"
 expect_output "loader: application 1.2.3+4 valid, booting it" "the loader boots the new application"
-stop
-slot_bytes "$T/f1" $((0x20000)) "$(wc -c <"$O/app.bin")" "$T/slot.bin"
+posix_stop
+slot_bytes "$T/f1" "$APP" "$(wc -c <"$O/app.bin")" "$T/slot.bin"
 expect_same "$T/slot.bin" "$O/app.bin" "the slot holds the image byte for byte"
 
 # Flash is a file: after a power cycle the Application boots again.
-start "$T/f1"
-expect_exit 0 "after a power cycle the application runs" client --send u --expect "app: update requested"
-stop
+posix_start "$T/f1"
+expect_exit 0 "after a power cycle the application runs" posix_client --send u --expect "app: update requested"
+posix_stop
 
 # 2. Interrupted, then resumed: the result is the same image.
-factory "$T/f2"
-start "$T/f2"
-expect_exit 0 "a transfer stopped at 40000 bytes" client --stop-after 40000 --no-boot "$O/app.bin"
+posix_factory "$T/f2"
+posix_start "$T/f2"
+expect_exit 0 "a transfer stopped at 40000 bytes" posix_client --stop-after 40000 --no-boot "$O/app.bin"
 expect_output "stopped at 40960 of" "the host stops after 40960 bytes"
-expect_exit 0 "a new session resumes" client --expect "app: fwpack example application" "$O/app.bin"
+expect_exit 0 "a new session resumes" posix_client --expect "app: fwpack example application" "$O/app.bin"
 expect_output "from offset 40960 (resumed)" "it continues where the device stopped"
-stop
-slot_bytes "$T/f2" $((0x20000)) "$(wc -c <"$O/app.bin")" "$T/slot.bin"
+posix_stop
+slot_bytes "$T/f2" "$APP" "$(wc -c <"$O/app.bin")" "$T/slot.bin"
 expect_same "$T/slot.bin" "$O/app.bin" "the resumed image is byte-identical"
 
 # 3. A wrongly signed image: refused with the reason, nothing bootable.
@@ -82,11 +54,11 @@ mkdir -p "$T/rogue"
 cp "$I"/*-payload.bin "$T/rogue/" && cp -r "$I/keys" "$T/rogue/"
 sed "s|keys/dev.pem|$T/rogue.pem|" "$I/manifest.json" >"$T/rogue/manifest.json"
 "$FWPACK" build -q -o "$T/rogue" "$T/rogue/manifest.json"
-factory "$T/f3"
-start "$T/f3"
-expect_exit 1 "a wrongly signed image is refused" client "$T/rogue/app.bin"
+posix_factory "$T/f3"
+posix_start "$T/f3"
+expect_exit 1 "a wrongly signed image is refused" posix_client "$T/rogue/app.bin"
 expect_output "device refused the image: wrong key" "the reason is wrong key"
-expect_exit 0 "the device stays in update mode" client --info
+expect_exit 0 "the device stays in update mode" posix_client --info
 expect_output "session: state 3" "the session is marked failed"
 
 # 3b. The board's unique ID in INFO: 96 bits derived from its flash file,
@@ -97,18 +69,18 @@ uid_of() { sed -n 's/^uid: \([0-9a-f]*\)$/\1/p' "$T/log"; }
 u3=$(uid_of)
 if [ "${#u3}" -eq 24 ]; then ok "INFO carries a 96-bit unique ID ($u3)"; else
 	not_ok "INFO carries a 96-bit unique ID (got '$u3')"; sed 's/^/    /' "$T/log"; fi
-stop
-start "$T/f3"
-client --info >"$T/log" 2>&1
+posix_stop
+posix_start "$T/f3"
+posix_client --info >"$T/log" 2>&1
 if [ "$(uid_of)" = "$u3" ]; then ok "the same ID after a restart"; else not_ok "the same ID after a restart ($(uid_of))"; fi
-stop
-factory "$T/f3b"
-start "$T/f3b"
-client --info >"$T/log" 2>&1
+posix_stop
+posix_factory "$T/f3b"
+posix_start "$T/f3b"
+posix_client --info >"$T/log" 2>&1
 u2=$(uid_of)
 if [ -n "$u2" ] && [ "$u2" != "$u3" ]; then ok "another board, another ID ($u2)"; else
 	not_ok "another board, another ID ($u2, $u3)"; fi
-stop
+posix_stop
 upper() { printf '%s' "$1" | tr a-f A-F; }
 expect_exit 0 "two Loader models on one USB bus" timeout -k 5 60 "$top_builddir/tests/tools/usbemu" \
 	--device "loader,flash=$T/f3b" --device "loader,flash=$T/f3" -- dfu-util -l
@@ -116,43 +88,43 @@ expect_output "alt=2, name=\"slot 2: application\", serial=\"$(upper "$u2")\"" \
 	"the first shows its board's ID as its serial number"
 expect_output "alt=2, name=\"slot 2: application\", serial=\"$(upper "$u3")\"" \
 	"the second its own"
-start "$T/f3"
+posix_start "$T/f3"
 
 # 4. Too large for the slot: refused before a byte is sent.
 { cat "$O/app.bin"; head -c 1048576 /dev/zero; } >"$T/big.bin"
-expect_exit 1 "an image larger than the slot" client "$T/big.bin"
+expect_exit 1 "an image larger than the slot" posix_client "$T/big.bin"
 expect_output "image too large for slot 2" "refused before sending"
 if grep -q "^begin:" "$T/log"; then not_ok "no transfer started"; else ok "no transfer started"; fi
-stop
+posix_stop
 
 # 5. Rollback: the device booted counter 2, so counter 1 is refused at BEGIN,
 # before anything is erased.
-factory "$T/f5"
-start "$T/f5"
+posix_factory "$T/f5"
+posix_start "$T/f5"
 expect_exit 0 "install an application with security counter 2" \
-	client --expect "app: fwpack example application" "$O/app2.bin"
-stop
-dd if=/dev/zero of="$T/f5" bs=1 seek=$((0x20000)) count=64 conv=notrunc status=none
+	posix_client --expect "app: fwpack example application" "$O/app2.bin"
+posix_stop
+dd if=/dev/zero of="$T/f5" bs=1 seek="$APP" count=64 conv=notrunc status=none
 slot_bytes "$T/f5" $((0x20040)) 4096 "$T/before.bin"
-start "$T/f5"
-expect_exit 1 "an older application (counter 1) is refused" client "$O/app.bin"
+posix_start "$T/f5"
+expect_exit 1 "an older application (counter 1) is refused" posix_client "$O/app.bin"
 expect_output "device refused the image: rollback" "the reason is rollback"
-stop
+posix_stop
 slot_bytes "$T/f5" $((0x20040)) 4096 "$T/after.bin"
 expect_same "$T/before.bin" "$T/after.bin" "nothing was erased for the refused image"
 
 # 6. The Updater over serial: the Loader installs it, it takes a new Loader
 # into slot 1, and the Bootloader boots that Loader.
-factory "$T/f6"
-start "$T/f6"
-expect_exit 0 "install the updater" client --expect "updater: fwpack loader updater" "$O/updater.bin"
+posix_factory "$T/f6"
+posix_start "$T/f6"
+expect_exit 0 "install the updater" posix_client --expect "updater: fwpack loader updater" "$O/updater.bin"
 expect_output "loader: updater 1.0.0+1 valid, booting it" "the loader boots the updater"
 expect_exit 0 "the updater takes a new loader" \
-	client --slot 1 --expect "update requested by the application" "$O/loader2.bin"
+	posix_client --slot 1 --expect "update requested by the application" "$O/loader2.bin"
 expect_output "role updater" "the updater reports its role"
 expect_output "bootloader: loader 2.0.0+1 valid, starting it" "the bootloader boots the new loader"
-expect_exit 1 "the new loader does not take images for slot 1" client --slot 1 "$O/app.bin"
+expect_exit 1 "the new loader does not take images for slot 1" posix_client --slot 1 "$O/app.bin"
 expect_output "slot 1 is not writable" "the host is told slot 1 is not writable"
-stop
+posix_stop
 
 finish

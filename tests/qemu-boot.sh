@@ -7,6 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 D=$top_builddir/device-build/qemu-mps2
+trap 'qemu_stop; rm -rf "$T"' EXIT
 make -s -C "$top_srcdir/device" PORT=qemu-mps2 OUT="$D" FWPACK="$FWPACK" \
 	BEARSSL_DIR="${BEARSSL_DIR:-$top_builddir/third_party/bearssl}" >"$T/make.log" 2>&1 ||
 	{ cat "$T/make.log"; not_ok "device build"; finish; exit 1; }
@@ -134,25 +135,11 @@ serial_update() { # EXPECT IMAGE: the Loader alone in flash, then IMAGE sent to 
 	serial_client --expect "$1" "$2"
 }
 serial_client() { # ARGS: the Loader alone in flash (plus $QEMU_EXTRA), serial-client ARGS
-	rm -f "$T/qemu.log"
 	# shellcheck disable=SC2086
-	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u \
-		-serial chardev:u -kernel "$D/bootloader.elf" ${QEMU_EXTRA:-} \
-		-device loader,file="$D/loader.bin",addr=0x4000 \
-		-device loader,file="$D/nvstate.bin",addr=0x100000 >"$T/qemu.log" 2>&1 &
-	qpid=$!
-	pts=
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		pts=$(sed -n 's/.*redirected to \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/qemu.log")
-		[ -n "$pts" ] && break
-		sleep 0.2
-	done
-	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so \
-		"$top_builddir/tests/serial-client" --port "$pts" "$@" >"$T/log" 2>&1
+	qemu_loader "$D" ${QEMU_EXTRA:-}
+	pty_client "$QEMU_PTS" "$@" >"$T/log" 2>&1
 	rc=$?
-	kill "$qpid" 2>/dev/null
-	wait "$qpid" 2>/dev/null
+	qemu_stop
 	return $rc
 }
 if serial_update "app: fwpack example application 1.2.3" "$D/app.bin"; then

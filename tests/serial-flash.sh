@@ -38,7 +38,7 @@ stop() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	DPID=
 }
-trap 'stop; rm -rf "$T"' EXIT
+trap 'stop; qemu_stop; rm -rf "$T"' EXIT
 
 flash() { # fwpack flash through the link; output in $T/log
 	LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so \
@@ -206,18 +206,8 @@ expect_output "no such serial port" "with the reason"
 # The real Loader under QEMU, through the same emulated link at 115200.
 Q=$top_builddir/device-build/qemu-mps2
 if [ -f "$Q/bootloader.elf" ]; then
-	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u \
-		-serial chardev:u -kernel "$Q/bootloader.elf" \
-		-device loader,file="$Q/loader.bin",addr=0x4000 \
-		-device loader,file="$Q/nvstate.bin",addr=0x100000 >"$T/qemu.log" 2>&1 &
-	QPID=$!
-	pts=
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		pts=$(sed -n 's/.*redirected to \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/qemu.log")
-		[ -n "$pts" ] && break
-		sleep 0.2
-	done
-	ln -sf "$pts" "$T/dev"
+	qemu_loader "$Q"
+	ln -sf "$QEMU_PTS" "$T/dev"
 	link --baud 115200
 	expect_exit 0 "QEMU: the Loader takes the application at 115200 baud" flash --no-boot "$Q/app.bin"
 	expect_output "Connected: qemu-mps2-an386" "QEMU: it reports the board"
@@ -228,8 +218,7 @@ if [ -f "$Q/bootloader.elf" ]; then
 	expect_output "warning: /dev/pts" "QEMU: a rate the device cannot run at is declined"
 	expect_output "the device cannot run at 3000000 baud" "QEMU: with the reason"
 	unlink_
-	kill "$QPID" 2>/dev/null
-	wait "$QPID" 2>/dev/null
+	qemu_stop
 else
 	not_ok "QEMU images missing (tests/qemu-boot.sh builds them)"
 fi

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "check_util.h"
+#include "fixtures.h"
 #include "crypto.h"
 #include "fwd_boot.h"
 #include "fwd_console_cmd.h"
@@ -26,41 +27,9 @@
 #include "provimage.h"
 #include "slotimage.h"
 
-/* The cookbook's STM32F429 layout: 4x16K, 1x64K, 7x128K. */
-static const uint32_t sectors[] = {16384, 16384, 16384, 16384, 65536, 131072, 131072,
-				   131072, 131072, 131072, 131072, 131072, 0};
-static const struct fwd_slot boot_slot = {0x08000000, 0x4000, 0};
-static const struct fwd_slot loader_slot = {0x08004000, 0x1C000, 1};
-static const struct fwd_slot app_slot = {0x08020000, 0xE0000, 1};
-
-static char *dir;
-static struct fwp_key *key, *other;
-static uint8_t pubkey[65], other_pub[65];
-
-static void setup(void)
-{
-	struct fwp_err err;
-	dir = tmpdir_new();
-	char *a = path_join(dir, "a.pem"), *ap = path_join(dir, "a.pub.pem");
-	char *b = path_join(dir, "b.pem"), *bp = path_join(dir, "b.pub.pem");
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, a, ap, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, b, bp, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_load(a, &key, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_load(b, &other, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_public_point(key, pubkey, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_public_point(other, other_pub, &err), FWP_OK);
-	free(a);
-	free(ap);
-	free(b);
-	free(bp);
-}
-
-static void teardown(void)
-{
-	fwp_key_free(key);
-	fwp_key_free(other);
-	tmpdir_remove(dir);
-}
+static const struct fwd_slot boot_slot = {FX_BOOT_ADDR, FX_BOOT_SIZE, 0};
+static const struct fwd_slot loader_slot = {FX_LOADER_ADDR, FX_LOADER_SIZE, 1};
+static const struct fwd_slot app_slot = {FX_APP_ADDR, FX_APP_SIZE, 1};
 
 struct spec {
 	enum fwp_image_type type;
@@ -74,10 +43,7 @@ struct spec {
 static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload_len,
 		 struct fwp_buf *out)
 {
-	struct fwp_err err;
-	uint8_t *payload = malloc(payload_len), digest[32], sig[64], kh[32];
-	for (size_t i = 0; i < payload_len; i++)
-		payload[i] = (uint8_t)(i * 13 + 7);
+	uint8_t *payload = fx_pattern(payload_len);
 	struct fwp_image_params p = {0};
 	p.type = sp->type;
 	p.flags = sp->flags;
@@ -88,16 +54,13 @@ static void make(const struct fwd_slot *s, const struct spec *sp, size_t payload
 	p.vector_addr = sp->flags ? 0 : p.load_addr + sp->vector_off;
 	p.payload = payload;
 	p.payload_len = payload_len;
-	ck_assert_int_eq(fwp_image_begin(&p, out, digest, &err), FWP_OK);
-	ck_assert_int_eq(fwp_ecdsa_sign_digest(sp->signer, digest, sig, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_hash(sp->signer, kh, &err), FWP_OK);
-	ck_assert_int_eq(fwp_image_finish(out, digest, kh, sig, &err), FWP_OK);
+	fx_image_sign(&p, sp->signer, out);
 	free(payload);
 }
 
 static struct fwd_policy app_policy(void)
 {
-	struct fwd_policy pol = {&pubkey, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
+	struct fwd_policy pol = {&fx.pub, 1, (1u << FWP_IMAGE_TYPE_APP) | (1u << FWP_IMAGE_TYPE_UPDATER),
 				 0, 428, NULL, 0};
 	return pol;
 }
@@ -124,11 +87,11 @@ START_TEST(valid_image_installs_and_boots)
 {
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
-	struct spec sp = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec sp = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	struct fwd_policy pol = app_policy();
 	enum fwd_write_status st;
 	struct fwd_image out;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_EMPTY);
@@ -156,7 +119,7 @@ START_TEST(bad_images_refused_with_reason)
 	struct fwd_flash_sim sim;
 	struct fwd_policy pol = app_policy();
 	struct fwd_image out;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	uint8_t *slot = sim.mem + (app_slot.addr - sim.base);
 	struct {
@@ -165,16 +128,16 @@ START_TEST(bad_images_refused_with_reason)
 		uint32_t min_counter;
 		enum fwd_verdict want;
 	} cases[] = {
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, 0x200 + 100, 0, FWD_IMAGE_BAD_PAYLOAD},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, 21, 0, FWD_IMAGE_BAD_HEADER},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, -2, 0, FWD_IMAGE_BAD_SIGNATURE},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, 0x200 + 3000 + 8, 0, FWD_IMAGE_BAD_DIGEST},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, other}, -1, 0, FWD_IMAGE_WRONG_KEY},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, key}, -1, 2, FWD_IMAGE_ROLLBACK},
-		{{FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key}, -1, 0, FWD_IMAGE_WRONG_TYPE},
-		{{FWP_IMAGE_TYPE_APP, 1, 0x100, 0, key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
-		{{FWP_IMAGE_TYPE_APP, 1, 0, FWP_IMAGE_F_DATA, key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
-		{{FWP_IMAGE_TYPE_APP, 2, 0, 0, key}, -1, 2, FWD_IMAGE_OK},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, 0x200 + 100, 0, FWD_IMAGE_BAD_PAYLOAD},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, 21, 0, FWD_IMAGE_BAD_HEADER},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, -2, 0, FWD_IMAGE_BAD_SIGNATURE},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, 0x200 + 3000 + 8, 0, FWD_IMAGE_BAD_DIGEST},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.other}, -1, 0, FWD_IMAGE_WRONG_KEY},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key}, -1, 2, FWD_IMAGE_ROLLBACK},
+		{{FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.key}, -1, 0, FWD_IMAGE_WRONG_TYPE},
+		{{FWP_IMAGE_TYPE_APP, 1, 0x100, 0, fx.key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
+		{{FWP_IMAGE_TYPE_APP, 1, 0, FWP_IMAGE_F_DATA, fx.key}, -1, 0, FWD_IMAGE_BAD_VECTORS},
+		{{FWP_IMAGE_TYPE_APP, 2, 0, 0, fx.key}, -1, 2, FWD_IMAGE_OK},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fwp_buf img = {0};
@@ -193,7 +156,7 @@ START_TEST(bad_images_refused_with_reason)
 	}
 	/* An image that claims more than its slot holds. */
 	struct fwp_buf big = {0};
-	struct spec sp = {FWP_IMAGE_TYPE_APP, 1, 0, 0, key};
+	struct spec sp = {FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key};
 	make(&app_slot, &sp, 3000, &big);
 	memcpy(slot, big.data, big.len);
 	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, 2048, &pol, &out),
@@ -210,7 +173,7 @@ START_TEST(writer_bounds_and_order)
 	uint8_t buf[256];
 	enum fwd_verdict v;
 	memset(buf, 0x5A, sizeof(buf));
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	/* The Bootloader's slot is never written, nor invalidated. */
 	ck_assert_int_eq(fwd_writer_begin(&w, &fl, &boot_slot), FWD_WRITE_PROTECTED);
@@ -227,7 +190,7 @@ START_TEST(writer_bounds_and_order)
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base + 64], 0x5A);
 	/* Garbage never commits. */
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	ck_assert_int_eq(fwd_writer_commit(&w, &pol, &v), FWD_WRITE_REJECTED);
 	ck_assert_uint_eq(sim.mem[loader_slot.addr - sim.base], 0xFF);
 	/* Nothing outside the slot was touched. */
@@ -243,11 +206,11 @@ START_TEST(power_cut_never_leaves_a_bootable_half_image)
 {
 	struct fwd_flash_sim sim;
 	struct fwp_buf img = {0};
-	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
+	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.key};
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_image out;
 	enum fwd_write_status st;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	make(&loader_slot, &sp, 2500, &img);
 	/* How many operations a whole install takes. */
@@ -525,127 +488,133 @@ static void loader_targets(struct fwd_update_target t[3], uint32_t min_counter)
 	t[0].slot.writable = t[1].slot.writable = 0;
 }
 
+/* A Loader on the flash model: its targets (loader_targets) and one update engine. */
+struct loader {
+	struct fwd_flash_sim sim;
+	struct fwd_flash fl;
+	struct fwd_update_target t[3];
+	struct fwd_update u;
+};
+
+static void loader_init(struct loader *l, uint32_t min_counter)
+{
+	ck_assert_int_eq(fwd_flash_sim_init(&l->sim, FX_FLASH_BASE, fx_f429_sectors), 0);
+	l->fl = fwd_flash_sim_flash(&l->sim);
+	loader_targets(l->t, min_counter);
+	fwd_update_init(&l->u, &l->fl, l->t, 3);
+}
+
 static const uint8_t sid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 START_TEST(update_checks_before_erasing)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 3);
 	struct fwp_buf img = {0}, old = {0}, ldr = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	enum fwd_write_status st;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
-	struct spec low = {FWP_IMAGE_TYPE_APP, 1, 0, 0, key};
-	struct spec loader = {FWP_IMAGE_TYPE_LOADER, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
+	struct spec low = {FWP_IMAGE_TYPE_APP, 1, 0, 0, fx.key};
+	struct spec loader = {FWP_IMAGE_TYPE_LOADER, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 5000, &old);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(install(&fl, &app_slot, &old, &pol, &st), FWD_IMAGE_OK);
-	unsigned long erases = sim.erases, programs = sim.programs;
+	ck_assert_int_eq(install(&L.fl, &app_slot, &old, &pol, &st), FWD_IMAGE_OK);
+	unsigned long erases = L.sim.erases, programs = L.sim.programs;
 
-	loader_targets(t, 3);
-	fwd_update_init(&u, &fl, t, 3);
 	make(&app_slot, &low, 5000, &img);
 	make(&loader_slot, &loader, 5000, &ldr);
-	ck_assert_int_eq(fwd_update_begin(&u, 0, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 0, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 1, 0, ldr.len, sid, ldr.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 1, 0, ldr.len, sid, ldr.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 7, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 7, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_WRONG_SLOT);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 9, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 9, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_UNSUPPORTED); /* no such encoding */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, app_slot.size + 1, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, app_slot.size + 1, sid, img.data, &off,
 					  &detail), FWP_ST_OUT_OF_RANGE);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_ROLLBACK);
 	ck_assert_int_eq(detail, FWD_IMAGE_ROLLBACK);
 	/* A loader image for the application slot: its type and load address are wrong. */
-	ck_assert_int_ne(fwd_update_begin(&u, 2, 0, ldr.len, sid, ldr.data, &off, &detail),
+	ck_assert_int_ne(fwd_update_begin(&L.u, 2, 0, ldr.len, sid, ldr.data, &off, &detail),
 			 FWP_ST_OK);
 	/* The file must hold what its header promises. */
 	fwp_buf_free(&img);
 	make(&app_slot, &good, 5000, &img);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, 0x200 + 4000, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, 0x200 + 4000, sid, img.data, &off, &detail),
 			 FWP_ST_BAD_IMAGE);
 	uint8_t junk[64];
 	memset(junk, 0xA5, sizeof(junk));
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, junk, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, junk, &off, &detail),
 			 FWP_ST_BAD_IMAGE);
 	/* None of that touched flash: the old image still boots. */
-	ck_assert_uint_eq(sim.erases, erases);
-	ck_assert_uint_eq(sim.programs, programs);
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_uint_eq(L.sim.erases, erases);
+	ck_assert_uint_eq(L.sim.programs, programs);
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_BAD_STATE);
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 10), FWP_ST_BAD_STATE);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_BAD_STATE);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, 10), FWP_ST_BAD_STATE);
 	fwp_buf_free(&img);
 	fwp_buf_free(&old);
 	fwp_buf_free(&ldr);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
 START_TEST(update_resumes_and_commits)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 300000, &img);
 	uint32_t n = (uint32_t)img.len;
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
 	/* Only the sectors the data reached are erased. */
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 1000), FWP_ST_OK);
-	ck_assert_uint_eq(sim.erases, 1);
-	ck_assert_int_eq(fwd_update_data(&u, 2000, img.data + 2000, 1000), FWP_ST_OFFSET);
-	ck_assert_uint_eq(fwd_update_offset(&u), 1000);
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, 1000), FWP_ST_OK); /* a resend */
-	ck_assert_int_eq(fwd_update_data(&u, 500, img.data + 500, 1500), FWP_ST_OK); /* overlap */
-	ck_assert_uint_eq(fwd_update_offset(&u), 2000);
-	ck_assert_int_eq(fwd_update_data(&u, n - 10, img.data, 20), FWP_ST_OUT_OF_RANGE);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OFFSET);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, 1000), FWP_ST_OK);
+	ck_assert_uint_eq(L.sim.erases, 1);
+	ck_assert_int_eq(fwd_update_data(&L.u, 2000, img.data + 2000, 1000), FWP_ST_OFFSET);
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 1000);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, 1000), FWP_ST_OK); /* a resend */
+	ck_assert_int_eq(fwd_update_data(&L.u, 500, img.data + 500, 1500), FWP_ST_OK); /* overlap */
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 2000);
+	ck_assert_int_eq(fwd_update_data(&L.u, n - 10, img.data, 20), FWP_ST_OUT_OF_RANGE);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OFFSET);
 	/* A changed header at offset 0 is not the image BEGIN checked. */
 	uint8_t hdr[64];
 	memcpy(hdr, img.data, 64);
 	hdr[20] ^= 1;
-	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_OK); /* already written: ignored */
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, hdr, 64), FWP_ST_OK); /* already written: ignored */
 	/* The link drops; the host comes back with the same image: resume. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 2000);
 	for (uint32_t o = off; o < n; o += 2048) {
 		uint32_t k = n - o < 2048 ? n - o : 2048;
-		ck_assert_int_eq(fwd_update_data(&u, o, img.data + o, k), FWP_ST_OK);
+		ck_assert_int_eq(fwd_update_data(&L.u, o, img.data + o, k), FWP_ST_OK);
 	}
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_EMPTY); /* complete, but not committed */
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK);
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK); /* idempotent */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OK); /* idempotent */
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, n); /* already there */
 	/* Another image starts over. */
 	uint8_t sid2[16] = {9};
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, n, sid2, img.data, &off, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, n, sid2, img.data, &off, &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
-	ck_assert_int_eq(fwd_update_data(&u, 0, hdr, 64), FWP_ST_BAD_REQUEST);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, hdr, 64), FWP_ST_BAD_REQUEST);
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -670,95 +639,86 @@ static uint8_t *deflate_image(const struct fwp_buf *img, uint32_t *clen)
 
 START_TEST(update_inflates_compressed_data)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	uint32_t off, clen;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 200000, &img);
 	uint8_t *z = deflate_image(&img, &clen);
 	ck_assert_uint_lt(clen, img.len);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
+	ck_assert(fwd_update_accepts(FWP_ENC_DEFLATE)); /* linked with fwd_decode_deflate.c */
 	/* BEGIN's size is the image's, not the stream's (docs/serial-protocol.md):
 	   the stream's size is shorter than the header says the image is. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, clen, sid, img.data, &off,
 					  &detail), FWP_ST_BAD_IMAGE);
 	ck_assert_uint_eq(detail, FWD_IMAGE_BAD_HEADER);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
 					  &detail), FWP_ST_OK);
 	/* Offsets count compressed bytes; resends and gaps as with raw data. */
-	ck_assert_int_eq(fwd_update_data(&u, 0, z, 500), FWP_ST_OK);
-	ck_assert_uint_eq(fwd_update_offset(&u), 500);
-	ck_assert_int_eq(fwd_update_data(&u, 900, z + 900, 100), FWP_ST_OFFSET);
-	ck_assert_int_eq(fwd_update_data(&u, 200, z + 200, 700), FWP_ST_OK);
-	ck_assert_uint_eq(fwd_update_offset(&u), 900);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, z, 500), FWP_ST_OK);
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 500);
+	ck_assert_int_eq(fwd_update_data(&L.u, 900, z + 900, 100), FWP_ST_OFFSET);
+	ck_assert_int_eq(fwd_update_data(&L.u, 200, z + 200, 700), FWP_ST_OK);
+	ck_assert_uint_eq(fwd_update_offset(&L.u), 900);
 	/* Resumed by BEGIN, the inflate state carries on. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, img.len, sid, img.data, &off,
 					  &detail), FWP_ST_OK);
 	ck_assert_uint_eq(off, 900);
 	for (uint32_t o = off; o < clen; o += 1000) {
 		uint32_t k = clen - o < 1000 ? clen - o : 1000;
-		ck_assert_int_eq(fwd_update_data(&u, o, z + o, k), FWP_ST_OK);
+		ck_assert_int_eq(fwd_update_data(&L.u, o, z + o, k), FWP_ST_OK);
 	}
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_OK);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
-	ck_assert_mem_eq(sim.mem + (app_slot.addr - sim.base) + 64, img.data + 64, img.len - 64);
+	ck_assert_mem_eq(L.sim.mem + (app_slot.addr - L.sim.base) + 64, img.data + 64, img.len - 64);
 
 	/* A corrupt stream fails the session; the slot stays unbootable. */
 	uint8_t sid2[16] = {2};
-	ck_assert_int_eq(fwd_update_begin(&u, 2, FWP_ENC_DEFLATE, img.len, sid2, img.data, &off,
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, FWP_ENC_DEFLATE, img.len, sid2, img.data, &off,
 					  &detail), FWP_ST_OK);
 	uint8_t junk[64];
 	memset(junk, 0xFF, sizeof(junk));
-	ck_assert_int_eq(fwd_update_data(&u, 0, junk, sizeof(junk)), FWP_ST_BAD_IMAGE);
-	ck_assert_int_eq(u.state, FWP_SESSION_FAILED);
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, junk, sizeof(junk)), FWP_ST_BAD_IMAGE);
+	ck_assert_int_eq(L.u.state, FWP_SESSION_FAILED);
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK); /* nothing was written: the header check came first */
 	free(z);
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
 START_TEST(update_refuses_wrong_key_at_finish)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	uint32_t off;
 	uint8_t detail;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	make(&app_slot, &rogue, 3000, &img);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_OK);
-	ck_assert_int_eq(fwd_update_data(&u, 0, img.data, img.len), FWP_ST_OK);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_WRONG_KEY);
+	ck_assert_int_eq(fwd_update_data(&L.u, 0, img.data, img.len), FWP_ST_OK);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_WRONG_KEY);
 	ck_assert_int_eq(detail, FWD_IMAGE_WRONG_KEY);
-	ck_assert_int_eq(u.state, FWP_SESSION_FAILED);
-	ck_assert_int_eq(fwd_update_finish(&u, &detail), FWP_ST_WRONG_KEY);
+	ck_assert_int_eq(L.u.state, FWP_SESSION_FAILED);
+	ck_assert_int_eq(fwd_update_finish(&L.u, &detail), FWP_ST_WRONG_KEY);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_EMPTY);
 	/* A failed session is not resumed: BEGIN starts again. */
-	ck_assert_int_eq(fwd_update_begin(&u, 2, 0, img.len, sid, img.data, &off, &detail),
+	ck_assert_int_eq(fwd_update_begin(&L.u, 2, 0, img.len, sid, img.data, &off, &detail),
 			 FWP_ST_OK);
 	ck_assert_uint_eq(off, 0);
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -805,21 +765,16 @@ static uint32_t request(struct wire *w, uint8_t type, uint8_t seq, const uint8_t
  */
 START_TEST(serial_protocol_uid)
 {
-	struct fwd_flash_sim sim;
-	struct fwd_update_target t[3];
-	struct fwd_update u;
+	struct loader L;
+	loader_init(&L, 0);
 	static struct wire w;
 	uint8_t r[512], v[2] = {1, 0};
 	struct fwp_device_info d;
 	struct fwp_err err;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, NULL,
 					{0x00, 0x1f, 0xA0, 0x35, 0x51, 0x30, 0x39, 0x38, 0x39, 0x33, 0x37, 0xfe},
 					12};
-	fwd_serial_init(&ser, &cfg, &u);
+	fwd_serial_init(&ser, &cfg, &L.u);
 	uint32_t base = 2 + FWP_INFO_FIXED_LEN + 1 + 1 + 1 + 3 * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN;
 	uint32_t n = request(&w, FWP_REQ_HELLO, 1, v, 2, r);
 	ck_assert_uint_eq(n, base + FWP_INFO_EXT_HDR_LEN + 12);
@@ -853,27 +808,22 @@ START_TEST(serial_protocol_uid)
 	ck_assert_uint_eq(n, base);
 	ck_assert_int_eq(fwp_device_info_parse("t", r + 2, n - 2, &d, &err), FWP_OK);
 	ck_assert_str_eq(d.uid, "");
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
 START_TEST(serial_protocol_session)
 {
-	struct fwd_flash_sim sim;
+	struct loader L;
+	loader_init(&L, 0);
 	struct fwp_buf img = {0};
-	struct fwd_update_target t[3];
-	struct fwd_update u;
 	struct fwd_image out;
 	static struct wire w;
 	uint8_t r[512], body[FWP_BEGIN_LEN + 2048];
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, key};
+	struct spec good = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.key};
 	make(&app_slot, &good, 10000, &img);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"testboard", FWP_ROLE_LOADER, wire_put, &w, NULL, {0}, 0};
-	fwd_serial_init(&ser, &cfg, &u);
+	fwd_serial_init(&ser, &cfg, &L.u);
 
 	uint8_t v[2] = {1, 0};
 	uint32_t n = request(&w, FWP_REQ_HELLO, 1, v, 2, r);
@@ -931,7 +881,7 @@ START_TEST(serial_protocol_session)
 	request(&w, FWP_REQ_FINISH, 43, NULL, 0, r);
 	ck_assert_uint_eq(r[2], FWP_ST_OK);
 	struct fwd_policy pol = app_policy();
-	ck_assert_int_eq(fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out),
+	ck_assert_int_eq(fwd_image_check(&L.fl, app_slot.addr, app_slot.size, &pol, &out),
 			 FWD_IMAGE_OK);
 	n = request(&w, FWP_REQ_HELLO, 44, v, 2, r);
 	ck_assert_uint_eq(r[n - 28], FWP_SESSION_COMMITTED);
@@ -959,7 +909,7 @@ START_TEST(serial_protocol_session)
 		free(tiny);
 	}
 	fwp_buf_free(&img);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -970,16 +920,11 @@ static int only_921600(uint32_t baud)
 
 START_TEST(serial_baud_switch_asks_the_port_first)
 {
-	struct fwd_update_target t[3];
-	struct fwd_update u;
+	struct loader L;
+	loader_init(&L, 0);
 	static struct wire w;
-	struct fwd_flash_sim sim;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
-	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	loader_targets(t, 0);
-	fwd_update_init(&u, &fl, t, 3);
 	struct fwd_serial_config cfg = {"b", FWP_ROLE_LOADER, wire_put, &w, only_921600, {0}, 0};
-	fwd_serial_init(&ser, &cfg, &u);
+	fwd_serial_init(&ser, &cfg, &L.u);
 	uint8_t pkt[16] = {FWP_REQ_BAUD, 1}, enc[32], r[64]; /* room for the CRC */
 	struct fwd_frame_rx rx;
 	for (int k = 0; k < 2; k++) {
@@ -996,7 +941,7 @@ START_TEST(serial_baud_switch_asks_the_port_first)
 		ck_assert_int_eq(last, k ? FWD_SERIAL_SET_BAUD : FWD_SERIAL_CONTINUE);
 	}
 	ck_assert_uint_eq(ser.baud, 921600);
-	fwd_flash_sim_free(&sim);
+	fwd_flash_sim_free(&L.sim);
 }
 END_TEST
 
@@ -1006,10 +951,10 @@ START_TEST(remap_reads_through_a_window)
 	struct fwp_buf img = {0};
 	struct fwd_image out;
 	enum fwd_write_status st;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	/* A loader image stored inside the application slot, as an Updater carries it. */
-	struct spec ldr = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, key};
+	struct spec ldr = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.key};
 	make(&loader_slot, &ldr, 7000, &img);
 	struct fwd_slot carrier = app_slot;
 	struct fwd_writer w;
@@ -1018,7 +963,7 @@ START_TEST(remap_reads_through_a_window)
 	ck_assert_int_eq(fwd_writer_write(&w, 0, pad, 64), FWD_WRITE_OK);
 	ck_assert_int_eq(fwd_writer_write(&w, 64, img.data, img.len), FWD_WRITE_OK);
 	(void)st;
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_remap r;
 	fwd_remap_init(&r, &fl, loader_slot.addr, img.len, app_slot.addr + 64);
 	ck_assert_int_eq(fwd_image_check(&r.view, loader_slot.addr, loader_slot.size, &pol, &out),
@@ -1041,13 +986,13 @@ START_TEST(root_keys_list)
 	struct fwp_buf img = {0};
 	struct fwd_image out;
 	enum fwd_write_status st;
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
-	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, other};
+	struct spec sp = {FWP_IMAGE_TYPE_LOADER, 1, 0, 0, fx.other};
 	make(&loader_slot, &sp, 3000, &img);
 	uint8_t keys[2][65];
-	memcpy(keys[0], pubkey, 65);
-	memcpy(keys[1], other_pub, 65);
+	memcpy(keys[0], fx.pub, 65);
+	memcpy(keys[1], fx.other_pub, 65);
 	struct fwd_policy both = {(const uint8_t(*)[65])keys, 2, 1u << FWP_IMAGE_TYPE_LOADER, 0, 428, NULL, 0};
 	struct fwd_policy first = both;
 	first.key_count = 1;
@@ -1073,7 +1018,7 @@ static void prov_targets(struct fwd_update_target t[2], const uint8_t *uid, uint
 			 uint32_t min_counter)
 {
 	struct fwd_policy app = app_policy();
-	struct fwd_policy prov = {&other_pub, 1, 1u << FWP_IMAGE_TYPE_PROVISIONING, min_counter, 0,
+	struct fwd_policy prov = {&fx.other_pub, 1, 1u << FWP_IMAGE_TYPE_PROVISIONING, min_counter, 0,
 				  uid, uid_len};
 	t[0] = (struct fwd_update_target){2, prov_app_slot, app};
 	t[1] = (struct fwd_update_target){3, prov_slot, prov};
@@ -1122,37 +1067,37 @@ START_TEST(provisioning_writes_identities_never_code)
 	struct fwp_err err;
 	uint8_t detail;
 	char serial[FWP_PROV_VALUE_MAX + 1];
-	ck_assert_int_eq(fwd_flash_sim_init(&sim, 0x08000000, sectors), 0);
+	ck_assert_int_eq(fwd_flash_sim_init(&sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	struct fwd_flash fl = fwd_flash_sim_flash(&sim);
 	struct fwc_source src = {flash_sim_read, &fl, prov_slot.addr, prov_slot.size};
 	prov_targets(t, uid_a, sizeof(uid_a), 0);
 	fwd_update_init(&u, &fl, t, 2);
 
 	/* Code signed with the provisioning key: refused once the key is known. */
-	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	struct spec rogue = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	make(&prov_app_slot, &rogue, 3000, &img);
 	ck_assert_int_eq(send(&u, 2, &img, &detail), FWP_ST_WRONG_KEY);
 	/* ... and into the provisioning slot: wrong type, before a byte is written. */
-	struct spec rogue_prov_slot = {FWP_IMAGE_TYPE_APP, 5, 0, 0, other};
+	struct spec rogue_prov_slot = {FWP_IMAGE_TYPE_APP, 5, 0, 0, fx.other};
 	img.len = 0;
 	make(&prov_slot, &rogue_prov_slot, 3000, &img);
 	unsigned long programs = sim.programs;
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_WRONG_SLOT);
 	ck_assert_uint_eq(sim.programs, programs);
 	/* A provisioning type claiming code (no DATA flag, a vector table): refused at BEGIN. */
-	struct spec code_as_prov = {FWP_IMAGE_TYPE_PROVISIONING, 5, 0, 0, other};
+	struct spec code_as_prov = {FWP_IMAGE_TYPE_PROVISIONING, 5, 0, 0, fx.other};
 	img.len = 0;
 	make(&prov_slot, &code_as_prov, 3000, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_BAD_IMAGE);
 	ck_assert_int_eq(detail, FWD_IMAGE_BAD_VECTORS);
 	/* A provisioning record made for the Application slot: wrong type there. */
-	prov_image_at(prov_app_slot.addr, uid_a, 1, other, &img);
+	prov_image_at(prov_app_slot.addr, uid_a, 1, fx.other, &img);
 	ck_assert_int_eq(send(&u, 2, &img, &detail), FWP_ST_WRONG_SLOT);
 	/* Signed with the release key: the provisioning slot does not trust it. */
-	prov_image(uid_a, 1, key, &img);
+	prov_image(uid_a, 1, fx.key, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_WRONG_KEY);
 	/* For board B: refused by board A, nothing installed. */
-	prov_image(uid_b, 1, other, &img);
+	prov_image(uid_b, 1, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_BAD_IMAGE);
 	ck_assert_int_eq(detail, FWD_IMAGE_WRONG_BOARD);
 	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &t[1].pol, &out),
@@ -1160,7 +1105,7 @@ START_TEST(provisioning_writes_identities_never_code)
 	ck_assert_int_eq(fwc_prov_get(&src, uid_a, sizeof(uid_a), "serial", serial), -1);
 
 	/* The right one: installed, and the Application reads its serial number. */
-	prov_image(uid_a, 3, other, &img);
+	prov_image(uid_a, 3, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_OK);
 	ck_assert_int_eq(fwd_image_check(&fl, prov_slot.addr, prov_slot.size, &t[1].pol, &out),
 			 FWD_IMAGE_OK);
@@ -1179,9 +1124,9 @@ START_TEST(provisioning_writes_identities_never_code)
 	/* The installed counter is the floor: an older record is refused, the same one again not. */
 	prov_targets(t, uid_a, sizeof(uid_a), 3);
 	fwd_update_init(&u, &fl, t, 2);
-	prov_image(uid_a, 2, other, &img);
+	prov_image(uid_a, 2, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_ROLLBACK);
-	prov_image(uid_a, 3, other, &img);
+	prov_image(uid_a, 3, fx.other, &img);
 	ck_assert_int_eq(send(&u, 3, &img, &detail), FWP_ST_OK);
 
 	/* The builder refuses what the board would: a name twice, a bad name, a long value. */
@@ -1205,15 +1150,6 @@ START_TEST(provisioning_writes_identities_never_code)
 END_TEST
 
 /* The record reader on hand-made records: each rule of docs/image-format.md. */
-static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
-{
-	const struct fwp_buf *b = ctx;
-	if (addr > b->len || len > b->len - addr)
-		return -1;
-	memcpy(buf, b->data + addr, len);
-	return 0;
-}
-
 static enum fwc_verdict check_record(const char *hex)
 {
 	struct fwp_buf b = {0};
@@ -1233,7 +1169,7 @@ static enum fwc_verdict check_record(const char *hex)
 		}
 	}
 	ck_assert_uint_eq(have, 0);
-	struct fwc_source src = {mem_read, &b, 0, (uint32_t)b.len};
+	struct fwc_source src = {fwp_buf_read, &b, 0, (uint32_t)b.len};
 	enum fwc_verdict v = fwc_prov_check(&src, 0, (uint32_t)b.len, NULL, NULL, &r);
 	fwp_buf_free(&b);
 	return v;
@@ -1267,7 +1203,7 @@ int main(void)
 {
 	Suite *s = suite_create("device-core");
 	TCase *tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, valid_image_installs_and_boots);
 	tcase_add_test(tc, bad_images_refused_with_reason);

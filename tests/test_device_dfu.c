@@ -4,6 +4,7 @@
  * NOR flash model, with images made and signed by the host library.
  */
 #include "check_util.h"
+#include "fixtures.h"
 #include "crypto.h"
 #include "fwd_flash_sim.h"
 #include "fwd_image.h"
@@ -11,48 +12,15 @@
 #include "fwd_usb.h"
 #include "slotimage.h"
 
-static const uint32_t sectors[] = {16384, 16384, 16384, 16384, 65536, 131072, 131072,
-				   131072, 131072, 131072, 131072, 131072, 0};
-static const struct fwd_slot boot_slot = {0x08000000, 0x4000, 0};
-static const struct fwd_slot loader_slot = {0x08004000, 0x1C000, 0};
-static const struct fwd_slot app_slot = {0x08020000, 0xE0000, 1};
-
-static char *dir;
-static struct fwp_key *key, *other;
-static uint8_t pubkey[65];
-
-static void setup(void)
-{
-	struct fwp_err err;
-	dir = tmpdir_new();
-	char *a = path_join(dir, "a.pem"), *ap = path_join(dir, "a.pub.pem");
-	char *b = path_join(dir, "b.pem"), *bp = path_join(dir, "b.pub.pem");
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, a, ap, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, b, bp, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_load(a, &key, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_load(b, &other, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_public_point(key, pubkey, &err), FWP_OK);
-	free(a);
-	free(ap);
-	free(b);
-	free(bp);
-}
-
-static void teardown(void)
-{
-	fwp_key_free(key);
-	fwp_key_free(other);
-	tmpdir_remove(dir);
-}
+static const struct fwd_slot boot_slot = {FX_BOOT_ADDR, FX_BOOT_SIZE, 0};
+static const struct fwd_slot loader_slot = {FX_LOADER_ADDR, FX_LOADER_SIZE, 0};
+static const struct fwd_slot app_slot = {FX_APP_ADDR, FX_APP_SIZE, 1};
 
 /* An application image for the app slot, header room 0x200, signed by signer. */
 static void make(enum fwp_image_type type, uint32_t counter, struct fwp_key *signer,
 		 size_t payload_len, struct fwp_buf *out)
 {
-	struct fwp_err err;
-	uint8_t *payload = malloc(payload_len), digest[32], sig[64], kh[32];
-	for (size_t i = 0; i < payload_len; i++)
-		payload[i] = (uint8_t)(i * 13 + 7);
+	uint8_t *payload = fx_pattern(payload_len);
 	struct fwp_image_params p = {0};
 	p.type = type;
 	p.version = (struct fwp_image_version){1, 0, 0, 0};
@@ -62,10 +30,7 @@ static void make(enum fwp_image_type type, uint32_t counter, struct fwp_key *sig
 	p.vector_addr = p.load_addr;
 	p.payload = payload;
 	p.payload_len = payload_len;
-	ck_assert_int_eq(fwp_image_begin(&p, out, digest, &err), FWP_OK);
-	ck_assert_int_eq(fwp_ecdsa_sign_digest(signer, digest, sig, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_hash(signer, kh, &err), FWP_OK);
-	ck_assert_int_eq(fwp_image_finish(out, digest, kh, sig, &err), FWP_OK);
+	fx_image_sign(&p, signer, out);
 	free(payload);
 }
 
@@ -84,8 +49,8 @@ static const struct fwd_usb_config usb_cfg = {
 
 static void dev_init(struct dev *d, uint32_t min_counter)
 {
-	struct fwd_policy pol = {&pubkey, 1, 1u << FWP_IMAGE_TYPE_APP, min_counter, 428, NULL, 0};
-	ck_assert_int_eq(fwd_flash_sim_init(&d->sim, 0x08000000, sectors), 0);
+	struct fwd_policy pol = {&fx.pub, 1, 1u << FWP_IMAGE_TYPE_APP, min_counter, 428, NULL, 0};
+	ck_assert_int_eq(fwd_flash_sim_init(&d->sim, FX_FLASH_BASE, fx_f429_sectors), 0);
 	d->fl = fwd_flash_sim_flash(&d->sim);
 	d->t[0] = (struct fwd_update_target){0, boot_slot, pol};
 	d->t[1] = (struct fwd_update_target){1, loader_slot, pol};
@@ -178,7 +143,7 @@ START_TEST(whole_download_lands_and_commits)
 	struct fwp_buf img = {0};
 	unsigned busy = 0;
 	dev_init(&d, 0);
-	make(FWP_IMAGE_TYPE_APP, 3, key, 20000, &img);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 20000, &img);
 	configure(&d, 2);
 	struct status st = download(&d, &img, &busy);
 	ck_assert_uint_eq(st.status, FWD_DFU_OK);
@@ -212,7 +177,7 @@ START_TEST(refused_images_map_to_dfu_status)
 	dev_init(&d, 2);
 	configure(&d, 2);
 	/* Signed by a key the device does not trust: found at the manifestation. */
-	make(FWP_IMAGE_TYPE_APP, 3, other, 9000, &bad);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.other, 9000, &bad);
 	struct status st = download(&d, &bad, &busy);
 	ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
 	ck_assert_uint_eq(st.status, FWD_DFU_ERR_VERIFY);
@@ -239,14 +204,14 @@ START_TEST(refused_images_map_to_dfu_status)
 	bad.data[bad.len - 1] ^= 1;
 	free(bad.data);
 	bad = (struct fwp_buf){0};
-	make(FWP_IMAGE_TYPE_APP, 3, key, 9000, &bad);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 9000, &bad);
 	bad.data[bad.len - 1] ^= 0x55;
 	st = download(&d, &bad, &busy);
 	ck_assert_uint_eq(st.status, FWD_DFU_ERR_VERIFY);
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 
 	/* Rollback: refused on the first block, before anything is erased. */
-	make(FWP_IMAGE_TYPE_APP, 1, key, 9000, &old);
+	make(FWP_IMAGE_TYPE_APP, 1, fx.key, 9000, &old);
 	unsigned long erases = d.sim.erases;
 	st = dnload(&d, 0, old.data, FWD_DFU_TRANSFER_SIZE, &busy);
 	ck_assert_uint_eq(st.status, FWD_DFU_ERR_FIRMWARE);
@@ -254,7 +219,7 @@ START_TEST(refused_images_map_to_dfu_status)
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 
 	/* The wrong image type: errTARGET; a slot that is not writable: errTARGET. */
-	make(FWP_IMAGE_TYPE_LOADER, 3, key, 9000, &loader);
+	make(FWP_IMAGE_TYPE_LOADER, 3, fx.key, 9000, &loader);
 	st = dnload(&d, 0, loader.data, FWD_DFU_TRANSFER_SIZE, &busy);
 	ck_assert_uint_eq(st.status, FWD_DFU_ERR_TARGET);
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
@@ -271,7 +236,7 @@ START_TEST(refused_images_map_to_dfu_status)
 	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	free(bad.data);
 	bad = (struct fwp_buf){0};
-	make(FWP_IMAGE_TYPE_APP, 3, key, 9000, &bad);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 9000, &bad);
 	st = dnload(&d, 0, bad.data, FWD_DFU_TRANSFER_SIZE, &busy);
 	ck_assert_uint_eq(st.status, FWD_DFU_OK);
 	st = dnload(&d, 1, NULL, 0, &busy);
@@ -292,7 +257,7 @@ START_TEST(abort_mid_download_and_state_rules)
 	struct fwp_buf img = {0};
 	unsigned busy = 0;
 	dev_init(&d, 0);
-	make(FWP_IMAGE_TYPE_APP, 3, key, 20000, &img);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 20000, &img);
 	/* A bus reset with nothing installed is only a reset. */
 	fwd_usb_reset(&d.usb);
 	ck_assert_uint_eq(d.usb.leave, 0);
@@ -463,7 +428,7 @@ START_TEST(set_interface_picks_the_slot)
 	struct fwp_buf img = {0};
 	unsigned busy = 0;
 	dev_init(&d, 0);
-	make(FWP_IMAGE_TYPE_APP, 3, key, 5000, &img);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 5000, &img);
 	/* Alt 1 is the Loader's slot: not writable from the Loader. */
 	configure(&d, 1);
 	struct status st = download(&d, &img, &busy);
@@ -486,7 +451,7 @@ START_TEST(power_cut_during_download)
 	unsigned busy = 0;
 	struct fwd_image out;
 	dev_init(&d, 0);
-	make(FWP_IMAGE_TYPE_APP, 3, key, 5000, &img);
+	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 5000, &img);
 	configure(&d, 2);
 	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
 	long total = (long)(d.sim.erases + d.sim.programs);
@@ -519,7 +484,7 @@ int main(void)
 {
 	Suite *s = suite_create("device-dfu");
 	TCase *tc = tcase_create("dfu");
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, whole_download_lands_and_commits);
 	tcase_add_test(tc, refused_images_map_to_dfu_status);

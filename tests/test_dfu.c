@@ -5,6 +5,7 @@
  * built here, truncated and inconsistent ones refused).
  */
 #include "check_util.h"
+#include "fwpack/image.h"
 #include "dfu.h"
 #include "dfufile.h"
 #include "dfuse_layout.h"
@@ -114,29 +115,17 @@ static uint32_t crc_bitwise(const uint8_t *d, size_t n)
 	return c;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
 static void add_suffix(struct fwp_buf *b, uint16_t vid, uint16_t pid, uint16_t bcd_dfu)
 {
 	uint8_t s[16];
-	put16(s, 0xffff);
-	put16(s + 2, pid);
-	put16(s + 4, vid);
-	put16(s + 6, bcd_dfu);
+	fwp_put_le16(s, 0xffff);
+	fwp_put_le16(s + 2, pid);
+	fwp_put_le16(s + 4, vid);
+	fwp_put_le16(s + 6, bcd_dfu);
 	memcpy(s + 8, "UFD", 3);
 	s[11] = 16;
 	ck_assert_int_eq(fwp_buf_append(b, s, 12, NULL), FWP_OK);
-	put32(s + 12, crc_bitwise(b->data, b->len));
+	fwp_put_le32(s + 12, crc_bitwise(b->data, b->len));
 	ck_assert_int_eq(fwp_buf_append(b, s + 12, 4, NULL), FWP_OK);
 }
 
@@ -220,20 +209,20 @@ static void dfuse_file(struct fwp_buf *b, const struct elem *e, size_t n)
 			tsize += 8 + e[j++].size;
 		uint8_t t[FWP_DFUSE_TARGET_LEN] = {'T', 'a', 'r', 'g', 'e', 't'};
 		t[6] = e[i].alt;
-		put32(t + 7, 1);
+		fwp_put_le32(t + 7, 1);
 		strcpy((char *)t + 11, "ST...");
-		put32(t + 266, (uint32_t)tsize);
-		put32(t + 270, (uint32_t)(j - i));
+		fwp_put_le32(t + 266, (uint32_t)tsize);
+		fwp_put_le32(t + 270, (uint32_t)(j - i));
 		ck_assert_int_eq(fwp_buf_append(b, t, sizeof(t), NULL), FWP_OK);
 		for (; i < j; i++) {
 			uint8_t eh[8];
-			put32(eh, e[i].addr);
-			put32(eh + 4, e[i].size);
+			fwp_put_le32(eh, e[i].addr);
+			fwp_put_le32(eh + 4, e[i].size);
 			ck_assert_int_eq(fwp_buf_append(b, eh, 8, NULL), FWP_OK);
 			ck_assert_int_eq(fwp_buf_fill(b, (uint8_t)(0xa0 + i), e[i].size, NULL), FWP_OK);
 		}
 	}
-	put32(b->data + 6, (uint32_t)b->len);
+	fwp_put_le32(b->data + 6, (uint32_t)b->len);
 }
 
 START_TEST(dfuse_container)
@@ -273,7 +262,7 @@ START_TEST(dfuse_image_size_conventions)
 	for (int extra = 0; extra <= FWP_DFU_SUFFIX_LEN + 1; extra++) {
 		struct fwp_buf b = {0};
 		dfuse_file(&b, e, 1);
-		put32(b.data + 6, (uint32_t)b.len + (uint32_t)extra);
+		fwp_put_le32(b.data + 6, (uint32_t)b.len + (uint32_t)extra);
 		add_suffix(&b, 0x0483, 0xdf11, 0x011a);
 		int want = extra == 0 || extra == FWP_DFU_SUFFIX_LEN ? FWP_OK : FWP_ERR_FORMAT;
 		ck_assert_msg(fwp_dfu_file_parse(b.data, b.len, &f, &err) == want,
@@ -309,9 +298,9 @@ START_TEST(dfuse_refusals)
 	b.data[5] = 2;
 	dfuse_refused(&b, "version 2");
 	b.data[5] = 1;
-	put32(b.data + 6, (uint32_t)len + 1);
+	fwp_put_le32(b.data + 6, (uint32_t)len + 1);
 	dfuse_refused(&b, "DFUImageSize");
-	put32(b.data + 6, (uint32_t)len);
+	fwp_put_le32(b.data + 6, (uint32_t)len);
 	b.data[10] = 0;
 	dfuse_refused(&b, "0 targets");
 	b.data[10] = 1;
@@ -319,32 +308,32 @@ START_TEST(dfuse_refusals)
 	dfuse_refused(&b, "no \"Target\" signature");
 	b.data[11] = 'T';
 	/* A target size past the end, an element past its target. */
-	put32(b.data + 11 + 266, 1000);
+	fwp_put_le32(b.data + 11 + 266, 1000);
 	dfuse_refused(&b, "dwTargetSize 1000");
-	put32(b.data + 11 + 266, 8 + 100 + 8 + 10);
-	put32(b.data + 11 + 274 + 4, 119);
+	fwp_put_le32(b.data + 11 + 266, 8 + 100 + 8 + 10);
+	fwp_put_le32(b.data + 11 + 274 + 4, 119);
 	dfuse_refused(&b, "element 0: 119 bytes, only 118 left");
-	put32(b.data + 11 + 274 + 4, 100);
+	fwp_put_le32(b.data + 11 + 274 + 4, 100);
 	/* Elements that do not fill their target, or leave the address space. */
-	put32(b.data + 11 + 270, 1);
+	fwp_put_le32(b.data + 11 + 270, 1);
 	dfuse_refused(&b, "bytes after its last element");
-	put32(b.data + 11 + 270, 3);
+	fwp_put_le32(b.data + 11 + 270, 3);
 	dfuse_refused(&b, "element 2 at offset");
-	put32(b.data + 11 + 270, 0x7fffffff);
+	fwp_put_le32(b.data + 11 + 270, 0x7fffffff);
 	dfuse_refused(&b, "elements (at most");
-	put32(b.data + 11 + 270, 2);
-	put32(b.data + 11 + 274, 0xffffffc0);
+	fwp_put_le32(b.data + 11 + 270, 2);
+	fwp_put_le32(b.data + 11 + 274, 0xffffffc0);
 	dfuse_refused(&b, "passes 4 GiB");
-	put32(b.data + 11 + 274, 0x08000000);
+	fwp_put_le32(b.data + 11 + 274, 0x08000000);
 	/* Truncated in the middle of the target header. */
 	b.len = 100;
-	put32(b.data + 6, 100);
+	fwp_put_le32(b.data + 6, 100);
 	dfuse_refused(&b, "target 0 at offset 11: truncated");
 	b.len = len;
-	put32(b.data + 6, (uint32_t)len);
+	fwp_put_le32(b.data + 6, (uint32_t)len);
 	/* Bytes after the last target. */
 	ck_assert_int_eq(fwp_buf_fill(&b, 0, 3, NULL), FWP_OK);
-	put32(b.data + 6, (uint32_t)b.len);
+	fwp_put_le32(b.data + 6, (uint32_t)b.len);
 	dfuse_refused(&b, "3 bytes after the last target");
 	fwp_buf_free(&b);
 }

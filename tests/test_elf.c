@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "check_util.h"
+#include "fwpack/image.h"
 #include "elfread.h"
 
 struct seg {
@@ -157,18 +158,6 @@ static void build_bytes(const struct spec *sp, struct fwp_buf *b)
 	make_elf(p, sp);
 	free(p);
 	ck_assert(read_back(dir, "t.elf", b));
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -394,22 +383,22 @@ START_TEST(reject_segment_outside_file)
 	struct spec sp = arm_exec(two, 2);
 	struct fwp_buf b = {0};
 	build_bytes(&sp, &b);
-	put32(phdr_field(&b, 1, offsetof(Elf32_Phdr, p_offset)), (uint32_t)b.len - 63);
+	fwp_put_le32(phdr_field(&b, 1, offsetof(Elf32_Phdr, p_offset)), (uint32_t)b.len - 63);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: segment 1 (file offset");
 	expect_parse(&b, FWP_ERR_FORMAT, "lies outside the");
-	put32(phdr_field(&b, 1, offsetof(Elf32_Phdr, p_offset)), 0xFFFFFFF0u);
+	fwp_put_le32(phdr_field(&b, 1, offsetof(Elf32_Phdr, p_offset)), 0xFFFFFFF0u);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: segment 1 (file offset 0xfffffff0, 0x40 bytes)");
 	fwp_buf_free(&b);
 
 	build_bytes(&sp, &b);
-	put32(phdr_field(&b, 0, offsetof(Elf32_Phdr, p_filesz)), 0xFFFFFF00u);
-	put32(phdr_field(&b, 0, offsetof(Elf32_Phdr, p_memsz)), 0xFFFFFF00u);
+	fwp_put_le32(phdr_field(&b, 0, offsetof(Elf32_Phdr, p_filesz)), 0xFFFFFF00u);
+	fwp_put_le32(phdr_field(&b, 0, offsetof(Elf32_Phdr, p_memsz)), 0xFFFFFF00u);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: segment 0 (file offset");
 	fwp_buf_free(&b);
 
 	/* filesz > memsz is not a valid segment either */
 	build_bytes(&sp, &b);
-	put32(phdr_field(&b, 0, offsetof(Elf32_Phdr, p_memsz)), 16);
+	fwp_put_le32(phdr_field(&b, 0, offsetof(Elf32_Phdr, p_memsz)), 16);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: segment 0 has 0x200 bytes in the file");
 	fwp_buf_free(&b);
 }
@@ -497,31 +486,31 @@ START_TEST(header_tables_checked)
 	struct spec sp = arm_exec(one_seg, 1);
 	struct fwp_buf b = {0};
 	build_bytes(&sp, &b);
-	put16(b.data + offsetof(Elf32_Ehdr, e_phnum), 300);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_phnum), 300);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: 300 program headers (at most 256)");
-	put16(b.data + offsetof(Elf32_Ehdr, e_phnum), 1);
-	put16(b.data + offsetof(Elf32_Ehdr, e_phentsize), 8);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_phnum), 1);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_phentsize), 8);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: program header size 8 (expected 32)");
-	put16(b.data + offsetof(Elf32_Ehdr, e_phentsize), sizeof(Elf32_Phdr));
-	put32(b.data + offsetof(Elf32_Ehdr, e_phoff), (uint32_t)b.len - 16);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_phentsize), sizeof(Elf32_Phdr));
+	fwp_put_le32(b.data + offsetof(Elf32_Ehdr, e_phoff), (uint32_t)b.len - 16);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: truncated: the program header table");
 	/* over the ELF header: libelf would see no program headers at all */
-	put32(b.data + offsetof(Elf32_Ehdr, e_phoff), 0);
+	fwp_put_le32(b.data + offsetof(Elf32_Ehdr, e_phoff), 0);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: bad program header table (0 of 1)");
 	fwp_buf_free(&b);
 
 	/* a section whose bytes are not in the file (section 1: the segment's) */
 	build_bytes(&sp, &b);
 	uint32_t shoff = get32(b.data + offsetof(Elf32_Ehdr, e_shoff));
-	put32(b.data + shoff + sizeof(Elf32_Shdr) + offsetof(Elf32_Shdr, sh_size), 0x100000);
+	fwp_put_le32(b.data + shoff + sizeof(Elf32_Shdr) + offsetof(Elf32_Shdr, sh_size), 0x100000);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: truncated: section 1 (file offset");
 	fwp_buf_free(&b);
 
 	build_bytes(&sp, &b);
-	put16(b.data + offsetof(Elf32_Ehdr, e_shentsize), 12);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_shentsize), 12);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: section header size 12 (expected 40)");
-	put16(b.data + offsetof(Elf32_Ehdr, e_shentsize), sizeof(Elf32_Shdr));
-	put16(b.data + offsetof(Elf32_Ehdr, e_shnum), 1000);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_shentsize), sizeof(Elf32_Shdr));
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_shnum), 1000);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: truncated: the section header table");
 	fwp_buf_free(&b);
 }
@@ -538,12 +527,12 @@ START_TEST(extended_program_header_count)
 	struct fwp_err err;
 	build_bytes(&sp, &b);
 	uint8_t *sh0 = b.data + get32(b.data + offsetof(Elf32_Ehdr, e_shoff));
-	put16(b.data + offsetof(Elf32_Ehdr, e_phnum), PN_XNUM);
-	put32(sh0 + offsetof(Elf32_Shdr, sh_info), 2);
+	fwp_put_le16(b.data + offsetof(Elf32_Ehdr, e_phnum), PN_XNUM);
+	fwp_put_le32(sh0 + offsetof(Elf32_Shdr, sh_info), 2);
 	ck_assert_msg(fwp_elf_parse(b.data, b.len, "x.elf", &elf, &err) == FWP_OK, "%s", err.msg);
 	ck_assert_uint_eq(elf.nsegs, 2);
 	fwp_elf_free(&elf);
-	put32(sh0 + offsetof(Elf32_Shdr, sh_info), 100000);
+	fwp_put_le32(sh0 + offsetof(Elf32_Shdr, sh_info), 100000);
 	expect_parse(&b, FWP_ERR_FORMAT, "x.elf: 100000 program headers (at most 256)");
 	fwp_buf_free(&b);
 }

@@ -9,6 +9,7 @@
 #include "build.h"
 #include "cbimage.h"
 #include "check_util.h"
+#include "fixtures.h"
 #include "crypto.h"
 #include "fwpack/cookbook.h"
 #include "fwpack/image.h"
@@ -85,32 +86,6 @@ END_TEST
 
 /* ---- images built directly ---- */
 
-static char *key_dir;
-static char *key_path;
-static char *pub_path;
-static char *other_key_path;
-
-static void keys_setup(void)
-{
-	struct fwp_err err;
-	key_dir = tmpdir_new();
-	key_path = path_join(key_dir, "k.pem");
-	pub_path = path_join(key_dir, "k.pub.pem");
-	other_key_path = path_join(key_dir, "other.pem");
-	char *other_pub = path_join(key_dir, "other.pub.pem");
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, key_path, pub_path, 0, &err), FWP_OK);
-	ck_assert_int_eq(fwp_keygen(FWP_CURVE_P256, other_key_path, other_pub, 0, &err), FWP_OK);
-	free(other_pub);
-}
-
-static void keys_teardown(void)
-{
-	free(key_path);
-	free(pub_path);
-	free(other_key_path);
-	tmpdir_remove(key_dir);
-}
-
 static struct fwp_key *load(const char *path)
 {
 	struct fwp_key *k = NULL;
@@ -123,9 +98,7 @@ static struct fwp_key *load(const char *path)
 static void make_image(struct fwp_buf *out, size_t payload_len, int with_build_id)
 {
 	static const uint8_t bid[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
-	uint8_t *payload = malloc(payload_len);
-	for (size_t i = 0; i < payload_len; i++)
-		payload[i] = (uint8_t)(i * 7 + 3);
+	uint8_t *payload = fx_pattern(payload_len);
 	struct fwp_image_params p = {0};
 	p.type = FWP_IMAGE_TYPE_APP;
 	p.version = (struct fwp_image_version){1, 2, 3, 4};
@@ -139,14 +112,7 @@ static void make_image(struct fwp_buf *out, size_t payload_len, int with_build_i
 		p.build_id = bid;
 		p.build_id_len = sizeof(bid);
 	}
-	uint8_t digest[32], sig[64], kh[32];
-	struct fwp_err err;
-	struct fwp_key *k = load(key_path);
-	ck_assert_int_eq(fwp_image_begin(&p, out, digest, &err), FWP_OK);
-	ck_assert_int_eq(fwp_ecdsa_sign_digest(k, digest, sig, &err), FWP_OK);
-	ck_assert_int_eq(fwp_key_hash(k, kh, &err), FWP_OK);
-	ck_assert_int_eq(fwp_image_finish(out, digest, kh, sig, &err), FWP_OK);
-	fwp_key_free(k);
+	fx_image_sign(&p, fx.key, out);
 	free(payload);
 }
 
@@ -203,7 +169,7 @@ START_TEST(sign_then_verify_round_trip)
 	struct fwp_image_info info;
 	struct fwp_err err;
 	make_image(&img, 5000, 0);
-	struct fwp_key *pub = load(pub_path), *priv = load(key_path), *other = load(other_key_path);
+	struct fwp_key *pub = load(fx.pub_path), *priv = load(fx.key_path), *other = load(fx.other_path);
 	ck_assert_int_eq(fwp_image_parse(img.data, img.len, &info, &err), FWP_OK);
 	ck_assert_msg(fwp_image_verify(&info, pub, &err) == FWP_OK, "%s", err.msg);
 	ck_assert_int_eq(fwp_image_verify(&info, priv, &err), FWP_OK);
@@ -228,7 +194,7 @@ START_TEST(tampered_byte_anywhere_fails)
 	struct fwp_err err;
 	struct fwp_image_info info;
 	make_image(&img, 200, 1);
-	struct fwp_key *pub = load(pub_path);
+	struct fwp_key *pub = load(fx.pub_path);
 	for (size_t i = 0; i < img.len; i++) {
 		for (int bit = 0; bit < 8; bit += 7) {
 			img.data[i] ^= (uint8_t)(1u << bit);
@@ -342,7 +308,7 @@ START_TEST(build_is_reproducible_and_verifies)
 	struct fwp_buf a = {0}, b = {0};
 	fixture_init(&f);
 	write_payload(f.dir, "app.bin", 10000, 1);
-	write_manifest_one(&f, "0x08010200", key_path, 428);
+	write_manifest_one(&f, "0x08010200", fx.key_path, 428);
 	ck_assert_msg(build_in(&f, NULL, NULL, &err) == FWP_OK, "%s", err.msg);
 	ck_assert(read_back(f.out, "app.bin", &a));
 	ck_assert_uint_eq(a.len % 16, 0);
@@ -351,7 +317,7 @@ START_TEST(build_is_reproducible_and_verifies)
 	ck_assert_uint_eq(a.len, b.len);
 	ck_assert_mem_eq(a.data, b.data, a.len);
 	struct fwp_image_info info;
-	struct fwp_key *pub = load(pub_path);
+	struct fwp_key *pub = load(fx.pub_path);
 	ck_assert_int_eq(fwp_image_parse(a.data, a.len, &info, &err), FWP_OK);
 	ck_assert_int_eq(fwp_image_verify(&info, pub, &err), FWP_OK);
 	ck_assert_uint_eq(info.hdr.hdr_size, 0x200);
@@ -370,17 +336,17 @@ START_TEST(misaligned_vector_table_refused)
 	fixture_init(&f);
 	write_payload(f.dir, "app.bin", 1000, 2);
 	/* 0x08010100 is 256-aligned; a 428-byte table needs 512. */
-	write_manifest_one(&f, "0x08010100", key_path, 428);
+	write_manifest_one(&f, "0x08010100", fx.key_path, 428);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_RANGE);
 	ck_assert_msg(strstr(err.msg, "m.json:5:56: images[0].input: vector table at 0x08010100 "
 				      "is not aligned to 512 bytes") != NULL,
 		      "%s", err.msg);
 	ck_assert(!file_exists(f.out, "app.bin"));
 	/* 128 entries at 0x100 are fine for a 256-byte table. */
-	write_manifest_one(&f, "0x08010100", key_path, 256);
+	write_manifest_one(&f, "0x08010100", fx.key_path, 256);
 	ck_assert_msg(build_in(&f, NULL, NULL, &err) == FWP_OK, "%s", err.msg);
 	/* No room for the header. */
-	write_manifest_one(&f, "0x08010020", key_path, 64);
+	write_manifest_one(&f, "0x08010020", fx.key_path, 64);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_RANGE);
 	ck_assert_msg(strstr(err.msg, "leaves 0x20 bytes for the image header") != NULL, "%s",
 		      err.msg);
@@ -395,7 +361,7 @@ START_TEST(image_larger_than_slot_refused)
 	fixture_init(&f);
 	/* Payload fits the slot, header + trailer do not. */
 	write_payload(f.dir, "app.bin", 64 * 1024 - 0x200 - 100, 3);
-	write_manifest_one(&f, "0x08010200", key_path, 428);
+	write_manifest_one(&f, "0x08010200", fx.key_path, 428);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_RANGE);
 	ck_assert_msg(strstr(err.msg, "m.json:6:75: images[0].slot: image app is") != NULL &&
 			      strstr(err.msg, "larger than slot app (65536 bytes at 0x08010000)"),
@@ -423,7 +389,7 @@ START_TEST(failed_build_writes_nothing)
 		 "      'version': '1.0.0', 'slot': 'a', 'key': '%s', 'outputs': ['bin', 'hex'] },\n"
 		 "    { 'name': 'b', 'type': 'app', 'input': 'b.bin', 'load_address': '0x4200',\n"
 		 "      'version': '1.0.0', 'slot': 'b', 'key': 'missing.pem' } ] }\n",
-		 key_path);
+		 fx.key_path);
 	write_text(f.dir, "m.json", text);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_ERR_NOT_FOUND);
 	ck_assert_msg(strstr(err.msg, "m.json:9:47: images[1].key:") != NULL, "%s", err.msg);
@@ -440,13 +406,13 @@ START_TEST(external_signing_flow)
 	struct fwp_buf digest = {0}, direct = {0}, external = {0};
 	fixture_init(&f);
 	write_payload(f.dir, "app.bin", 3000, 6);
-	write_manifest_one(&f, "0x08010200", key_path, 428);
+	write_manifest_one(&f, "0x08010200", fx.key_path, 428);
 	ck_assert_int_eq(build_in(&f, NULL, NULL, &err), FWP_OK);
 	ck_assert(read_back(f.out, "app.bin", &direct));
 	remove_file(f.out, "app.bin");
 
 	/* Step 1: digests only; the manifest names the public key. */
-	write_manifest_one(&f, "0x08010200", pub_path, 428);
+	write_manifest_one(&f, "0x08010200", fx.pub_path, 428);
 	char *dd = path_join(f.dir, "digests");
 	mkdir(dd, 0755);
 	ck_assert_msg(build_in(&f, dd, NULL, &err) == FWP_OK, "%s", err.msg);
@@ -456,7 +422,7 @@ START_TEST(external_signing_flow)
 
 	/* The signer (here: the private key, as an HSM would hold it). */
 	uint8_t sig[64];
-	struct fwp_key *priv = load(key_path);
+	struct fwp_key *priv = load(fx.key_path);
 	ck_assert_int_eq(fwp_ecdsa_sign_digest(priv, digest.data, sig, &err), FWP_OK);
 	fwp_key_free(priv);
 	write_file(dd, "app.sig", sig, sizeof(sig));
@@ -507,7 +473,7 @@ START_TEST(two_region_elf_split)
 		 "    'input': '%s/examples/firmware/app_qspi_f746.elf', 'version': '3.0.1',\n"
 		 "    'slot': 'app', 'key': '%s', 'vector_table_size': 456 } ],\n"
 		 "  'factory': [ { 'name': 'f', 'images': ['app'] } ] }\n",
-		 top, key_path);
+		 top, fx.key_path);
 	write_text(f.dir, "m.json", text);
 	ck_assert_msg(build_in(&f, NULL, NULL, &err) == FWP_OK, "%s", err.msg);
 	ck_assert(read_back(f.out, "app.bin", &app));
@@ -515,7 +481,7 @@ START_TEST(two_region_elf_split)
 	ck_assert(read_back(f.out, "f-qspi.bin", &fq));
 	ck_assert(file_exists(f.out, "f-flash.bin"));
 	struct fwp_image_info a, q;
-	struct fwp_key *pub = load(pub_path);
+	struct fwp_key *pub = load(fx.pub_path);
 	ck_assert_int_eq(fwp_image_parse(app.data, app.len, &a, &err), FWP_OK);
 	ck_assert_int_eq(fwp_image_verify(&a, pub, &err), FWP_OK);
 	ck_assert_int_eq(fwp_image_parse(assets.data, assets.len, &q, &err), FWP_OK);
@@ -643,7 +609,7 @@ START_TEST(cookbook_v2_signature_with_raw_xy)
 		 " 'erase_size': '4K' } ], 'slots': [ { 'name': 'a', 'address': 0, 'size': '64K' } ],"
 		 " 'images': [ { 'name': 'a', 'type': 'app', 'format': 'cookbook-v2', 'input': "
 		 "'app.bin', 'load_address': '0x60', 'version': '1.0.0', 'slot': 'a', 'key': '%s' } ] }",
-		 key_path);
+		 fx.key_path);
 	write_text(f.dir, "m.json", text);
 	char *mp = path_join(f.dir, "m.json");
 	ck_assert_int_eq(fwp_manifest_load(mp, &m, &err), FWP_OK);
@@ -673,7 +639,7 @@ static Suite *image_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signed");
-	tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
+	tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, header_fields_at_their_offsets);
 	tcase_add_test(tc, sign_then_verify_round_trip);

@@ -1,10 +1,8 @@
 /* One update session: checks first, then the writer's safe order. */
 #include <string.h>
 
+#include "fwd_decode.h"
 #include "fwd_update.h"
-#ifdef FWD_HAVE_INFLATE
-#include "fwd_inflate.h"
-#endif
 
 void fwd_update_init(struct fwd_update *u, const struct fwd_flash *fl,
 		     const struct fwd_update_target *targets, uint8_t ntargets)
@@ -53,6 +51,19 @@ static enum fwp_status write_status(enum fwd_write_status st)
 	}
 }
 
+static const struct fwd_decoder *decoder_for(uint8_t encoding)
+{
+	for (const struct fwd_decoder *const *d = fwd_decoders; *d; d++)
+		if ((*d)->encoding == encoding)
+			return *d;
+	return NULL;
+}
+
+int fwd_update_accepts(uint8_t encoding)
+{
+	return decoder_for(encoding) != NULL;
+}
+
 static int same_session(const struct fwd_update *u, uint8_t t, uint8_t encoding, uint32_t size,
 			const uint8_t *id, const uint8_t *header)
 {
@@ -72,13 +83,9 @@ enum fwp_status fwd_update_begin(struct fwd_update *u, uint8_t slot_id, uint8_t 
 		;
 	if (t == u->ntargets || !u->targets[t].slot.writable)
 		return FWP_ST_WRONG_SLOT;
-#ifdef FWD_HAVE_INFLATE
-	if (encoding != FWP_ENC_RAW && encoding != FWP_ENC_DEFLATE)
+	const struct fwd_decoder *dec = decoder_for(encoding);
+	if (!dec)
 		return FWP_ST_UNSUPPORTED;
-#else
-	if (encoding != FWP_ENC_RAW)
-		return FWP_ST_UNSUPPORTED;
-#endif
 	const struct fwd_update_target *tg = &u->targets[t];
 	if (size > tg->slot.size)
 		return FWP_ST_OUT_OF_RANGE;
@@ -99,10 +106,8 @@ enum fwp_status fwd_update_begin(struct fwd_update *u, uint8_t slot_id, uint8_t 
 	enum fwd_write_status st = fwd_writer_begin(&u->w, u->fl, &tg->slot);
 	if (st != FWD_WRITE_OK)
 		return write_status(st);
-#ifdef FWD_HAVE_INFLATE
-	if (encoding == FWP_ENC_DEFLATE && fwd_inflate_begin() != 0)
+	if (dec->begin && dec->begin() != 0)
 		return FWP_ST_UNSUPPORTED;
-#endif
 	u->in_next = 0;
 	u->stream_end = 0;
 	u->state = FWP_SESSION_RECEIVING;
@@ -116,7 +121,7 @@ enum fwp_status fwd_update_begin(struct fwd_update *u, uint8_t slot_id, uint8_t 
 }
 
 /* Image bytes at the writer's offset, the header checked against BEGIN's. */
-static enum fwp_status write_image(struct fwd_update *u, const uint8_t *data, uint32_t len)
+enum fwp_status fwd_update_write(struct fwd_update *u, const uint8_t *data, uint32_t len)
 {
 	uint32_t off = fwd_writer_offset(&u->w);
 	if (len > u->size - off)
@@ -129,33 +134,8 @@ static enum fwp_status write_image(struct fwd_update *u, const uint8_t *data, ui
 	return write_status(fwd_writer_write(&u->w, off, data, len));
 }
 
-#ifdef FWD_HAVE_INFLATE
-static int inflated(void *ctx, const uint8_t *p, uint32_t n)
-{
-	enum fwp_status st = write_image(ctx, p, n);
-	return st == FWP_ST_OK ? 0 : 1000 + (int)st;
-}
 
-static enum fwp_status data_deflate(struct fwd_update *u, const uint8_t *data, uint32_t len)
-{
-	if (u->stream_end)
-		return FWP_ST_OUT_OF_RANGE; /* bytes after the end of the stream */
-	int rc = fwd_inflate_feed(data, len, inflated, u);
-	if (rc >= 1000) {
-		u->state = FWP_SESSION_FAILED;
-		return (enum fwp_status)(rc - 1000);
-	}
-	if (rc < 0) {
-		/* The stream is corrupt past recovery: start again with BEGIN. */
-		u->state = FWP_SESSION_FAILED;
-		u->verdict = FWD_IMAGE_BAD_PAYLOAD;
-		return FWP_ST_BAD_IMAGE;
-	}
-	u->in_next += len;
-	u->stream_end = rc == 1;
-	return FWP_ST_OK;
-}
-#endif
+const struct fwd_decoder fwd_decoder_raw = { FWP_ENC_RAW, NULL, fwd_update_write };
 
 enum fwp_status fwd_update_data(struct fwd_update *u, uint32_t off, const uint8_t *data,
 				uint32_t len)
@@ -172,11 +152,7 @@ enum fwp_status fwd_update_data(struct fwd_update *u, uint32_t off, const uint8_
 	uint32_t skip = next - off;
 	data += skip;
 	len -= skip;
-#ifdef FWD_HAVE_INFLATE
-	if (u->encoding == FWP_ENC_DEFLATE)
-		return data_deflate(u, data, len);
-#endif
-	return write_image(u, data, len);
+	return decoder_for(u->encoding)->data(u, data, len);
 }
 
 enum fwp_status fwd_update_finish(struct fwd_update *u, uint8_t *detail)

@@ -78,6 +78,12 @@ void fwd_update_abort(struct fwd_update *u);
  */
 uint32_t fwd_update_offset(const struct fwd_update *u);
 
+/*
+ * Whether BEGIN takes this encoding: the decoders the program was linked
+ * with (fwd_decode.h).
+ */
+int fwd_update_accepts(uint8_t encoding);
+
 /* The protocol status for an image verdict. */
 enum fwp_status fwd_update_status_of(enum fwd_verdict v);
 

@@ -83,6 +83,20 @@ static const cJSON *member(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
+/*
+ * obj's member key (*v) and its JSON path (p). Returns 1 when it is there,
+ * 0 when it is not and may be left out, < 0 when a required key is missing.
+ */
+static int lookup(struct pctx *c, const cJSON *obj, const char *base, const char *key,
+		  int required, const cJSON **v, char p[PATH_MAX_LEN])
+{
+	*v = member(obj, key);
+	join(p, base, key);
+	if (*v)
+		return 1;
+	return required ? fail(c, base, "missing required key \"%s\"", key) : FWP_OK;
+}
+
 static int get_object(struct pctx *c, const cJSON *v, const char *path)
 {
 	if (!cJSON_IsObject(v))
@@ -94,14 +108,11 @@ static int get_string(struct pctx *c, const cJSON *obj, const char *base, const 
 		      int required, const char **out)
 {
 	char p[PATH_MAX_LEN];
-	const cJSON *v = member(obj, key);
-	join(p, base, key);
+	const cJSON *v;
 	*out = NULL;
-	if (!v) {
-		if (required)
-			return fail(c, base, "missing required key \"%s\"", key);
-		return FWP_OK;
-	}
+	int rc = lookup(c, obj, base, key, required, &v, p);
+	if (rc <= 0)
+		return rc;
 	if (!cJSON_IsString(v))
 		return fail(c, p, "expected a string, found %s", json_type_name(v));
 	if (!*v->valuestring)
@@ -157,16 +168,13 @@ static int get_uint(struct pctx *c, const cJSON *obj, const char *base, const ch
 		    int required, uint64_t min, uint64_t max, uint64_t *out, int *present)
 {
 	char p[PATH_MAX_LEN];
-	const cJSON *v = member(obj, key);
+	const cJSON *v;
 	uint64_t x;
-	join(p, base, key);
+	int rc = lookup(c, obj, base, key, required, &v, p);
 	if (present)
 		*present = v != NULL;
-	if (!v) {
-		if (required)
-			return fail(c, base, "missing required key \"%s\"", key);
-		return FWP_OK;
-	}
+	if (rc <= 0)
+		return rc;
 	if (cJSON_IsNumber(v)) {
 		double d = v->valuedouble;
 		if (d < 0 || d > 9007199254740992.0 || d != (double)(uint64_t)d)
@@ -192,14 +200,11 @@ static int get_array(struct pctx *c, const cJSON *obj, const char *base, const c
 		     int required, const cJSON **out)
 {
 	char p[PATH_MAX_LEN];
-	const cJSON *v = member(obj, key);
-	join(p, base, key);
+	const cJSON *v;
 	*out = NULL;
-	if (!v) {
-		if (required)
-			return fail(c, base, "missing required key \"%s\"", key);
-		return FWP_OK;
-	}
+	int rc = lookup(c, obj, base, key, required, &v, p);
+	if (rc <= 0)
+		return rc;
 	if (!cJSON_IsArray(v))
 		return fail(c, p, "expected an array, found %s", json_type_name(v));
 	if (!v->child)

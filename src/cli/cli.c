@@ -154,3 +154,38 @@ int fwp_cli_parse(const struct fwp_cmd *cmd, int argc, char **argv,
 	free(so);
 	return rc < 0 ? -1 : optind;
 }
+
+int fwp_cli_start(const struct fwp_cmd *cmd, int argc, char **argv,
+		  int (*on_opt)(const char *name, const char *arg, void *ctx), void *ctx,
+		  int min, int max, const char *what, int *code)
+{
+	int done;
+	int first = fwp_cli_parse(cmd, argc, argv, on_opt, ctx, &done);
+	int n = argc - first;
+	if (first < 0)
+		*code = FWP_EXIT_USAGE;
+	else if (done)
+		*code = FWP_EXIT_OK;
+	else if (n < min && min == max)
+		*code = fwp_cli_usage_error(cmd, "expected %d %s, got %d", min, what, n);
+	else if (n < min)
+		*code = fwp_cli_usage_error(cmd, "no %s given", what);
+	else if (max >= 0 && n > max && max == 0)
+		*code = fwp_cli_usage_error(cmd, "unexpected operand \"%s\"", argv[first]);
+	else if (max >= 0 && n > max)
+		*code = fwp_cli_usage_error(cmd, "expected %s%d %s, got %d", min == max ? "" : "at most ",
+					    max, what, n);
+	else
+		return first;
+	return -1;
+}
+
+int fwp_cli_push(const char ***list, size_t *n, const char *s)
+{
+	const char **nl = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!nl)
+		return -1;
+	nl[(*n)++] = s;
+	*list = nl;
+	return 0;
+}

@@ -57,6 +57,19 @@ int fwp_cli_parse(const struct fwp_cmd *cmd, int argc, char **argv,
 		  int (*on_opt)(const char *name, const char *arg, void *ctx), void *ctx,
 		  int *done);
 
+/*
+ * What every command starts with: the options parsed, then the operands
+ * counted against min..max (max < 0: no limit), called `what` in the usage
+ * error. Returns the index of the first operand, or -1 when the command is
+ * over already: *code is then its exit code (0 after --help).
+ */
+int fwp_cli_start(const struct fwp_cmd *cmd, int argc, char **argv,
+		  int (*on_opt)(const char *name, const char *arg, void *ctx), void *ctx,
+		  int min, int max, const char *what, int *code);
+
+/* Append s to a repeated option's list (free *list at the end); -1: out of memory. */
+int fwp_cli_push(const char ***list, size_t *n, const char *s);
+
 void fwp_cli_help(const struct fwp_cmd *cmd, FILE *out);
 
 /* Report a usage error for cmd and return FWP_EXIT_USAGE. */

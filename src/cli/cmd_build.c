@@ -60,17 +60,12 @@ int fwp_cmd_build(const struct fwp_cmd *cmd, int argc, char **argv)
 	struct build_args a = {{".", NULL, NULL, stdout, stderr}, 0};
 	struct fwp_manifest m;
 	struct fwp_err err;
-	int done;
+	int code;
 
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, 1, "MANIFEST", &code);
 	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (argc - first != 1)
-		return fwp_cli_usage_error(cmd, "expected one manifest, got %d arguments",
-					   argc - first);
+		return code;
 	if (a.opts.digest_dir && a.opts.signature_dir)
 		return fwp_cli_usage_error(cmd, "--digest-dir and --signature-dir are two steps; "
 						"give one");

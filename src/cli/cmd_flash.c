@@ -47,16 +47,6 @@ struct flash_args {
 	long vid, pid;
 };
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
-
 static int for_transport(struct flash_args *a, const char *name)
 {
 	static const struct {
@@ -87,7 +77,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	unsigned long v = 0;
 	for_transport(a, name);
 	if (!strcmp(name, "port")) {
-		if (push(&a->ports, &a->nports, arg))
+		if (fwp_cli_push(&a->ports, &a->nports, arg))
 			a->bad = 1;
 	} else if (!strcmp(name, "baud")) {
 		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
@@ -145,10 +135,10 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 			a->pid = pid;
 		}
 	} else if (!strcmp(name, "serial")) {
-		if (push(&a->serials, &a->nserials, arg))
+		if (fwp_cli_push(&a->serials, &a->nserials, arg))
 			a->bad = 1;
 	} else if (!strcmp(name, "path")) {
-		if (push(&a->paths, &a->npaths, arg))
+		if (fwp_cli_push(&a->paths, &a->npaths, arg))
 			a->bad = 1;
 	} else if (!strcmp(name, "alt")) {
 		a->o.alt = arg;
@@ -630,10 +620,10 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 	a.o.baud = 115200;
 	a.vid = a.pid = -1;
 	a.mode = isatty(STDOUT_FILENO) ? FWP_RENDER_TTY : FWP_RENDER_LINES;
-	int done, rc = FWP_EXIT_USAGE;
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0 || done) {
-		rc = first < 0 ? FWP_EXIT_USAGE : FWP_EXIT_OK;
+	int rc;
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 0, -1, "image", &rc);
+	if (first < 0) {
+		/* rc says how it ended */
 	} else if (a.jobs_given && a.jobs == 0) {
 		rc = fwp_cli_usage_error(cmd, "--jobs 0: at least one board at a time");
 	} else if (a.nports && a.usb_opt) {

@@ -161,16 +161,11 @@ int fwp_cmd_history(const struct fwp_cmd *cmd, int argc, char **argv)
 	struct fwp_err err;
 	struct fwp_rec *rec = NULL;
 	cJSON *runs = NULL;
-	int done;
+	int code;
 
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (first < argc)
-		return fwp_cli_usage_error(cmd, "unexpected operand \"%s\"", argv[first]);
+	if (fwp_cli_start(cmd, argc, argv, on_opt, &a, 0, 0, "", &code) < 0)
+		return code;
 	if (a.formats > 1)
 		return fwp_cli_usage_error(cmd, "give --json or --csv, not both");
 

@@ -16,14 +16,10 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 
 int fwp_cmd_inspect(const struct fwp_cmd *cmd, int argc, char **argv)
 {
-	int json = 0, done, worst = FWP_EXIT_OK;
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &json, &done);
+	int json = 0, code, worst = FWP_EXIT_OK;
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &json, 1, -1, "image", &code);
 	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (first == argc)
-		return fwp_cli_usage_error(cmd, "no image given");
+		return code;
 	for (int i = first; i < argc; i++) {
 		struct fwp_buf data = {0};
 		struct fwp_err err;

@@ -49,17 +49,12 @@ int fwp_cmd_keygen(const struct fwp_cmd *cmd, int argc, char **argv)
 {
 	struct keygen_args a = {cmd, FWP_CURVE_P256, NULL, 0};
 	struct fwp_err err;
-	int done;
+	int code;
 
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, 1, "KEYFILE", &code);
 	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (argc - first != 1)
-		return fwp_cli_usage_error(cmd, "expected one KEYFILE, got %d arguments",
-					   argc - first);
+		return code;
 	char *pub = a.pub ? strdup(a.pub) : public_name(argv[first]);
 	if (!pub)
 		return fwp_report(&(struct fwp_err){FWP_ERR_NOMEM, "out of memory"});

@@ -376,15 +376,10 @@ int fwp_cmd_layout(const struct fwp_cmd *cmd, int argc, char **argv)
 	struct fwp_manifest m;
 	struct layout l = {&m, NULL};
 	struct fwp_err err;
-	int done, rc = FWP_OK;
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	int code, rc = FWP_OK;
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, 1, "MANIFEST", &code);
 	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (first != argc - 1)
-		return fwp_cli_usage_error(cmd, first == argc ? "no manifest given"
-							      : "one manifest at a time");
+		return code;
 	fwp_err_clear(&err);
 	if (fwp_manifest_load(argv[first], &m, &err) < 0)
 		return fwp_report(&err);

@@ -220,14 +220,12 @@ int fwp_cmd_list(const struct fwp_cmd *cmd, int argc, char **argv)
 	struct fwp_port_desc *ports = NULL;
 	size_t n = 0;
 	struct fwp_err err;
-	int done, rc = FWP_OK;
+	int code, rc = FWP_OK;
 
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 0, -1, "PORT", &code);
 	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
+		return code;
 	if (first < argc) {
 		/* Named ports: each must exist. */
 		n = (size_t)(argc - first);

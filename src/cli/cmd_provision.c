@@ -78,19 +78,14 @@ int fwp_cmd_provision(const struct fwp_cmd *cmd, int argc, char **argv)
 {
 	struct prov_args a = {0};
 	struct fwp_err err;
-	int done;
+	int code;
 	uint8_t uid[FWP_UID_MAX];
 	size_t uid_len;
 
 	a.cmd = cmd;
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (argc != first)
-		return fwp_cli_usage_error(cmd, "unexpected argument \"%s\"", argv[first]);
+	if (fwp_cli_start(cmd, argc, argv, on_opt, &a, 0, 0, "", &code) < 0)
+		return code;
 	if (!a.uid_hex || !a.key || !a.output || !a.have_address)
 		return fwp_cli_usage_error(cmd, "--uid, --address, --key and --output are required");
 	if (parse_uid(a.uid_hex, uid, &uid_len) < 0)

@@ -29,16 +29,6 @@ struct run_args {
 	size_t nports, nserials, npaths;
 };
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
-
 static int on_opt(const char *name, const char *arg, void *ctx)
 {
 	struct run_args *a = ctx;
@@ -52,11 +42,11 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 	else if (strcmp(name, "operator") == 0)
 		a->o.operator_name = arg;
 	else if (strcmp(name, "port") == 0)
-		a->bad |= push(&a->ports, &a->nports, arg);
+		a->bad |= fwp_cli_push(&a->ports, &a->nports, arg);
 	else if (strcmp(name, "serial") == 0)
-		a->bad |= push(&a->serials, &a->nserials, arg);
+		a->bad |= fwp_cli_push(&a->serials, &a->nserials, arg);
 	else if (strcmp(name, "path") == 0)
-		a->bad |= push(&a->paths, &a->npaths, arg);
+		a->bad |= fwp_cli_push(&a->paths, &a->npaths, arg);
 	else if (strcmp(name, "all") == 0)
 		a->all = 1;
 	else if (strcmp(name, "quiet") == 0)
@@ -362,7 +352,7 @@ static int run_boards(struct run_args *a, const char *recipe)
 int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
 {
 	struct run_args a;
-	int done, rc;
+	int rc;
 	memset(&a, 0, sizeof(a));
 	a.f.timeout_ms = RUN_TIMEOUT_MS;
 	a.f.retries = RUN_RETRIES;
@@ -370,17 +360,9 @@ int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
 	a.f.forced_slot = -1;
 	a.f.stop_after = -1;
 	a.f.address = -1;
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
-	if (first < 0)
-		rc = FWP_EXIT_USAGE;
-	else if (done)
-		rc = FWP_EXIT_OK;
-	else if (argc - first != 1)
-		rc = fwp_cli_usage_error(cmd, "expected one RECIPE");
-	else if (a.dry_run)
-		rc = dry_run(argv[first], &a.o);
-	else
-		rc = run_boards(&a, argv[first]);
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, 1, "RECIPE", &rc);
+	if (first >= 0)
+		rc = a.dry_run ? dry_run(argv[first], &a.o) : run_boards(&a, argv[first]);
 	free(a.ports);
 	free(a.serials);
 	free(a.paths);

@@ -60,16 +60,12 @@ int fwp_cmd_verify(const struct fwp_cmd *cmd, int argc, char **argv)
 	struct verify_args a = {NULL, 0};
 	struct fwp_key *key = NULL;
 	struct fwp_err err;
-	int done, worst = FWP_EXIT_OK;
+	int code, worst = FWP_EXIT_OK;
 
 	fwp_err_clear(&err);
-	int first = fwp_cli_parse(cmd, argc, argv, on_opt, &a, &done);
+	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, -1, "image", &code);
 	if (first < 0)
-		return FWP_EXIT_USAGE;
-	if (done)
-		return FWP_EXIT_OK;
-	if (first == argc)
-		return fwp_cli_usage_error(cmd, "no image given");
+		return code;
 	if (a.key && fwp_key_load(a.key, &key, &err) < 0)
 		return fwp_report(&err);
 	for (int i = first; i < argc; i++) {

@@ -110,6 +110,43 @@ static cJSON *phases(const struct fwp_board_result *res)
 	return p;
 }
 
+/* A connect event's fields: the Loader's INFO, or the USB DFU interface. */
+static void json_connect(cJSON *o, const struct fwp_event *e)
+{
+	const struct fwp_board_desc *d = e->desc;
+	if (d->info) {
+		cJSON_AddStringToObject(o, "board", d->info->board);
+		cJSON_AddStringToObject(o, "role",
+					d->info->role == FWP_ROLE_UPDATER ? "updater" : "loader");
+		cJSON_AddNumberToObject(o, "protocol", d->info->version);
+		cJSON_AddNumberToObject(o, "max_packet", d->info->max_packet);
+		cJSON_AddNumberToObject(o, "window", d->info->window);
+		cJSON_AddItemToObject(o, "slots", fwp_json_slots(d->info));
+	} else {
+		cJSON_AddStringToObject(o, "transport", e->board->transport);
+		cJSON_AddStringToObject(o, "usb_id", d->usb_id);
+		cJSON_AddStringToObject(o, "serial", e->board->usb_serial);
+		cJSON_AddStringToObject(o, "path", e->board->name);
+		cJSON_AddStringToObject(o, "protocol", d->protocol);
+		cJSON_AddNumberToObject(o, "alt", d->alt);
+		cJSON_AddStringToObject(o, "alt_name", d->alt_name);
+		cJSON_AddNumberToObject(o, "transfer_size", d->transfer_size);
+	}
+}
+
+/* A board's end: pass or fail, what moved, and how long each phase took. */
+static void json_result(cJSON *o, const struct fwp_board_result *res)
+{
+	cJSON_AddStringToObject(o, "result", res->rc == FWP_OK ? "pass" : "fail");
+	cJSON_AddNumberToObject(o, "images", res->images);
+	cJSON_AddNumberToObject(o, "bytes", (double)res->bytes);
+	cJSON_AddNumberToObject(o, "wire_bytes", (double)res->wire_bytes);
+	cJSON_AddNumberToObject(o, "seconds", res->seconds);
+	cJSON_AddItemToObject(o, "phases", phases(res));
+	if (res->rc < 0)
+		cJSON_AddStringToObject(o, "reason", res->err.msg);
+}
+
 static void json_event(const struct fwp_event *e)
 {
 	static const char *const names[] = {"phase",   "connect", "baud",  "begin", "erase",
@@ -121,29 +158,9 @@ static void json_event(const struct fwp_event *e)
 	case FWP_EVENT_PHASE:
 		cJSON_AddStringToObject(o, "phase", fwp_phase_name(e->phase));
 		break;
-	case FWP_EVENT_CONNECT: {
-		const struct fwp_board_desc *d = e->desc;
-		if (d->info) {
-			cJSON_AddStringToObject(o, "board", d->info->board);
-			cJSON_AddStringToObject(o, "role", d->info->role == FWP_ROLE_UPDATER
-								   ? "updater"
-								   : "loader");
-			cJSON_AddNumberToObject(o, "protocol", d->info->version);
-			cJSON_AddNumberToObject(o, "max_packet", d->info->max_packet);
-			cJSON_AddNumberToObject(o, "window", d->info->window);
-			cJSON_AddItemToObject(o, "slots", fwp_json_slots(d->info));
-		} else {
-			cJSON_AddStringToObject(o, "transport", e->board->transport);
-			cJSON_AddStringToObject(o, "usb_id", d->usb_id);
-			cJSON_AddStringToObject(o, "serial", e->board->usb_serial);
-			cJSON_AddStringToObject(o, "path", e->board->name);
-			cJSON_AddStringToObject(o, "protocol", d->protocol);
-			cJSON_AddNumberToObject(o, "alt", d->alt);
-			cJSON_AddStringToObject(o, "alt_name", d->alt_name);
-			cJSON_AddNumberToObject(o, "transfer_size", d->transfer_size);
-		}
+	case FWP_EVENT_CONNECT:
+		json_connect(o, e);
 		break;
-	}
 	case FWP_EVENT_BAUD:
 		cJSON_AddNumberToObject(o, "baud", e->value);
 		break;
@@ -193,18 +210,9 @@ static void json_event(const struct fwp_event *e)
 		cJSON_AddStringToObject(o, "message", e->err->msg);
 		cJSON_AddStringToObject(o, "phase", fwp_phase_name(e->phase));
 		break;
-	case FWP_EVENT_RESULT: {
-		const struct fwp_board_result *res = e->result;
-		cJSON_AddStringToObject(o, "result", res->rc == FWP_OK ? "pass" : "fail");
-		cJSON_AddNumberToObject(o, "images", res->images);
-		cJSON_AddNumberToObject(o, "bytes", (double)res->bytes);
-		cJSON_AddNumberToObject(o, "wire_bytes", (double)res->wire_bytes);
-		cJSON_AddNumberToObject(o, "seconds", res->seconds);
-		cJSON_AddItemToObject(o, "phases", phases(res));
-		if (res->rc < 0)
-			cJSON_AddStringToObject(o, "reason", res->err.msg);
+	case FWP_EVENT_RESULT:
+		json_result(o, e->result);
 		break;
-	}
 	}
 	cJSON_AddItemToObject(o, "target", target(e->board));
 	fwp_json_line(o);

@@ -18,15 +18,6 @@ static void add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
 	cJSON_AddStringToObject(o, key, buf);
 }
 
-static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
-{
-	const struct fwp_image_info *info = ctx;
-	if (addr > info->len || len > info->len - addr)
-		return -1;
-	memcpy(buf, info->data + addr, len);
-	return 0;
-}
-
 static int add_field(void *ctx, const struct fwc_prov_field *f)
 {
 	cJSON_AddStringToObject(ctx, f->name, f->value);
@@ -36,7 +27,9 @@ static int add_field(void *ctx, const struct fwc_prov_field *f)
 /* A provisioning image's board and fields, read by the device's own reader. */
 static void describe_record(cJSON *o, const struct fwp_image_info *info)
 {
-	struct fwc_source src = {mem_read, (void *)info, 0, (uint32_t)info->len};
+	/* Read only: the buffer's bytes are the caller's. */
+	struct fwp_buf file = {(uint8_t *)(uintptr_t)info->data, info->len, 0};
+	struct fwc_source src = {fwp_buf_read, &file, 0, (uint32_t)info->len};
 	struct fwc_result r;
 	char uid[2 * FWP_UID_MAX + 1];
 	cJSON *fields = cJSON_CreateObject();

@@ -27,15 +27,6 @@ static int put_record(struct fwp_buf *out, uint16_t tag, const void *a, size_t a
 	return FWP_OK;
 }
 
-static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
-{
-	const struct fwp_buf *b = ctx;
-	if (addr > b->len || len > b->len - addr)
-		return -1;
-	memcpy(buf, b->data + addr, len);
-	return 0;
-}
-
 static int check_field(const struct fwp_prov_field *f, struct fwp_err *err)
 {
 	size_t nl = strlen(f->name), vl = strlen(f->value);
@@ -98,7 +89,7 @@ int fwp_prov_record(const struct fwp_prov_params *p, struct fwp_buf *out, struct
 				"provisioning record of %zu bytes is larger than %u", out->len,
 				FWP_PROV_MAX);
 	/* What the Loader will read: refused here rather than on the line. */
-	struct fwc_source src = {mem_read, out, 0, (uint32_t)out->len};
+	struct fwc_source src = {fwp_buf_read, out, 0, (uint32_t)out->len};
 	struct fwc_result r;
 	if (fwc_prov_check(&src, 0, (uint32_t)out->len, NULL, NULL, &r) != FWC_OK)
 		return fwp_fail(err, FWP_ERR_ARG,

@@ -108,6 +108,15 @@ int fwp_pad_to(struct fwp_buf *b, uint32_t align, uint8_t fill, struct fwp_err *
 
 /* ---- parsing and verifying: the common verifier (common/fwc_image.c) ---- */
 
+int fwp_buf_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	const struct fwp_buf *b = ctx;
+	if (addr > b->len || len > b->len - addr)
+		return -1;
+	memcpy(buf, b->data + addr, len);
+	return 0;
+}
+
 static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
 	const struct fwp_image_info *info = ctx;
@@ -161,12 +170,14 @@ const char *fwp_tlv_name(uint16_t type)
 	}
 }
 
-/* The verifier's finding as a sentence that names the field, the offset and why. */
-static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
+/*
+ * The verifier's finding as a sentence that names the field, the offset and
+ * why: one function per part of the image. Each returns the error, or 1
+ * when the rule is not about its part.
+ */
+static int explain_header(const struct fwc_result *r, size_t len, struct fwp_err *err)
 {
 	const struct fwp_image_header *h = &r->hdr;
-	const char *area = r->trailer_off ? "trailer" : "protected TLVs";
-	char want[2 * FWP_SHA256_LEN + 1], got[2 * FWP_SHA256_LEN + 1];
 	switch (r->rule) {
 	case FWC_R_ERASED:
 		return fwp_fail(err, FWP_ERR_VERIFY,
@@ -215,6 +226,15 @@ static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 		return fwp_fail(err, FWP_ERR_VERIFY,
 				"payload: payload_crc32 is 0x%08x, the payload's CRC-32 is 0x%08x",
 				r->got, r->want);
+	default:
+		return 1;
+	}
+}
+
+static int explain_tlvs(const struct fwc_result *r, size_t len, struct fwp_err *err)
+{
+	const char *area = r->trailer_off ? "trailer" : "protected TLVs";
+	switch (r->rule) {
 	case FWC_R_AREA_MISSING:
 		return fwp_fail(err, FWP_ERR_VERIFY, "%s: missing (file ends at %zu)", area, len);
 	case FWC_R_AREA_MAGIC:
@@ -251,7 +271,16 @@ static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 			if (!(r->got & (1u << t)))
 				return fwp_fail(err, FWP_ERR_VERIFY, "trailer: no %s record",
 						fwp_tlv_name(t));
-		break;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+static int explain_checks(const struct fwc_result *r, struct fwp_err *err)
+{
+	char want[2 * FWP_SHA256_LEN + 1], got[2 * FWP_SHA256_LEN + 1];
+	switch (r->rule) {
 	case FWC_R_DIGEST:
 		fwp_hex(r->digest, FWP_SHA256_LEN, want);
 		fwp_hex(r->hashed, FWP_SHA256_LEN, got);
@@ -281,10 +310,21 @@ static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
 				"(docs/image-format.md: version, UID first, FIELDs by name, vendor records)",
 				r->off);
 	default:
-		break;
+		return 1;
 	}
-	return fwp_fail(err, FWP_ERR_VERIFY, "image refused (rule %d at offset %u)", (int)r->rule,
-			r->off);
+}
+
+static int explain(const struct fwc_result *r, size_t len, struct fwp_err *err)
+{
+	int rc = explain_header(r, len, err);
+	if (rc > 0)
+		rc = explain_tlvs(r, len, err);
+	if (rc > 0)
+		rc = explain_checks(r, err);
+	if (rc > 0)
+		rc = fwp_fail(err, FWP_ERR_VERIFY, "image refused (rule %d at offset %u)",
+			      (int)r->rule, r->off);
+	return rc;
 }
 
 /* List the records of both areas with the verifier's own iterator. */

@@ -43,6 +43,12 @@ int fwp_image_begin(const struct fwp_image_params *p, struct fwp_buf *out, uint8
 int fwp_image_finish(struct fwp_buf *out, const uint8_t digest[32], const uint8_t keyhash[32],
 		     const uint8_t sig[64], struct fwp_err *err);
 
+/*
+ * The read of a verifier source (common/fwc_image.h) over bytes in memory:
+ * ctx is a const struct fwp_buf *, addresses are offsets into it.
+ */
+int fwp_buf_read(void *ctx, uint32_t addr, void *buf, size_t len);
+
 struct fwp_tlv {
 	uint16_t type;
 	uint16_t len;

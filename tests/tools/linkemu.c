@@ -249,40 +249,45 @@ static double push(struct dir *d, double t, unsigned long limit)
 	return d->head != d->tail && !d->blocked && d->moved < limit ? d->due[d->head] : -1;
 }
 
-int main(int argc, char **argv)
+/* The cable's two ends, its options and the modem-line socket. */
+struct cable {
+	const char *device, *link, *device_exec, *host_exec;
+	double baud, lat_ms;
+	unsigned long disconnect_at;
+	int dev, host, keep, dev_keep, modem;
+	pid_t host_pid, dev_pid;
+	struct sockaddr_un modem_in, modem_out;
+	int exit_status;
+};
+
+static int parse_args(int argc, char **argv, struct cable *c)
 {
-	const char *device = NULL, *link = NULL, *device_exec = NULL, *host_exec = NULL;
-	pid_t host_pid = -1, dev_pid = -1;
-	double baud = 115200, lat_ms = 0;
-	int exit_status = 0;
-	unsigned long disconnect_at = (unsigned long)-1;
-	rng = 88172645463325252ull;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *o = argv[i], *v = argv[i + 1];
 		if (!strcmp(o, "--device"))
-			device = v;
+			c->device = v;
 		else if (!strcmp(o, "--link"))
-			link = v;
+			c->link = v;
 		else if (!strcmp(o, "--device-exec"))
-			device_exec = v;
+			c->device_exec = v;
 		else if (!strcmp(o, "--host-exec"))
-			host_exec = v;
+			c->host_exec = v;
 		else if (!strcmp(o, "--baud") && !strcmp(v, "follow"))
 			follow = 1;
 		else if (!strcmp(o, "--baud"))
-			baud = atof(v);
+			c->baud = atof(v);
 		else if (!strcmp(o, "--match-rates") && !strcmp(v, "yes"))
 			match_rates = 1;
 		else if (!strcmp(o, "--max-baud"))
 			max_baud = atof(v);
 		else if (!strcmp(o, "--latency-ms"))
-			lat_ms = atof(v);
+			c->lat_ms = atof(v);
 		else if (!strcmp(o, "--corrupt"))
 			p_corrupt = atof(v);
 		else if (!strcmp(o, "--drop"))
 			p_drop = atof(v);
 		else if (!strcmp(o, "--disconnect-at"))
-			disconnect_at = strtoul(v, NULL, 0);
+			c->disconnect_at = strtoul(v, NULL, 0);
 		else if (!strcmp(o, "--seed"))
 			rng = strtoull(v, NULL, 0) * 2654435761ull + 1;
 		else {
@@ -290,192 +295,249 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((!device && !device_exec) || (!link && !host_exec) || baud <= 0) {
+	if ((!c->device && !c->device_exec) || (!c->link && !c->host_exec) || c->baud <= 0) {
 		fprintf(stderr, "usage: linkemu --device PATH --link PATH [--baud N] [--latency-ms N] "
 				"[--corrupt P] [--drop P] [--disconnect-at N] [--seed N]\n");
 		return 2;
 	}
-	byte_time = 10.0 / baud;
-	latency = lat_ms / 1000.0;
+	return 0;
+}
 
-	int dev = -1, host = -1, keep = -1, dev_keep = -1;
-	if (device_exec)
-		dev_pid = spawn(device_exec, &dev, &dev_keep);
+static int open_device_end(struct cable *c)
+{
+	if (c->device_exec)
+		c->dev_pid = spawn(c->device_exec, &c->dev, &c->dev_keep);
 	else
-		dev = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	if (dev < 0 || (!device_exec && raw_fd(dev))) {
+		c->dev = open(c->device, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (c->dev < 0 || (!c->device_exec && raw_fd(c->dev))) {
 		perror("linkemu: device end");
 		return 1;
 	}
-	if (host_exec) {
-		host_pid = spawn(host_exec, &host, &keep);
-		if (host_pid < 0) {
+	return 0;
+}
+
+static int open_host_end(struct cable *c)
+{
+	if (c->host_exec) {
+		c->host_pid = spawn(c->host_exec, &c->host, &c->keep);
+		if (c->host_pid < 0) {
 			perror("linkemu: host end");
 			return 1;
 		}
-	} else {
-		host = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
-		if (host < 0 || grantpt(host) || unlockpt(host)) {
-			perror("linkemu: open");
-			return 1;
-		}
-		/* Hold the host's slave open: the pty stays usable between two host sessions. */
-		const char *hs = ptsname(host);
-		keep = hs ? open(hs, O_RDWR | O_NOCTTY) : -1;
-		if (keep < 0 || raw_fd(keep)) {
-			perror("linkemu: pty");
-			return 1;
-		}
-		char tmp[4096];
-		snprintf(tmp, sizeof(tmp), "%s.tmp", link);
-		unlink(tmp);
-		if (symlink(hs, tmp) || rename(tmp, link)) {
-			perror(link);
-			return 1;
-		}
+		return 0;
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	c->host = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (c->host < 0 || grantpt(c->host) || unlockpt(c->host)) {
+		perror("linkemu: open");
+		return 1;
+	}
+	/* Hold the host's slave open: the pty stays usable between two host sessions. */
+	const char *hs = ptsname(c->host);
+	c->keep = hs ? open(hs, O_RDWR | O_NOCTTY) : -1;
+	if (c->keep < 0 || raw_fd(c->keep)) {
+		perror("linkemu: pty");
+		return 1;
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->link);
+	unlink(tmp);
+	if (symlink(hs, tmp) || rename(tmp, c->link)) {
+		perror(c->link);
+		return 1;
+	}
+	return 0;
+}
 
-	/* The modem lines: heard at the host's pty, passed on to the device's. */
+/* The modem lines: heard at the host's pty, passed on to the device's. */
+static int open_modem(struct cable *c)
+{
 	const char *modem_dir = getenv("FWP_MODEM_DIR");
-	struct sockaddr_un modem_in, modem_out;
-	int modem = -1;
-	if (modem_dir && *modem_dir && link && device) {
-		if (modem_addr(modem_dir, ptsname(host), &modem_in) ||
-		    modem_addr(modem_dir, device, &modem_out)) {
-			fprintf(stderr, "linkemu: FWP_MODEM_DIR=%s: no socket path for the ptys\n",
-				modem_dir);
-			return 1;
+	if (!modem_dir || !*modem_dir || !c->link || !c->device)
+		return 0;
+	if (modem_addr(modem_dir, ptsname(c->host), &c->modem_in) ||
+	    modem_addr(modem_dir, c->device, &c->modem_out)) {
+		fprintf(stderr, "linkemu: FWP_MODEM_DIR=%s: no socket path for the ptys\n",
+			modem_dir);
+		return 1;
+	}
+	unlink(c->modem_in.sun_path);
+	c->modem = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->modem < 0 ||
+	    bind(c->modem, (struct sockaddr *)&c->modem_in, sizeof(c->modem_in))) {
+		perror(c->modem_in.sun_path);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A board that is not listening (gone, or none emulated) misses the modem
+ * lines' changes, as a cut line; one that is busy gets up to 200 ms to take
+ * them (its socket queues only a few datagrams).
+ */
+static void relay_modem(const struct cable *c)
+{
+	char msg[128];
+	ssize_t n;
+	while ((n = recv(c->modem, msg, sizeof(msg), 0)) > 0)
+		for (int tries = 0; tries < 200; tries++) {
+			if (sendto(c->modem, msg, (size_t)n, 0, (const struct sockaddr *)&c->modem_out,
+				   sizeof(c->modem_out)) == n ||
+			    errno != EAGAIN)
+				break;
+			nap(0.001);
 		}
-		unlink(modem_in.sun_path);
-		modem = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (modem < 0 || bind(modem, (struct sockaddr *)&modem_in, sizeof(modem_in))) {
-			perror(modem_in.sun_path);
-			return 1;
+}
+
+/* The host command ended: its status is ours, the far end gets what is still on the wire. */
+static int host_ended(struct cable *c, struct dir *up)
+{
+	int st;
+	if (c->host_pid <= 0 || !child_exited || waitpid(c->host_pid, &st, WNOHANG) != c->host_pid)
+		return 0;
+	c->host_pid = -1;
+	c->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	for (double end = now() + 2; up->head != up->tail && now() < end;) {
+		double next = push(up, now(), c->disconnect_at);
+		struct pollfd o = {c->dev, POLLOUT, 0};
+		struct timespec ts = {0, 1000000};
+		if (up->blocked)
+			ppoll(&o, 1, &ts, NULL);
+		else if (next > 0)
+			nap(next - now());
+	}
+	return 1;
+}
+
+/* The ends' readiness between two turns of the relay. */
+struct wakeup {
+	double hup_until[2]; /* an end that hung up polls ready for ever: look later */
+	int readable[2];     /* host, device: poll said so (or not asked yet) */
+	sigset_t waitmask;
+};
+
+/*
+ * Sleep until a byte is due (next, or < 0: none), data arrives, the far end
+ * can take more, or a signal comes (ppoll unblocks them only while waiting,
+ * so none is missed between the checks and the wait).
+ */
+static void wait_events(const struct cable *c, const struct dir *up, const struct dir *down,
+			double next, struct wakeup *w)
+{
+	double wait = next < 0 ? MAX_WAIT : next - now();
+	if (wait < MIN_WAIT)
+		wait = MIN_WAIT;
+	if (wait > MAX_WAIT)
+		wait = MAX_WAIT;
+	double t = now();
+	struct pollfd p[3] = {{c->host, 0, 0}, {c->dev, 0, 0}, {c->modem, POLLIN, 0}};
+	if (up->blocked)
+		p[1].events |= POLLOUT;
+	if (down->blocked)
+		p[0].events |= POLLOUT;
+	for (int i = 0; i < 2; i++) {
+		if (w->hup_until[i] <= t) {
+			p[i].events |= POLLIN;
+		} else {
+			/* poll reports a hang-up whatever is asked: leave the end out. */
+			p[i].fd = -1;
+			if (w->hup_until[i] - t < wait)
+				wait = w->hup_until[i] - t;
 		}
 	}
+	struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+	child_exited = 0;
+	int ready = ppoll(p, c->modem >= 0 ? 3 : 2, &ts, &w->waitmask);
+	if (ready > 0 && (p[2].revents & POLLIN))
+		relay_modem(c);
+	for (int i = 0; i < 2; i++) {
+		w->readable[i] = ready > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR));
+		if (ready > 0 && (p[i].revents & POLLHUP))
+			w->hup_until[i] = now() + HUP_RECHECK;
+	}
+}
 
+/* Carry bytes both ways until a signal, the disconnect, or the end of either side. */
+static void relay(struct cable *c)
+{
 	static struct dir up, down; /* host -> device, device -> host */
-	up.from = host, up.to = dev;
-	down.from = dev, down.to = host;
-	/*
-	 * Sleep until a byte is due, data arrives, the far end can take more,
-	 * or a signal comes (ppoll unblocks them only while waiting, so none
-	 * is missed between the checks and the wait). Bytes due within a
-	 * millisecond go out together: the timing stays per byte, the
-	 * wake-ups do not.
-	 */
-	sigset_t block, waitmask;
+	up.from = c->host, up.to = c->dev;
+	down.from = c->dev, down.to = c->host;
+	struct wakeup w = {{0, 0}, {1, 1}, {{0}}};
+	sigset_t block;
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigprocmask(SIG_BLOCK, &block, &w.waitmask);
 	signal(SIGCHLD, on_child);
-	double hup_until[2] = {0, 0}; /* an end that hung up polls ready for ever: look later */
-	int readable[2] = {1, 1};     /* host, device: poll said so (or not asked yet) */
 	while (!stop) {
 		double t = now();
 		if (follow) {
-			double r = host_rate(host);
+			double r = host_rate(c->host);
 			if (r > 0)
 				byte_time = 10.0 / r;
 			garble = (max_baud > 0 && r > max_baud) ||
-				 (match_rates && r > 0 && host_rate(dev) != r);
+				 (match_rates && r > 0 && host_rate(c->dev) != r);
 		}
-		if ((readable[0] && pull(&up, t)) || (readable[1] && pull(&down, t)))
+		if ((w.readable[0] && pull(&up, t)) || (w.readable[1] && pull(&down, t)))
 			break;
-		double a = push(&up, t, disconnect_at), b = push(&down, t, (unsigned long)-1);
-		if (up.moved >= disconnect_at) {
+		/* Bytes due within a millisecond go out together: the timing stays per byte. */
+		double a = push(&up, t, c->disconnect_at), b = push(&down, t, (unsigned long)-1);
+		if (up.moved >= c->disconnect_at) {
 			fprintf(stderr, "linkemu: disconnect after %lu bytes to the device\n", up.moved);
 			break;
 		}
-		int st;
-		if (host_pid > 0 && child_exited && waitpid(host_pid, &st, WNOHANG) == host_pid) {
-			host_pid = -1;
-			exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-			/* The far end gets what is still on the wire. */
-			for (double end = now() + 2; up.head != up.tail && now() < end;) {
-				double next = push(&up, now(), disconnect_at);
-				struct pollfd o = {dev, POLLOUT, 0};
-				struct timespec ts = {0, 1000000};
-				if (up.blocked)
-					ppoll(&o, 1, &ts, NULL);
-				else if (next > 0)
-					nap(next - now());
-			}
+		if (host_ended(c, &up))
 			break;
-		}
-		double next = a < 0 ? b : (b < 0 ? a : (a < b ? a : b));
-		double wait = next < 0 ? MAX_WAIT : next - now();
-		if (wait < MIN_WAIT)
-			wait = MIN_WAIT;
-		if (wait > MAX_WAIT)
-			wait = MAX_WAIT;
-		t = now();
-		struct pollfd p[3] = {{host, 0, 0}, {dev, 0, 0}, {modem, POLLIN, 0}};
-		if (up.blocked)
-			p[1].events |= POLLOUT;
-		if (down.blocked)
-			p[0].events |= POLLOUT;
-		for (int i = 0; i < 2; i++) {
-			if (hup_until[i] <= t) {
-				p[i].events |= POLLIN;
-			} else {
-				/* poll reports a hang-up whatever is asked: leave the end out. */
-				p[i].fd = -1;
-				if (hup_until[i] - t < wait)
-					wait = hup_until[i] - t;
-			}
-		}
-		struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
-		child_exited = 0;
-		int ready = ppoll(p, modem >= 0 ? 3 : 2, &ts, &waitmask);
-		if (ready > 0 && (p[2].revents & POLLIN)) {
-			char msg[128];
-			ssize_t n;
-			/*
-			 * A board that is not listening (gone, or none emulated) misses
-			 * them, as a cut line; one that is busy gets up to 200 ms to
-			 * take them (its socket queues only a few datagrams).
-			 */
-			while ((n = recv(modem, msg, sizeof(msg), 0)) > 0)
-				for (int tries = 0; tries < 200; tries++) {
-					if (sendto(modem, msg, (size_t)n, 0, (struct sockaddr *)&modem_out,
-						   sizeof(modem_out)) == n ||
-					    errno != EAGAIN)
-						break;
-					nap(0.001);
-				}
-		}
-		for (int i = 0; i < 2; i++) {
-			readable[i] = ready > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR));
-			if (ready > 0 && (p[i].revents & POLLHUP))
-				hup_until[i] = now() + HUP_RECHECK;
-		}
+		wait_events(c, &up, &down, a < 0 ? b : (b < 0 ? a : (a < b ? a : b)), &w);
 	}
 	fprintf(stderr, "linkemu: to device %lu bytes (%lu corrupted, %lu dropped), to host %lu "
 			"(%lu corrupted, %lu dropped)\n",
 		up.moved, up.corrupted, up.dropped, down.moved, down.corrupted, down.dropped);
-	if (link)
-		unlink(link);
-	if (modem >= 0) {
-		close(modem);
-		unlink(modem_in.sun_path);
+}
+
+static void close_ends(const struct cable *c)
+{
+	if (c->link)
+		unlink(c->link);
+	if (c->modem >= 0) {
+		close(c->modem);
+		unlink(c->modem_in.sun_path);
 	}
-	if (keep >= 0)
-		close(keep);
-	if (dev_keep >= 0)
-		close(dev_keep);
-	close(host);
-	close(dev);
-	if (dev_pid > 0) {
+	if (c->keep >= 0)
+		close(c->keep);
+	if (c->dev_keep >= 0)
+		close(c->dev_keep);
+	close(c->host);
+	close(c->dev);
+	if (c->dev_pid > 0) {
 		int st;
-		for (int i = 0; i < 200 && waitpid(dev_pid, &st, WNOHANG) == 0; i++)
+		for (int i = 0; i < 200 && waitpid(c->dev_pid, &st, WNOHANG) == 0; i++)
 			usleep(10000);
-		kill(dev_pid, SIGTERM);
-		waitpid(dev_pid, &st, 0);
+		kill(c->dev_pid, SIGTERM);
+		waitpid(c->dev_pid, &st, 0);
 	}
-	return exit_status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cable c = {.baud = 115200, .disconnect_at = (unsigned long)-1, .dev = -1,
+			  .host = -1, .keep = -1, .dev_keep = -1, .modem = -1, .host_pid = -1,
+			  .dev_pid = -1};
+	rng = 88172645463325252ull;
+	int rc = parse_args(argc, argv, &c);
+	if (rc)
+		return rc;
+	byte_time = 10.0 / c.baud;
+	latency = c.lat_ms / 1000.0;
+	if (open_device_end(&c) || open_host_end(&c))
+		return 1;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	if (open_modem(&c))
+		return 1;
+	relay(&c);
+	close_ends(&c);
+	return c.exit_status;
 }

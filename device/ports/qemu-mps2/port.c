@@ -18,10 +18,6 @@
 #define SYSCLK_HZ 25000000u
 
 const char fwd_port_board[] = "qemu-mps2-an386";
-const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
-const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
-const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xE0000u};
-const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x8000u};
 #define FLASH_END 0x00108000u /* 1 MiB of slots, then the counter's two sectors */
 
 /* The cookbook's STM32F429 layout, and two more 16K sectors for the counter. */

@@ -2,7 +2,7 @@
 # 64-entry vector table (256 bytes, which VTOR alignment rounds to 256).
 PORT_CPU = -mcpu=cortex-m4 -mthumb
 PORT_VECTOR_TABLE_SIZE = 256
-PORT_SOURCES = port.c startup.c ../usb_none.c
+PORT_SOURCES = port.c layout.c startup.c ../armv7m_start.c ../usb_none.c
 # QEMU's RAM-backed flash powers up as zeros, real flash as erased: the
 # counter's two sectors start as this erased image (32 KiB of 0xFF).
 PORT_EXTRA = $(OUT)/nvstate.bin

@@ -17,11 +17,6 @@ unsigned fwd_port_uid(uint8_t out[FWP_UID_MAX])
 								STM32F4_UID_LEN - 1 - i);
 	return STM32F4_UID_LEN;
 }
-const uint32_t fwd_port_bootloader_slot[2] = {0x08000000u, 0x4000u};
-const uint32_t fwd_port_loader_slot[2] = {0x08004000u, 0x1C000u};
-const uint32_t fwd_port_app_slot[2] = {0x08020000u, 0xE0000u};
-/* Bank 2's first sector: small, and writing it does not stall code in bank 1. */
-const uint32_t fwd_port_counter_sector[2] = {0x08100000u, 0x8000u}; /* two sectors */
 
 __attribute__((section(".shared_ram"))) static struct fwd_shared shared;
 

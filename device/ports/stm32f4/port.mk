@@ -4,6 +4,6 @@
 # area in loader.ld and app.ld.
 PORT_CPU = -mcpu=cortex-m4 -mthumb
 PORT_VECTOR_TABLE_SIZE = 428
-PORT_SOURCES = port.c startup.c clock.c uart.c flash.c usb_otgfs.c
+PORT_SOURCES = port.c layout.c startup.c ../armv7m_start.c clock.c uart.c flash.c usb_otgfs.c
 # Real flash powers up erased: the counter sector needs no image.
 PORT_EXTRA =

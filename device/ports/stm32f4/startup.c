@@ -1,17 +1,13 @@
 /*
- * Reset handler and vector table for the STM32F429 programs. NUM_IRQS
+ * The vector table for the STM32F429 programs. NUM_IRQS
  * (stm32f4.h) is 91 for programs that may use interrupts; the Bootloader
  * enables none and keeps only the 16 system entries.
  */
 #include <stdint.h>
-#include <string.h>
 
-#include "fwd_port.h"
+#include "../armv7m_start.h"
 #include "stm32f4.h"
 
-extern uint32_t _estack, _sstack, _sidata, _sdata, _edata, _sbss, _ebss;
-int main(void);
-void Reset_Handler(void);
 void Default_Handler(void);
 void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void DMA1_Stream1_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
@@ -28,50 +24,10 @@ void Default_Handler(void)
 		;
 }
 
-#define STACK_PAINT 0xA5A5A5A5u
-
-/* Paint the unused stack so that its high-water mark can be measured. */
-static void paint_stack(void)
-{
-	uint32_t *sp;
-	__asm volatile("mov %0, sp" : "=r"(sp));
-	for (uint32_t *p = &_sstack; p < sp - 16; p++)
-		*p = STACK_PAINT;
-}
-
-uint32_t fwd_port_stack_used(void)
-{
-	const uint32_t *p = &_sstack;
-	while (p < &_estack && *p == STACK_PAINT)
-		p++;
-	return (uint32_t)((const char *)&_estack - (const char *)p);
-}
-
-uint32_t fwd_port_stack_size(void)
-{
-	return (uint32_t)((const char *)&_estack - (const char *)&_sstack);
-}
-
-void Reset_Handler(void)
-{
-	paint_stack();
-	memcpy(&_sdata, &_sidata, (size_t)((char *)&_edata - (char *)&_sdata));
-	memset(&_sbss, 0, (size_t)((char *)&_ebss - (char *)&_sbss));
-	/* PRIMASK is clear: after a reset, and after a jump (docs/handoff.md). */
-	main();
-	for (;;)
-		;
-}
-
-typedef void (*vector_t)(void);
-
 #define DMA1_STREAM1_VECTOR (16 + DMA1_STREAM1_IRQN)
 
 __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + NUM_IRQS] = {
-	[0] = (vector_t)&_estack,
-	[1] = Reset_Handler,
-	[2 ... 14] = Default_Handler,
-	[15] = SysTick_Handler,
+	ARMV7M_SYSTEM_VECTORS(Default_Handler, SysTick_Handler),
 #if NUM_IRQS > 0
 	[16 ...(DMA1_STREAM1_VECTOR - 1)] = Default_Handler,
 	[DMA1_STREAM1_VECTOR] = DMA1_Stream1_IRQHandler,
