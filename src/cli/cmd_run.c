@@ -272,19 +272,6 @@ static void boards_free(struct boards *bs)
 	free(bs->b);
 }
 
-/* A step fwpack run cannot do yet refuses the recipe before the first board. */
-static int check_supported(const struct fwp_recipe *r, struct fwp_err *err)
-{
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (r->steps[i].kind == FWP_STEP_PROVISION)
-			return fwp_fail(err, FWP_ERR_UNSUPPORTED,
-					"%s: %s.do: provision: writing the provisioning record is "
-					"not in this build yet (the identity is recorded; a step "
-					"cannot write it): remove the step",
-					r->path, r->steps[i].path);
-	return FWP_OK;
-}
-
 static int run_boards(struct run_args *a, const char *recipe)
 {
 	struct fwp_station st;
@@ -307,9 +294,7 @@ static int run_boards(struct run_args *a, const char *recipe)
 		fprintf(stderr, "fwpack: --record %s: nothing is recorded; these boards cannot be "
 				"traced (for measuring the record's cost only)\n",
 			FWP_STATION_NO_RECORD);
-	int rc = check_supported(&st.recipe, &err);
-	if (rc == FWP_OK)
-		rc = select_boards(a, &st.recipe, &bs, &err);
+	int rc = select_boards(a, &st.recipe, &bs, &err);
 	if (rc == FWP_OK)
 		rc = fwp_run_images_load(&st, &a->f, &ri, &err);
 	if (rc < 0) {

@@ -68,6 +68,29 @@ static int hash_images(struct fwp_station *st, struct fwp_err *err)
 	return FWP_OK;
 }
 
+/* The key that signs every board's provisioning record: checked before any board. */
+static int load_prov_key(struct fwp_station *st, int no_record, struct fwp_err *err)
+{
+	const char *path = st->recipe.provisioning_key;
+	if (no_record)
+		return fwp_fail(err, FWP_ERR_USAGE,
+				"%s: --record none: a provision step's security counter is the "
+				"record's run number; without a record there is none",
+				st->recipe.path);
+	int rc = fwp_key_load(path, &st->prov_key, err);
+	if (rc < 0) {
+		char why[sizeof(err->msg)];
+		memcpy(why, err->msg, sizeof(why));
+		return fwp_fail(err, rc, "%s: provisioning_key %s: %s", st->recipe.path, path, why);
+	}
+	if (!fwp_key_is_private(st->prov_key))
+		return fwp_fail(err, FWP_ERR_CRYPTO,
+				"%s: provisioning_key %s is a public key: the station signs each "
+				"board's record with the private one",
+				st->recipe.path, path);
+	return FWP_OK;
+}
+
 int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 		     struct fwp_station *st, struct fwp_err *err)
 {
@@ -104,6 +127,8 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 	if (rc == FWP_OK && st->rec && st->recipe.has_identity)
 		rc = fwp_rec_pool_prepare(st->rec, &st->recipe.identity, &st->identities_left,
 					  err);
+	if (rc == FWP_OK && st->recipe.provisioning_key)
+		rc = load_prov_key(st, none, err);
 	if (rc < 0)
 		fwp_station_close(st);
 	return rc;
@@ -112,6 +137,7 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 void fwp_station_close(struct fwp_station *st)
 {
 	fwp_rec_close(st->rec);
+	fwp_key_free(st->prov_key);
 	for (size_t i = 0; i < st->nimages; i++)
 		free(st->images[i].path);
 	free(st->images);
@@ -122,7 +148,7 @@ void fwp_station_close(struct fwp_station *st)
 }
 
 int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const char *port,
-			    struct fwp_station_board *b, struct fwp_err *err)
+			    int identity_now, struct fwp_station_board *b, struct fwp_err *err)
 {
 	struct fwp_rec_run run = {st->name, st->operator_name, board_uid, port, st->recipe.path};
 	memset(b, 0, sizeof(*b));
@@ -136,12 +162,38 @@ int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const
 		rc = fwp_rec_run_image(st->rec, b->run_id, st->images[i].name,
 				       st->images[i].version[0] ? st->images[i].version : NULL,
 				       st->images[i].sha256, err);
-	if (rc == FWP_OK && st->recipe.has_identity)
-		rc = fwp_rec_identity_acquire(st->rec, &st->recipe.identity, b->run_id, b->identity,
-					      &b->identity_kept, err);
+	if (rc == FWP_OK && identity_now)
+		rc = fwp_station_board_identity(st, b, err);
 	if (rc < 0 && b->run_id)
 		fwp_rec_run_end(st->rec, b->run_id, FWP_REC_FAIL, 0, err->msg, NULL);
 	return rc;
+}
+
+int fwp_station_board_identity(struct fwp_station *st, struct fwp_station_board *b,
+			       struct fwp_err *err)
+{
+	if (b->identity_done || !st->rec || !st->recipe.has_identity)
+		return FWP_OK;
+	b->identity_done = 1;
+	return fwp_rec_identity_acquire(st->rec, &st->recipe.identity, b->run_id, b->identity,
+					&b->identity_kept, err);
+}
+
+int fwp_station_board_rekey(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *old_key, const char *uid, const char *port, int merge,
+			    struct fwp_err *err)
+{
+	if (!st->rec)
+		return FWP_OK;
+	return fwp_rec_run_rekey(st->rec, b->run_id, old_key, uid, port, merge, err);
+}
+
+int fwp_station_board_image(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *name, const char *sha256, struct fwp_err *err)
+{
+	if (!st->rec)
+		return FWP_OK;
+	return fwp_rec_run_image(st->rec, b->run_id, name, NULL, sha256, err);
 }
 
 int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, size_t step,

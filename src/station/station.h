@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "crypto.h"
 #include "fwpack/error.h"
 #include "recipe.h"
 #include "record.h"
@@ -31,6 +32,7 @@ struct fwp_station {
 	size_t nimages;
 	struct fwp_rec_recovery recovery; /* what an earlier, crashed life left */
 	uint64_t identities_left;         /* UINT64_MAX: unknown (a command) */
+	struct fwp_key *prov_key;         /* the recipe's provisioning_key, or NULL */
 };
 
 /*
@@ -60,12 +62,31 @@ struct fwp_station_board {
 	int64_t run_id;
 	char identity[FWP_IDENTITY_MAX]; /* "" without an identity source */
 	int identity_kept;               /* the board had it before */
+	int identity_done;               /* acquired (or no source) */
 	unsigned next_seq;
 };
 
-/* Start a board's run: its record, its images, its identity. */
+/*
+ * Start a board's run: its record, its images, and (identity_now) its
+ * identity. A run that will learn the board's unique ID from the Loader
+ * starts under a stand-in key and takes its identity after
+ * fwp_station_board_rekey(), so that the value is bound to the chip.
+ */
 int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const char *port,
-			    struct fwp_station_board *b, struct fwp_err *err);
+			    int identity_now, struct fwp_station_board *b, struct fwp_err *err);
+
+/* The board's identity, if the recipe has a source and it has none yet. */
+int fwp_station_board_identity(struct fwp_station *st, struct fwp_station_board *b,
+			       struct fwp_err *err);
+
+/* The run's board is uid from now on (fwp_rec_run_rekey). */
+int fwp_station_board_rekey(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *old_key, const char *uid, const char *port, int merge,
+			    struct fwp_err *err);
+
+/* An image made for this board alone (its provisioning record), by digest. */
+int fwp_station_board_image(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *name, const char *sha256, struct fwp_err *err);
 
 /* Record step number step (index into recipe.steps) with its outcome. */
 int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, size_t step,
