@@ -119,6 +119,9 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 			      "%s: --record none: the recipe's identities come from the record's "
 			      "pool; without a record there is none to hand out",
 			      recipe_path);
+	/* The key before the record: a station that cannot sign writes nothing. */
+	if (rc == FWP_OK && st->recipe.provisioning_key)
+		rc = load_prov_key(st, none, err);
 	if (rc == FWP_OK && !none)
 		rc = fwp_rec_open(record, FWP_REC_WRITE, &st->rec, err);
 	if (rc == FWP_OK && !none)
@@ -127,8 +130,6 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 	if (rc == FWP_OK && st->rec && st->recipe.has_identity)
 		rc = fwp_rec_pool_prepare(st->rec, &st->recipe.identity, &st->identities_left,
 					  err);
-	if (rc == FWP_OK && st->recipe.provisioning_key)
-		rc = load_prov_key(st, none, err);
 	if (rc < 0)
 		fwp_station_close(st);
 	return rc;
