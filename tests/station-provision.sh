@@ -126,7 +126,27 @@ expect_eq "$(q "SELECT state FROM identities WHERE value = (SELECT identity FROM
 	"abandoned" "...its value is abandoned, not used"
 st_stop_boards
 
-# 5. Refused before any board: no key in the recipe, a key that cannot be read.
+# 5. Three boards at once (--jobs 3): three serial numbers, three complete records.
+DB3=$T/r3.db
+for n in 7 8 9; do st_board $n "$T" || not_ok "posix board $n"; done
+expect_exit 0 "three boards through the recipe at once (--jobs 3)" \
+	st_usb "--device dfuse,serial=J7,flash=$T/j7 --device dfuse,serial=J8,flash=$T/j8 --device dfuse,serial=J9,flash=$T/j9" \
+	"$FWPACK" run --jobs 3 --record "$DB3" --serial J7 --serial J8 --serial J9 --port "$T/dev[789]" "$S/prov.json"
+expect_output "3 passed, 0 failed, 0 not run" "...all three pass"
+expect_eq "$(sqlite3 "$DB3" "SELECT group_concat(value, ' ') FROM (SELECT value FROM identities WHERE state = 'used' ORDER BY value)")" \
+	"FW-000001 FW-000002 FW-000003" "...three distinct serial numbers, each used"
+expect_eq "$(sqlite3 "$DB3" "SELECT count(DISTINCT board_uid) || ' ' || count(*) FROM runs WHERE result = 'pass'")" "3 3" \
+	"...three boards by unique ID, three passed runs"
+expect_eq "$(sqlite3 "$DB3" "SELECT count(*) FROM run_steps WHERE result = 'pass'")" "24" "...every step of each recorded as passed"
+own=0
+for n in 7 8 9; do
+	sn=$(sqlite3 "$DB3" "SELECT i.value FROM identities i JOIN runs r ON r.id = i.run_id WHERE r.port LIKE '%dev$n %'")
+	[ -n "$sn" ] && tail -c +$((0xE0000 + 1)) "$T/pf$n" | head -c 400 | grep -qa "$sn" && own=$((own + 1))
+done
+expect_eq "$own" 3 "...each board's provisioning slot holds the serial number the record gave it"
+st_stop_boards
+
+# 6. Refused before any board: no key in the recipe, a key that cannot be read.
 st_board 6 "$T" || not_ok "posix board 6"
 n_before=$(q "SELECT count(*) FROM runs")
 jq 'del(.provisioning_key)' "$S/prov.json" >"$S/nokey.json"

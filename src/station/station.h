@@ -7,6 +7,7 @@
 #ifndef FWP_STATION_STATION_H
 #define FWP_STATION_STATION_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "crypto.h"
@@ -33,6 +34,10 @@ struct fwp_station {
 	struct fwp_rec_recovery recovery; /* what an earlier, crashed life left */
 	uint64_t identities_left;         /* UINT64_MAX: unknown (a command) */
 	struct fwp_key *prov_key;         /* the recipe's provisioning_key, or NULL */
+	/* One board's record call at a time: boards run in parallel (fwpack run --jobs),
+	 * the record's connection is one. */
+	pthread_mutex_t lock;
+	int lock_ready;
 };
 
 /*
@@ -57,7 +62,10 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 		     struct fwp_station *st, struct fwp_err *err);
 void fwp_station_close(struct fwp_station *st);
 
-/* One board's run. */
+/*
+ * One board's run. The fwp_station_board_* calls may come from several
+ * threads at once (one board each): each takes the station's lock.
+ */
 struct fwp_station_board {
 	int64_t run_id;
 	char identity[FWP_IDENTITY_MAX]; /* "" without an identity source */
