@@ -70,6 +70,8 @@ if pg_start; then
 		"$T/dev1 (usb C1):pass $T/dev2 (usb C2):pass" "...the record: each board with its place, port and USB serial number"
 	expect_eq "$(jq -r 'map(.board | test("^[0-9a-f]{24}$")) | unique | join(" ")' "$T/h.json")" "true" \
 		"...each keyed by the unique ID its Loader reported (not C1, C2)"
+	expect_eq "$(pg_sql station "SELECT count(*) FROM boards WHERE uid IN ('C1', 'C2')")" "0" \
+		"...and the stand-in keys C1, C2 left no board behind (PostgreSQL's re-key)"
 	expect_eq "$(jq -r '.[0].steps | map(.name + ":" + .result) | join(" ")' "$T/h.json")" \
 		"$STEPS_USB expect:pass" "...and every step, the console check last"
 else
