@@ -35,7 +35,8 @@ station_fixture() {
   "slots": [
     { "name": "bootloader", "address": "0x08000000", "size": "16K" },
     { "name": "loader", "address": "0x08004000", "size": "112K" },
-    { "name": "app", "address": "0x00020000", "size": "896K" }
+    { "name": "app", "address": "0x00020000", "size": "768K" },
+    { "name": "provisioning", "address": "0x000E0000", "size": "128K" }
   ],
   "images": [
     { "name": "bootloader", "type": "bootloader", "format": "raw", "input": "bl-payload.bin",
@@ -70,6 +71,14 @@ JSON
 	    | .steps |= map(if .over then .over = "serial" else . end)
 	    | .steps += [{"do": "expect", "line": "app: fwpack example application", "timeout_ms": 5000}]' \
 		"$1/usb.json" >"$1/ser.json"
+	# prov.json: the F429 factory flow (examples/recipes/factory-f429.json)
+	# on these boards: a serial number from a counter, written as the
+	# board's provisioning record, then printed by its Application.
+	jq '.provisioning_key = "keys/station.pem"
+	    | .identity = {"pool": "fw-serial", "counter": {"format": "FW-{:06d}", "start": 1, "end": 999999}}
+	    | .steps |= (.[0:5] + [{"do": "provision", "slot": "provisioning", "over": "serial",
+	                            "fields": {"serial": "{identity}", "board": "{board_uid}"}}] + .[5:])
+	    | .steps[-1].line = "app: serial number {identity}"' "$1/ser.json" >"$1/prov.json"
 }
 
 # st_loader_flash FILE: a board's flash with the Loader in it (what the DfuSe steps wrote)

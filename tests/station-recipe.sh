@@ -10,7 +10,8 @@ MAN=$top_builddir/examples/manifests/station-f429.json
 expect_exit 0 "the example recipe's plan" "$FWPACK" run --dry-run "$R"
 expect_output "dfuse_mass_erase: the ROM erases all flash" "...starts with the ROM's mass erase"
 expect_output 'counter "FW-{:06d}": FW-000001 .. FW-999999' "...names the identity pool"
-expect_output "provisioning record to slot provisioning at 0x080e0000" "...provisions its own slot"
+expect_output "to slot provisioning at 0x080e0000" "...provisions its own slot"
+expect_output "provisioning key $EX/recipes/../keys/station-p256.pem" "...signed with the provisioning key the recipe names"
 expect_output 'the console prints "serial number {identity}" within 5000 ms' "...ends with the check"
 
 # With the images built, the plan shows what goes onto each board.
@@ -26,7 +27,7 @@ bad() {
 	expect_exit 65 "$4" "$FWPACK" run --dry-run "$T/$1.json"
 	expect_output "$3" "...$3"
 }
-bad key '.colour = "red"' 'key.json:69:13: colour' "unknown key, at its line and column"
+bad key '.colour = "red"' 'key.json:70:13: colour' "unknown key, at its line and column"
 bad key '.colour = "red"' 'colour: unknown key "colour"' "unknown key, by JSON path"
 bad step '.steps[2].do = "flash"' 'steps[2].do: unknown step "flash"' "unknown step"
 bad image '.steps[4].images = ["nope"]' 'steps[4].images[0]: the manifest' "missing image"
@@ -42,12 +43,15 @@ bad rom2 '.steps += [{"do": "dfuse_leave"}]' 'steps[8].do: dfuse_leave: the boar
 bad fmt '.identity.counter.format = "FW-{:q}"' 'identity.counter.format: format "FW-{:q}": placeholder' "a bad counter format"
 bad fmt2 '.identity.counter.format = "FW"' 'needs one {} placeholder' "a counter format without a number"
 bad range '.identity.counter.end = 0' 'identity.counter.end: is below start' "an empty counter range"
-bad unused '.steps |= map(select(.do != "expect" and .do != "provision"))' 'identity: no step writes or expects {identity}' "an identity nothing uses"
+bad unused 'del(.provisioning_key) | .steps |= map(select(.do != "expect" and .do != "provision"))' 'identity: no step writes or expects {identity}' "an identity nothing uses"
 bad noid 'del(.identity)' 'a step uses {identity} but the recipe names no "identity" source' "{identity} without a source"
 bad ph '.steps[7].line = "sn {serial}"' 'steps[7].line: unknown placeholder in "sn {serial}"' "an unknown placeholder"
 bad two '.identity.csv = {"file": "x.csv"}' 'identity: give exactly one of counter, csv or command' "two identity sources"
 bad slot ".manifest = \"$EX/manifests/factory-f429.json\"" 'steps[5].slot: the manifest' "provisioning without a slot in the manifest"
 bad slot2 '.steps[5].slot = "app"' 'slot "app" holds the image "app": the provisioning record needs a slot of its own' "provisioning into an image's slot"
+bad provdfu '.steps[5].over = "dfu"' 'steps[5].over: provision over dfu: the record is bound to the board'"'"'s unique ID' "provisioning over DFU (no unique ID from the DFU Loader)"
+bad nokey 'del(.provisioning_key)' 'steps[5]: provision: the recipe names no "provisioning_key"' "a provision step without a provisioning key"
+bad spare '.steps |= map(select(.do != "provision"))' 'provisioning_key: no step provisions a board with it' "a provisioning key nothing uses"
 bad enter '.steps[3].enter = "jump"' 'steps[3].enter: "jump": expected "reset", "1200", "console" or "console=CMD"' "an unknown way to enter the Loader"
 bad version '.recipe_version = 2' 'recipe_version: version 2 is not supported' "a newer recipe version"
 bad type '.steps[4].timeout_ms = "10s"' 'steps[4].timeout_ms: expected a non-negative integer' "a wrong type"
@@ -62,14 +66,24 @@ expect_exit 65 "a CSV identity list with a duplicate" "$FWPACK" run -n "$T/csv.j
 expect_output 'dup.csv:4: duplicate value "S1" (also on line 2)' "...names both lines"
 
 # Without --dry-run: the record and the pool are checked before the first board.
-jq --arg m "$MAN" '.manifest = $m | .identity.counter.end = 2' "$R" >"$T/two.json"
+"$FWPACK" keygen "$T/station.pem" >/dev/null || not_ok "a provisioning key"
+jq --arg m "$MAN" '.manifest = $m | .identity.counter.end = 2 | .provisioning_key = "missing.pem"' "$R" >"$T/two.json"
 expect_exit 66 "images not built stop the station" "$FWPACK" run --record "$T/rec.db" "$T/two.json"
 expect_output 'image "bootloader" is not built (fwpack build -o' "...naming the image and the command"
 if [ -e "$T/rec.db" ]; then not_ok "...before the record is opened"; else ok "...before the record is opened"; fi
 jq --arg o "$T/out" '.build_dir = $o' "$T/two.json" >"$T/two-built.json" && mv "$T/two-built.json" "$T/two.json"
-expect_exit 65 "a ready station refuses a provision step before any board (not in this build)" \
+expect_exit 66 "a provisioning key that cannot be read stops the station" \
+	"$FWPACK" run --record "$T/rec.db" --station s1 --port /dev/null "$T/two.json"
+expect_output "two.json: provisioning_key $T/missing.pem: " "...naming the recipe and the key"
+if [ -e "$T/rec.db" ]; then not_ok "...before the record is opened"; else ok "...before the record is opened"; fi
+jq '.provisioning_key = "station.pub.pem"' "$T/two.json" >"$T/pub.json"
+expect_exit 65 "a public key as the provisioning key stops the station" \
+	"$FWPACK" run --record "$T/rec.db" --station s1 --port /dev/null "$T/pub.json"
+expect_output "is a public key: the station signs each board's record with the private one" "...and says why"
+jq '.provisioning_key = "station.pem"' "$T/two.json" >"$T/two-key.json" && mv "$T/two-key.json" "$T/two.json"
+expect_exit 64 "a ready station still refuses boards that do not pair, before any board" \
 	"$FWPACK" run --record "$T/rec.db" --station s1 --operator ann --port /dev/null "$T/two.json"
-expect_output "steps[5].do: provision: writing the provisioning record is not in this build yet" "...and says so"
+expect_output "0 USB device(s) but 1 port(s) (they pair in order)" "...and says so"
 expect_eq() {
 	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
 }

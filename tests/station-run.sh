@@ -66,8 +66,12 @@ if pg_start; then
 	for n in 1 2; do st_app_in "$T/pf$n" || all=0; done
 	expect_eq "$all" 1 "...both posix boards hold the Application"
 	"$FWPACK" history --record "$db" --json >"$T/h.json"
-	expect_eq "$(jq -r 'map(.board + "@" + .port + ":" + .result) | sort | join(" ")' "$T/h.json")" \
-		"C1@$T/dev1:pass C2@$T/dev2:pass" "...the record: each board with its port"
+	expect_eq "$(jq -r 'map(.port + ":" + .result) | sort | join(" ")' "$T/h.json")" \
+		"$T/dev1 (usb C1):pass $T/dev2 (usb C2):pass" "...the record: each board with its place, port and USB serial number"
+	expect_eq "$(jq -r 'map(.board | test("^[0-9a-f]{24}$")) | unique | join(" ")' "$T/h.json")" "true" \
+		"...each keyed by the unique ID its Loader reported (not C1, C2)"
+	expect_eq "$(pg_sql station "SELECT count(*) FROM boards WHERE uid IN ('C1', 'C2')")" "0" \
+		"...and the stand-in keys C1, C2 left no board behind (PostgreSQL's re-key)"
 	expect_eq "$(jq -r '.[0].steps | map(.name + ":" + .result) | join(" ")' "$T/h.json")" \
 		"$STEPS_USB expect:pass" "...and every step, the console check last"
 else
@@ -81,7 +85,7 @@ jq '.steps[-1].line = "no such line" | .steps[-1].timeout_ms = 800' "$S/ser.json
 expect_exit 1 "a board that fails its console check fails the run" \
 	st_usb "--device dfuse,serial=E1,flash=$T/e1" \
 	"$FWPACK" run --record "$T/r.db" --station line1 --serial E1 --port "$T/dev3" "$S/never.json"
-expect_output "FAIL E1" "...naming the board"
+expect_output "FAIL $("$FWPACK" history --record "$T/r.db" --json | jq -r '.[-1].board')" "...naming the board by its unique ID"
 expect_output "no line \"no such line\" on $T/dev3 in 800 ms" "...and why"
 expect_eq "$(steps "$T/r.db")" "$STEPS_USB expect:fail" "...the record: the check failed, the steps before passed"
 expect_eq "$("$FWPACK" history --record "$T/r.db" --json | jq -r '.[-1].result')" "fail" "...the run failed"

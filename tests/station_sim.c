@@ -58,7 +58,7 @@ static int through_recipe(const char *recipe, const struct fwp_station_opts *o,
 		char uid[32];
 		int failed = n == fail_at;
 		snprintf(uid, sizeof(uid), "%024" PRIx64, uid_base + n);
-		if (fwp_station_board_begin(&st, uid, "/dev/ttySIM0", &b, &err) < 0) {
+		if (fwp_station_board_begin(&st, uid, "/dev/ttySIM0", 1, &b, &err) < 0) {
 			rc = die(&err);
 			break;
 		}

@@ -5,6 +5,7 @@
  * --all); src/station/run.c takes each board through the steps.
  */
 #include <glob.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,12 @@
 #define RUN_TIMEOUT_MS 2000u
 #define RUN_RETRIES 10u
 #define RUN_BAUD 115200u
+/* --jobs at most: each board is a thread, its ports and a USB device. */
+#define RUN_JOBS_MAX 64u
 
 struct run_args {
 	int dry_run, all, bad, quiet;
+	unsigned jobs;
 	struct fwp_station_opts o;
 	struct fwp_flash_opts f;
 	const char **ports, **serials, **paths;
@@ -55,6 +59,10 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
 			a->bad = 1;
 		a->f.baud = (uint32_t)v;
+	} else if (strcmp(name, "jobs") == 0) {
+		if (fwp_parse_ulong(arg, RUN_JOBS_MAX, &v) || v == 0)
+			a->bad = 1;
+		a->jobs = (unsigned)v;
 	} else if (strcmp(name, "timeout") == 0) {
 		if (fwp_parse_ulong(arg, 600000, &v) || v == 0)
 			a->bad = 1;
@@ -262,17 +270,67 @@ static void boards_free(struct boards *bs)
 	free(bs->b);
 }
 
-/* A step fwpack run cannot do yet refuses the recipe before the first board. */
-static int check_supported(const struct fwp_recipe *r, struct fwp_err *err)
+/* The boards, shared by the workers: each takes the next one until none is left. */
+struct pool {
+	struct fwp_station *st;
+	const struct fwp_run_images *ri;
+	const struct boards *bs;
+	const struct fwp_flash_opts *f;
+	int quiet;
+	pthread_mutex_t lock; /* next, the counts, stdout */
+	size_t next;
+	unsigned passed, failed;
+	int stopped; /* the record failed: no board may start */
+	int exit_code;
+	int live; /* one board at a time: its steps straight to stdout */
+	struct fwp_err err;
+};
+
+static void *worker(void *arg)
 {
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (r->steps[i].kind == FWP_STEP_PROVISION)
-			return fwp_fail(err, FWP_ERR_UNSUPPORTED,
-					"%s: %s.do: provision: writing the provisioning record is "
-					"not in this build yet (the identity is recorded; a step "
-					"cannot write it): remove the step",
-					r->path, r->steps[i].path);
-	return FWP_OK;
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next;
+		int go = !p->stopped && !interrupted && i < p->bs->n;
+		if (go)
+			p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (!go)
+			return NULL;
+		/* A board's steps as one block: boards running at once do not interleave. */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *log = p->quiet ? NULL : p->live ? stdout : open_memstream(&text, &len);
+		struct fwp_run_result res;
+		struct fwp_err err;
+		fwp_err_clear(&err);
+		int rc = fwp_station_run_board(p->st, p->ri, &p->bs->b[i], p->f, log, &res, &err);
+		if (log && log != stdout)
+			fclose(log);
+		pthread_mutex_lock(&p->lock);
+		if (text)
+			fputs(text, stdout);
+		free(text);
+		if (rc < 0) {
+			if (!p->stopped)
+				p->err = err;
+			p->stopped = 1;
+		} else {
+			if (res.passed)
+				p->passed++;
+			else
+				p->failed++;
+			printf("%s %s%s%s (%.1f s, %llu bytes)%s%s\n", res.passed ? "PASS" : "FAIL",
+			       res.board_uid, res.identity[0] ? " identity " : "", res.identity,
+			       res.seconds, (unsigned long long)res.bytes, res.passed ? "" : ": ",
+			       res.passed ? "" : res.err.msg);
+			if (!res.passed && p->exit_code == FWP_EXIT_OK)
+				p->exit_code = fwp_exit_code(res.err.code);
+		}
+		fflush(stdout);
+		pthread_mutex_unlock(&p->lock);
+	}
 }
 
 static int run_boards(struct run_args *a, const char *recipe)
@@ -297,9 +355,7 @@ static int run_boards(struct run_args *a, const char *recipe)
 		fprintf(stderr, "fwpack: --record %s: nothing is recorded; these boards cannot be "
 				"traced (for measuring the record's cost only)\n",
 			FWP_STATION_NO_RECORD);
-	int rc = check_supported(&st.recipe, &err);
-	if (rc == FWP_OK)
-		rc = select_boards(a, &st.recipe, &bs, &err);
+	int rc = select_boards(a, &st.recipe, &bs, &err);
 	if (rc == FWP_OK)
 		rc = fwp_run_images_load(&st, &a->f, &ri, &err);
 	if (rc < 0) {
@@ -314,29 +370,31 @@ static int run_boards(struct run_args *a, const char *recipe)
 	sigaction(SIGTERM, &sa, &old_term);
 	a->f.cancel = &interrupted;
 
-	int exit_code = FWP_EXIT_OK;
-	unsigned passed = 0, failed = 0;
-	FILE *log = a->quiet ? NULL : stdout;
+	unsigned nthreads = a->jobs > 1 ? a->jobs : 1;
+	if (nthreads > bs.n)
+		nthreads = (unsigned)bs.n;
+	struct pool p = {&st, &ri, &bs, &a->f, a->quiet, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0,
+			 FWP_EXIT_OK, nthreads <= 1, {0}};
+	fwp_err_clear(&p.err);
 	double t0 = now_s();
-	for (size_t i = 0; i < bs.n && !interrupted; i++) {
-		struct fwp_run_result res;
-		rc = fwp_station_run_board(&st, &ri, &bs.b[i], &a->f, log, &res, &err);
-		if (rc < 0) {
-			exit_code = fwp_report(&err); /* the record failed: the station stops */
-			break;
-		}
-		if (res.passed)
-			passed++;
-		else
-			failed++;
-		printf("%s %s%s%s (%.1f s, %llu bytes)%s%s\n", res.passed ? "PASS" : "FAIL",
-		       res.board_uid, res.identity[0] ? " identity " : "", res.identity,
-		       res.seconds, (unsigned long long)res.bytes, res.passed ? "" : ": ",
-		       res.passed ? "" : res.err.msg);
-		fflush(stdout);
-		if (!res.passed && exit_code == FWP_EXIT_OK)
-			exit_code = fwp_exit_code(res.err.code);
-	}
+	pthread_t th[RUN_JOBS_MAX];
+	unsigned started = 0;
+	/* One board after another in this thread; with --jobs, that many at once. */
+	if (nthreads <= 1)
+		worker(&p);
+	else
+		for (; started < nthreads; started++)
+			if (pthread_create(&th[started], NULL, worker, &p) != 0)
+				break;
+	if (nthreads > 1 && started == 0)
+		worker(&p);
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&p.lock);
+	int exit_code = p.exit_code;
+	unsigned passed = p.passed, failed = p.failed;
+	if (p.stopped)
+		exit_code = fwp_report(&p.err); /* the record failed: the station stopped */
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	printf("%u passed, %u failed, %zu not run (station %s) in %.3f s\n", passed, failed,

@@ -101,6 +101,7 @@ static const struct fwp_opt run_opts[] = {
 	{"all", 0, NULL, "every USB DFU device there is, one board each"},
 	{"baud", 'b', "RATE", "the serial rate to connect at (default 115200)"},
 	{"timeout", 't', "MS", "how long a board may leave a request unanswered (default 2000); steps' own timeouts apply where they wait"},
+	{"jobs", 'j', "N", "take up to N boards through the recipe at once (default 1: one after another)"},
 	{"quiet", 'q', NULL, "print only each board's result and the summary"},
 	{0, 0, 0, 0},
 };

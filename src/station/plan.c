@@ -89,8 +89,22 @@ void fwp_recipe_print_plan(const struct fwp_recipe *r, const struct fwp_manifest
 		fprintf(out, "identity: pool \"%s\", output of \"%s\" (at most %u ms)\n", id->pool,
 			id->command, id->timeout_ms);
 	}
+	if (r->provisioning_key)
+		fprintf(out, "provisioning key %s (signs each board's record; security counter: "
+			     "the run's number in the record)\n",
+			r->provisioning_key);
 	fprintf(out, "for each board:\n");
-	if (r->has_identity)
+	int learns = 0;
+	for (size_t i = 0; i < r->nsteps; i++)
+		learns |= r->steps[i].kind >= FWP_STEP_WAIT_LOADER &&
+			  r->steps[i].kind <= FWP_STEP_BOOT && r->steps[i].over == FWP_OVER_SERIAL;
+	if (learns)
+		fprintf(out, "   -  recorded under its USB serial number or port until the Loader "
+			     "reports its unique ID, then under that ID%s\n",
+			r->has_identity ? "; the record then allocates its identity (the one it "
+					  "had, if it was here before)"
+					: "");
+	else if (r->has_identity)
 		fprintf(out, "   0. the record allocates its identity (the one it had, if it was "
 			     "here before)\n");
 	for (size_t i = 0; i < r->nsteps; i++) {
@@ -118,8 +132,8 @@ void fwp_recipe_print_plan(const struct fwp_recipe *r, const struct fwp_manifest
 			images(r, s, m, out);
 			break;
 		case FWP_STEP_PROVISION:
-			fprintf(out, " over %s: the provisioning record to slot %s at 0x%08" PRIx32
-				     ":\n",
+			fprintf(out, " over %s: the provisioning record, bound to the board's unique "
+				     "ID, to slot %s at 0x%08" PRIx32 ":\n",
 				carrier(s->over), m->slots[s->slot].name, m->slots[s->slot].addr);
 			for (size_t k = 0; k < s->nfields; k++)
 				fprintf(out, "       %s = \"%s\"\n", s->fields[k].name,

@@ -13,7 +13,6 @@
 #define RECIPE_MAX_BYTES (1u << 20)
 #define JPATH_MAX 128
 #define MAX_STEPS 64
-#define MAX_FIELDS 32
 #define TIMEOUT_MAX_MS 600000u
 /* An identity command runs while the pool is locked: other stations wait
  * for it, and give up after their own lock timeout (15 s). */
@@ -312,8 +311,8 @@ static int parse_step(struct ctx *c, const cJSON *o, const char *path, struct fw
 		s->nfields = (size_t)cJSON_GetArraySize(fields);
 		if (!s->nfields)
 			return fail(c, p, "must not be empty");
-		if (s->nfields > MAX_FIELDS)
-			return fail(c, p, "more than %d fields", MAX_FIELDS);
+		if (s->nfields > FWP_RECIPE_FIELDS_MAX)
+			return fail(c, p, "more than %d fields", FWP_RECIPE_FIELDS_MAX);
 		if (!(s->fields = calloc(s->nfields, sizeof(*s->fields))))
 			return fwp_fail(c->err, FWP_ERR_NOMEM, "out of memory");
 		cJSON_ArrayForEach(f, fields)
@@ -356,7 +355,7 @@ static int parse_step(struct ctx *c, const cJSON *o, const char *path, struct fw
 static const char *const root_keys[] = {"recipe_version", "description", "manifest",
 					"build_dir",      "station",     "record",
 					"board",          "identity",    "steps",
-					NULL};
+					"provisioning_key", NULL};
 static const char *const board_keys[] = {"rom", "loader", "console", NULL};
 static const char *const identity_keys[] = {"pool", "counter", "csv", "command", NULL};
 
@@ -503,7 +502,8 @@ static int parse_root(struct ctx *c, const cJSON *root, struct fwp_recipe *r)
 	    (rc = get_string(c, root, "", "manifest", 1, &r->manifest_path)) < 0 ||
 	    (rc = get_string(c, root, "", "build_dir", 0, &r->build_dir)) < 0 ||
 	    (rc = get_string(c, root, "", "station", 0, &r->station)) < 0 ||
-	    (rc = get_string(c, root, "", "record", 0, &r->record)) < 0)
+	    (rc = get_string(c, root, "", "record", 0, &r->record)) < 0 ||
+	    (rc = get_string(c, root, "", "provisioning_key", 0, &r->provisioning_key)) < 0)
 		return rc;
 	if ((rc = parse_board(c, root, r)) < 0 || (rc = parse_identity(c, root, r)) < 0)
 		return rc;
@@ -525,6 +525,18 @@ static int parse_root(struct ctx *c, const cJSON *root, struct fwp_recipe *r)
 	}
 	if (uses_identity && !r->has_identity)
 		return fail(c, "", "a step uses {identity} but the recipe names no \"identity\" source");
+	int provisions = 0;
+	for (i = 0; i < r->nsteps; i++) {
+		if (r->steps[i].kind != FWP_STEP_PROVISION)
+			continue;
+		provisions = 1;
+		if (!r->provisioning_key)
+			return fail(c, r->steps[i].path,
+				    "provision: the recipe names no \"provisioning_key\" (the key "
+				    "that signs each board's record: never the release key)");
+	}
+	if (r->provisioning_key && !provisions)
+		return fail(c, "provisioning_key", "no step provisions a board with it");
 	if (!uses_identity && r->has_identity)
 		return fail(c, "identity",
 			    "no step writes or expects {identity}: a value handed out but never "
@@ -667,6 +679,13 @@ int fwp_recipe_check(struct fwp_recipe *r, const struct fwp_manifest *m, struct 
 			break;
 		case FWP_STEP_PROVISION: {
 			size_t k;
+			if (s->over != FWP_OVER_SERIAL) {
+				join(p, s->path, "over");
+				return fail(&c, p,
+					    "provision over dfu: the record is bound to the board's "
+					    "unique ID, which this fwpack reads from the Loader's INFO "
+					    "over serial only");
+			}
 			for (k = 0; k < m->nslots; k++)
 				if (strcmp(m->slots[k].name, s->slot_name) == 0)
 					break;
@@ -723,7 +742,8 @@ int fwp_recipe_load(const char *path, struct fwp_recipe *r, struct fwp_manifest 
 	if (rc < 0)
 		return rc;
 	/* Paths in the recipe are relative to the recipe, as the manifest's are to it. */
-	char **rel[] = {&r->manifest_path, &r->build_dir, &r->identity.csv_path};
+	char **rel[] = {&r->manifest_path, &r->build_dir, &r->identity.csv_path,
+			&r->provisioning_key};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		if (!*rel[i])
 			continue;
@@ -781,5 +801,6 @@ void fwp_recipe_free(struct fwp_recipe *r)
 	free(r->build_dir);
 	free(r->station);
 	free(r->record);
+	free(r->provisioning_key);
 	memset(r, 0, sizeof(*r));
 }

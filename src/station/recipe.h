@@ -17,6 +17,8 @@
 #include "manifest.h"
 
 #define FWP_RECIPE_VERSION 1
+/* A provision step's fields at most. */
+#define FWP_RECIPE_FIELDS_MAX 32
 
 enum fwp_step_kind {
 	FWP_STEP_DFUSE_MASS_ERASE = 1, /* the ROM's DfuSe bootloader erases all flash */
@@ -64,6 +66,7 @@ struct fwp_recipe {
 	char *build_dir;          /* where `fwpack build` put the images */
 	char *station;            /* or NULL: the host name */
 	char *record;             /* or NULL: FWP_REC_DEFAULT */
+	char *provisioning_key;   /* signs provision steps' records (resolved); or NULL */
 	int rom_dfuse;            /* the chip's ROM has a DfuSe bootloader */
 	unsigned loader_over;     /* fwp_carrier bits the board's Loader speaks */
 	int console;              /* the Application prints on the serial port */

@@ -375,6 +375,54 @@ int fwp_rec_run_begin(struct fwp_rec *r, const struct fwp_rec_run *run, int64_t 
 	return rc;
 }
 
+int fwp_rec_run_rekey(struct fwp_rec *r, int64_t run_id, const char *old_key, const char *uid,
+		      const char *port, int merge, struct fwp_err *err)
+{
+	char id[24], now[32];
+	snprintf(id, sizeof(id), "%" PRId64, run_id);
+	now_iso(now);
+	if (!strcmp(old_key, uid))
+		return FWP_OK;
+	int rc = r->ops->begin_exclusive(r, err);
+	if (rc < 0)
+		return rc;
+	{
+		const char *p[] = {uid, now, port};
+		rc = exec(r,
+			  "INSERT INTO boards (uid, first_seen, last_port) VALUES ($1, $2, $3)"
+			  " ON CONFLICT (uid) DO UPDATE SET last_port = excluded.last_port",
+			  3, p, NULL, err);
+	}
+	if (rc == FWP_OK) {
+		const char *p[] = {id, uid};
+		rc = exec(r, "UPDATE runs SET board_uid = $2 WHERE id = $1", 2, p, NULL, err);
+	}
+	if (rc == FWP_OK && merge) {
+		/* The old key named this chip: its earlier runs and values are this board's. */
+		const char *p[] = {old_key, uid};
+		rc = exec(r, "UPDATE runs SET board_uid = $2 WHERE board_uid = $1", 2, p, NULL, err);
+		if (rc == FWP_OK)
+			rc = exec(r,
+				  "UPDATE identities SET board_uid = $2 WHERE board_uid = $1 AND pool"
+				  " NOT IN (SELECT pool FROM identities WHERE board_uid = $2)",
+				  2, p, NULL, err);
+	}
+	if (rc == FWP_OK) {
+		/* A key that no run and no value names any more was only ever a stand-in. */
+		const char *p[] = {old_key};
+		rc = exec(r,
+			  "DELETE FROM boards WHERE uid = $1"
+			  " AND NOT EXISTS (SELECT 1 FROM runs WHERE board_uid = $1)"
+			  " AND NOT EXISTS (SELECT 1 FROM identities WHERE board_uid = $1)",
+			  1, p, NULL, err);
+	}
+	if (rc == FWP_OK)
+		rc = commit(r, err);
+	else
+		rollback(r);
+	return rc;
+}
+
 /* A new value from the source, under the writers' lock. */
 static int draw_value(struct fwp_rec *r, const struct fwp_idsrc *src, const char *board_uid,
 		      const char *station, char out[FWP_IDENTITY_MAX], int *is_new_row,

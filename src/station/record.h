@@ -81,6 +81,18 @@ int fwp_rec_run_begin(struct fwp_rec *r, const struct fwp_rec_run *run, int64_t 
 		      struct fwp_err *err);
 
 /*
+ * The run's board, recorded under old_key (its USB serial number or its
+ * port) until the Loader reported its unique ID, is board uid from now on
+ * (port: where it is). merge: old_key named the chip itself (the ROM's USB
+ * serial number, which an STM32 derives from its unique ID), so the runs
+ * and identity values recorded under it move to uid too; a port names a
+ * place, never a board, and is not merged. A board row left naming nothing
+ * is deleted.
+ */
+int fwp_rec_run_rekey(struct fwp_rec *r, int64_t run_id, const char *old_key, const char *uid,
+		      const char *port, int merge, struct fwp_err *err);
+
+/*
  * The identity for run's board from src's pool: the value already bound to
  * this board if there is one (*reused = 1), else a new one. Either way it is
  * "allocated" to the board until fwp_rec_run_end settles it.

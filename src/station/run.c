@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "crypto.h"
 #include "enter.h"
+#include "provimage.h"
 #include "run.h"
 #include "serial.h"
 #include "slotimage.h"
@@ -100,6 +102,15 @@ struct board_run {
 	int console_hold;
 	/* the events of the current fwp_flash_board call */
 	double erase_at, first_progress_at;
+	size_t done_count, prov_index; /* images committed; where the record is in the list */
+	double prov_at;                /* when the images before the record were committed */
+	/* who the board is */
+	const char *where; /* its place: port and/or USB device */
+	int key_is_chip;   /* recorded under the ROM's USB serial number, which names the chip */
+	uint8_t uid[FWP_UID_MAX];
+	size_t uid_len; /* 0 until the Loader reported it */
+	int identity_written; /* a provision step wrote the record */
+	char prov_label[400];
 };
 
 static void on_event(const struct fwp_event *e, void *ctx)
@@ -111,6 +122,8 @@ static void on_event(const struct fwp_event *e, void *ctx)
 		r->first_progress_at = now_s();
 	else if (e->type == FWP_EVENT_BOOT && r->log && e->text)
 		fprintf(r->log, "  %s\n", e->text);
+	if (e->type == FWP_EVENT_DONE && ++r->done_count == r->prov_index)
+		r->prov_at = now_s();
 }
 
 /* Record step i; the first failure becomes the board's. */
@@ -263,113 +276,6 @@ static size_t run_dfuse(struct board_run *r, size_t i, int *ok)
 	return i;
 }
 
-/* wait_loader, write, boot from i: one session with the Loader. Returns the next step. */
-static size_t run_loader(struct board_run *r, size_t i, int *ok)
-{
-	const struct fwp_recipe *rc = &r->st->recipe;
-	const struct fwp_manifest *m = &r->st->manifest;
-	size_t wait = SIZE_MAX, write = SIZE_MAX, boot = SIZE_MAX;
-	if (rc->steps[i].kind == FWP_STEP_WAIT_LOADER)
-		wait = i++;
-	if (i < rc->nsteps && rc->steps[i].kind == FWP_STEP_WRITE)
-		write = i++;
-	if (i < rc->nsteps && rc->steps[i].kind == FWP_STEP_BOOT)
-		boot = i++;
-	size_t first = wait != SIZE_MAX ? wait : write != SIZE_MAX ? write : boot;
-	unsigned over = rc->steps[first].over;
-	struct fwp_target t;
-	memset(&t, 0, sizeof(t));
-	if (over == FWP_OVER_SERIAL) {
-		if (!r->b->port) {
-			step_done(r, first, 0, 0, 0, "the Loader is reached over serial: no --port given for this board");
-			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[first].path, "no --port given for this board");
-			return i;
-		}
-		t.ops = &fwp_transport_serial;
-		snprintf(t.name, sizeof(t.name), "%s", r->b->port);
-	} else {
-		if (!r->b->usb_serial) {
-			step_done(r, first, 0, 0, 0, "the Loader is reached over USB DFU by the board's USB serial number: none given (--serial or --all)");
-			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[first].path, "no USB serial number for this board");
-			return i;
-		}
-		t.ops = &fwp_transport_dfu;
-		t.sel.vid = t.sel.pid = -1;
-		t.sel.serial = r->b->usb_serial;
-		snprintf(t.name, sizeof(t.name), "%s", r->b->usb_serial);
-	}
-	struct fwp_job_image *imgs = NULL;
-	size_t nimg = 0;
-	if (write != SIZE_MAX) {
-		const struct fwp_recipe_step *s = &rc->steps[write];
-		imgs = calloc(s->nimages + 1, sizeof(*imgs));
-		if (!imgs) {
-			*ok = fail_board(r, FWP_ERR_NOMEM, s->path, "out of memory");
-			return i;
-		}
-		for (size_t k = 0; k < s->nimages; k++)
-			imgs[nimg++] = *image_named(r, m->images[s->images[k]].name);
-	}
-	struct fwp_flash_opts o = *r->o;
-	o.no_boot = boot == SIZE_MAX;
-	o.address = -1;
-	o.mass_erase = 0;
-	o.wait_ms = wait != SIZE_MAX ? rc->steps[wait].timeout_ms : RUN_FIND_MS;
-	if (wait != SIZE_MAX && rc->steps[wait].enter) {
-		struct fwp_err e;
-		if (fwp_enter_parse(rc->steps[wait].enter, &o.enter, &o.enter_cmd, &e) < 0) {
-			step_done(r, wait, 0, 0, 0, e.msg);
-			free(imgs);
-			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[wait].path, e.msg);
-			return i;
-		}
-	}
-	if (write != SIZE_MAX && rc->steps[write].timeout_ms)
-		o.timeout_ms = rc->steps[write].timeout_ms;
-	if (over == FWP_OVER_SERIAL && boot != SIZE_MAX && i < rc->nsteps &&
-	    rc->steps[i].kind == FWP_STEP_EXPECT && r->console_hold < 0) {
-		char real[PATH_MAX];
-		/* Not read from: the Loader's answers stay the transport's. */
-		r->console_hold = open(realpath(r->b->port, real) ? real : r->b->port,
-				       O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	}
-	struct fwp_board_result res;
-	r->erase_at = r->first_progress_at = 0;
-	fwp_flash_board(&t, imgs, nimg, &o, on_event, r, &res);
-	free(imgs);
-	if (res.id.uid[0] && !r->res->board_uid[0])
-		snprintf(r->res->board_uid, sizeof(r->res->board_uid), "%s", res.id.uid);
-	const double *ph = res.phase_seconds;
-	double found = ph[FWP_PHASE_FIND] + ph[FWP_PHASE_ENTER] + ph[FWP_PHASE_CONNECT] +
-		       ph[FWP_PHASE_BAUD];
-	double sent = ph[FWP_PHASE_TRANSFER] + ph[FWP_PHASE_VERIFY];
-	int failed = res.rc < 0;
-	const char *why = failed ? res.err.msg : NULL;
-	/* Where it failed: not connected, not all images committed, or the boot. */
-	int lost_in_find = failed && res.images == 0 && sent == 0;
-	int lost_in_write = failed && !lost_in_find && res.images < nimg;
-	if (wait != SIZE_MAX)
-		step_done(r, wait, !lost_in_find, ms(found), 0, lost_in_find ? why : NULL);
-	else
-		sent += found;
-	if (write != SIZE_MAX) {
-		if (lost_in_find && wait != SIZE_MAX)
-			step_skipped(r, write);
-		else
-			step_done(r, write, !(lost_in_find || lost_in_write), ms(sent), res.bytes,
-				  lost_in_find || lost_in_write ? why : NULL);
-	}
-	if (boot != SIZE_MAX) {
-		if (lost_in_find || lost_in_write)
-			step_skipped(r, boot);
-		else
-			step_done(r, boot, !failed, ms(ph[FWP_PHASE_RESET]), 0, why);
-	}
-	if (failed)
-		*ok = fail_board(r, res.rc, rc->steps[first].path, why);
-	return i;
-}
-
 /* A recipe template with this board's values: {identity}, {board_uid}, {station}, {{, }}. */
 static void expand(const struct board_run *r, const char *tpl, char *out, size_t size)
 {
@@ -399,6 +305,291 @@ static void expand(const struct board_run *r, const char *tpl, char *out, size_t
 		out[n] = 0;
 		p += skip;
 	}
+}
+
+/*
+ * The Loader has answered: if it reported its unique ID, the run is that
+ * board's from now on (it was recorded under a stand-in until now), and
+ * the board takes its identity, bound to the chip.
+ */
+static void loader_seen(struct board_run *r, const char *uid)
+{
+	if (r->record_failed)
+		return;
+	if (uid[0] && !r->uid_len) {
+		size_t n = strlen(uid) / 2;
+		for (size_t k = 0; k < n && k < sizeof(r->uid); k++)
+			r->uid[k] = (uint8_t)(fwp_hex_digit(uid[2 * k]) << 4 |
+					      fwp_hex_digit(uid[2 * k + 1]));
+		r->uid_len = n < sizeof(r->uid) ? n : sizeof(r->uid);
+		if (fwp_station_board_rekey(r->st, &r->sb, r->res->board_uid, uid, r->where,
+					    r->key_is_chip, r->rec_err) < 0) {
+			r->record_failed = 1;
+			return;
+		}
+		if (r->log)
+			fprintf(r->log, "  unique ID %s (recorded under it from now on)\n", uid);
+		snprintf(r->res->board_uid, sizeof(r->res->board_uid), "%s", uid);
+	}
+	if (r->sb.identity_done)
+		return;
+	if (fwp_station_board_identity(r->st, &r->sb, r->rec_err) < 0) {
+		r->record_failed = 1;
+		return;
+	}
+	snprintf(r->res->identity, sizeof(r->res->identity), "%s", r->sb.identity);
+	r->res->identity_kept = r->sb.identity_kept;
+	if (r->log && r->sb.identity[0])
+		fprintf(r->log, "  identity %s (%s)\n", r->sb.identity,
+			r->sb.identity_kept ? "kept" : "new");
+}
+
+/*
+ * One session with the Loader: any of wait_loader, write, provision (its
+ * image built already) and boot, each SIZE_MAX when absent.
+ */
+static void loader_session(struct board_run *r, size_t wait, size_t write, size_t prov,
+			   const struct fwp_job_image *prov_img, size_t boot, size_t next, int *ok)
+{
+	const struct fwp_recipe *rc = &r->st->recipe;
+	const struct fwp_manifest *m = &r->st->manifest;
+	size_t first = wait != SIZE_MAX ? wait : write != SIZE_MAX ? write : prov != SIZE_MAX ? prov : boot;
+	unsigned over = rc->steps[first].over;
+	struct fwp_target t;
+	memset(&t, 0, sizeof(t));
+	if (over == FWP_OVER_SERIAL) {
+		if (!r->b->port) {
+			step_done(r, first, 0, 0, 0, "the Loader is reached over serial: no --port given for this board");
+			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[first].path, "no --port given for this board");
+			return;
+		}
+		t.ops = &fwp_transport_serial;
+		snprintf(t.name, sizeof(t.name), "%s", r->b->port);
+	} else {
+		if (!r->b->usb_serial) {
+			step_done(r, first, 0, 0, 0, "the Loader is reached over USB DFU by the board's USB serial number: none given (--serial or --all)");
+			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[first].path, "no USB serial number for this board");
+			return;
+		}
+		t.ops = &fwp_transport_dfu;
+		t.sel.vid = t.sel.pid = -1;
+		t.sel.serial = r->b->usb_serial;
+		snprintf(t.name, sizeof(t.name), "%s", r->b->usb_serial);
+	}
+	struct fwp_job_image *imgs = NULL;
+	size_t nimg = 0, nwrite = 0;
+	imgs = calloc((write != SIZE_MAX ? rc->steps[write].nimages : 0) + 2, sizeof(*imgs));
+	if (!imgs) {
+		*ok = fail_board(r, FWP_ERR_NOMEM, rc->steps[first].path, "out of memory");
+		return;
+	}
+	if (write != SIZE_MAX) {
+		const struct fwp_recipe_step *s = &rc->steps[write];
+		for (size_t k = 0; k < s->nimages; k++)
+			imgs[nimg++] = *image_named(r, m->images[s->images[k]].name);
+	}
+	nwrite = nimg;
+	if (prov_img)
+		imgs[nimg++] = *prov_img;
+	struct fwp_flash_opts o = *r->o;
+	o.no_boot = boot == SIZE_MAX;
+	o.address = -1;
+	o.mass_erase = 0;
+	o.wait_ms = wait != SIZE_MAX ? rc->steps[wait].timeout_ms : RUN_FIND_MS;
+	if (wait != SIZE_MAX && rc->steps[wait].enter) {
+		struct fwp_err e;
+		if (fwp_enter_parse(rc->steps[wait].enter, &o.enter, &o.enter_cmd, &e) < 0) {
+			step_done(r, wait, 0, 0, 0, e.msg);
+			free(imgs);
+			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[wait].path, e.msg);
+			return;
+		}
+	}
+	if (write != SIZE_MAX && rc->steps[write].timeout_ms)
+		o.timeout_ms = rc->steps[write].timeout_ms;
+	else if (prov != SIZE_MAX && rc->steps[prov].timeout_ms)
+		o.timeout_ms = rc->steps[prov].timeout_ms;
+	if (over == FWP_OVER_SERIAL && boot != SIZE_MAX && next < rc->nsteps &&
+	    rc->steps[next].kind == FWP_STEP_EXPECT && r->console_hold < 0) {
+		char real[PATH_MAX];
+		/* Not read from: the Loader's answers stay the transport's. */
+		r->console_hold = open(realpath(r->b->port, real) ? real : r->b->port,
+				       O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	}
+	struct fwp_board_result res;
+	r->erase_at = r->first_progress_at = 0;
+	r->done_count = 0;
+	r->prov_at = 0;
+	r->prov_index = prov_img && nwrite ? nwrite : SIZE_MAX;
+	fwp_flash_board(&t, imgs, nimg, &o, on_event, r, &res);
+	free(imgs);
+	const double *ph = res.phase_seconds;
+	double found = ph[FWP_PHASE_FIND] + ph[FWP_PHASE_ENTER] + ph[FWP_PHASE_CONNECT] +
+		       ph[FWP_PHASE_BAUD];
+	double sent = ph[FWP_PHASE_TRANSFER] + ph[FWP_PHASE_VERIFY];
+	/* The provisioning record went last: its share is from its first event on. */
+	double prov_s = r->prov_at ? now_s() - r->prov_at - ph[FWP_PHASE_RESET] : 0;
+	if (prov_s > sent)
+		prov_s = sent;
+	if (prov_s < 0)
+		prov_s = 0;
+	uint64_t prov_bytes = prov_img && res.images > nwrite ? prov_img->len : 0;
+	int failed = res.rc < 0;
+	const char *why = failed ? res.err.msg : NULL;
+	/* Where it failed: not connected, not all images committed, or the boot. */
+	int lost_in_find = failed && res.images == 0 && sent == 0;
+	int lost_in_write = failed && !lost_in_find && res.images < nwrite;
+	int lost_in_prov = failed && !lost_in_find && !lost_in_write && res.images < nimg;
+	if (!lost_in_find || res.id.uid[0])
+		loader_seen(r, res.id.uid);
+	if (wait != SIZE_MAX)
+		step_done(r, wait, !lost_in_find, ms(found), 0, lost_in_find ? why : NULL);
+	else
+		sent += found;
+	if (write != SIZE_MAX) {
+		if (lost_in_find && wait != SIZE_MAX)
+			step_skipped(r, write);
+		else
+			step_done(r, write, !(lost_in_find || lost_in_write), ms(sent - prov_s),
+				  res.bytes - prov_bytes, lost_in_find || lost_in_write ? why : NULL);
+	}
+	if (prov != SIZE_MAX && prov_img) {
+		if ((lost_in_find && first != prov) || lost_in_write)
+			step_skipped(r, prov);
+		else
+			step_done(r, prov, !(lost_in_find || lost_in_prov),
+				  ms(write != SIZE_MAX ? prov_s : sent), prov_bytes,
+				  lost_in_find || lost_in_prov ? why : NULL);
+		r->identity_written = !(lost_in_find || lost_in_write || lost_in_prov);
+	}
+	if (boot != SIZE_MAX) {
+		if (lost_in_find || lost_in_write || lost_in_prov)
+			step_skipped(r, boot);
+		else
+			step_done(r, boot, !failed, ms(ph[FWP_PHASE_RESET]), 0, why);
+	}
+	if (failed)
+		*ok = fail_board(r, res.rc, rc->steps[first].path, why);
+}
+
+/*
+ * provision step i: the record for this board (its unique ID from INFO,
+ * the step's fields), signed with the station's provisioning key; its
+ * security counter is the run's number in the record, which only grows,
+ * so a board re-flashed later takes its newer record and never an older
+ * one. Returns 0 with *why set when it cannot be made.
+ */
+static int make_prov(struct board_run *r, size_t i, struct fwp_job_image *img,
+		     struct fwp_buf *buf, char *why, size_t whylen)
+{
+	const struct fwp_recipe_step *s = &r->st->recipe.steps[i];
+	struct fwp_prov_field fields[FWP_RECIPE_FIELDS_MAX];
+	char values[FWP_RECIPE_FIELDS_MAX][FWP_PROV_VALUE_MAX + 2];
+	struct fwp_err e;
+	if (!r->uid_len) {
+		snprintf(why, whylen, "provision: the Loader on %s reported no unique ID: a record "
+				      "is bound to one, so this board can take none",
+			 r->b->port ? r->b->port : r->where);
+		return 0;
+	}
+	if (r->sb.run_id <= 0 || (uint64_t)r->sb.run_id > UINT32_MAX) {
+		snprintf(why, whylen, "provision: run number %lld does not fit the record's 32-bit "
+				      "security counter",
+			 (long long)r->sb.run_id);
+		return 0;
+	}
+	for (size_t k = 0; k < s->nfields && k < FWP_RECIPE_FIELDS_MAX; k++) {
+		expand(r, s->fields[k].value, values[k], sizeof(values[k]));
+		fields[k].name = s->fields[k].name;
+		fields[k].value = values[k];
+	}
+	struct fwp_prov_params p = {r->uid, r->uid_len, fields, s->nfields,
+				    r->st->manifest.slots[s->slot].addr,
+				    (uint32_t)r->sb.run_id, {1, 0, 0, 0}};
+	uint8_t d[32];
+	char hex[65];
+	if (fwp_prov_image(&p, r->st->prov_key, buf, &e) < 0) {
+		snprintf(why, whylen, "provision: %s", e.msg);
+		return 0;
+	}
+	struct fwp_iov iov = {buf->data, buf->len};
+	if (fwp_sha256(&iov, 1, d, &e) < 0) {
+		snprintf(why, whylen, "provision: %s", e.msg);
+		return 0;
+	}
+	fwp_hex(d, sizeof(d), hex);
+	char name[FWP_NAME_MAX + 16];
+	snprintf(name, sizeof(name), "provisioning:%s", r->st->manifest.slots[s->slot].name);
+	if (fwp_station_board_image(r->st, &r->sb, name, hex, r->rec_err) < 0)
+		r->record_failed = 1;
+	memset(img, 0, sizeof(*img));
+	snprintf(r->prov_label, sizeof(r->prov_label), "the provisioning record for %s",
+		 r->res->board_uid);
+	img->path = r->prov_label;
+	img->data = buf->data;
+	img->len = buf->len;
+	img->slot = fwp_slot_for_type(FWP_IMAGE_TYPE_PROVISIONING);
+	if (r->log)
+		fprintf(r->log, "  provisioning record: %zu bytes, security counter %u, sha256 %s\n",
+			buf->len, p.security_counter, hex);
+	return 1;
+}
+
+/*
+ * wait_loader, write, provision, boot from i (each optional, in this
+ * order): one session with the Loader, or two when a provisioning record
+ * needs the unique ID that the first session's INFO reports. Returns the
+ * next step.
+ */
+static size_t run_loader(struct board_run *r, size_t i, int *ok)
+{
+	const struct fwp_recipe *rc = &r->st->recipe;
+	size_t wait = SIZE_MAX, write = SIZE_MAX, prov = SIZE_MAX, boot = SIZE_MAX;
+	if (rc->steps[i].kind == FWP_STEP_WAIT_LOADER)
+		wait = i++;
+	if (i < rc->nsteps && rc->steps[i].kind == FWP_STEP_WRITE)
+		write = i++;
+	if (i < rc->nsteps && rc->steps[i].kind == FWP_STEP_PROVISION)
+		prov = i++;
+	if (i < rc->nsteps && rc->steps[i].kind == FWP_STEP_BOOT)
+		boot = i++;
+	if (prov == SIZE_MAX) {
+		loader_session(r, wait, write, SIZE_MAX, NULL, boot, i, ok);
+		return i;
+	}
+	if (!r->uid_len && (wait != SIZE_MAX || write != SIZE_MAX)) {
+		loader_session(r, wait, write, SIZE_MAX, NULL, SIZE_MAX, i, ok);
+		if (!*ok || r->record_failed) {
+			step_skipped(r, prov);
+			if (boot != SIZE_MAX)
+				step_skipped(r, boot);
+			return i;
+		}
+		wait = write = SIZE_MAX;
+	}
+	if (!r->uid_len && wait == SIZE_MAX && write == SIZE_MAX) {
+		/* Nothing before it in this session: a connection just for INFO. */
+		loader_session(r, SIZE_MAX, SIZE_MAX, prov, NULL, SIZE_MAX, i, ok);
+		if (!*ok || r->record_failed) {
+			step_done(r, prov, 0, 0, 0, r->res->err.msg);
+			if (boot != SIZE_MAX)
+				step_skipped(r, boot);
+			return i;
+		}
+	}
+	struct fwp_job_image img;
+	struct fwp_buf buf = {0};
+	char why[sizeof(((struct fwp_err *)0)->msg)];
+	if (!make_prov(r, prov, &img, &buf, why, sizeof(why))) {
+		step_done(r, prov, 0, 0, 0, why);
+		if (boot != SIZE_MAX)
+			step_skipped(r, boot);
+		*ok = fail_board(r, FWP_ERR_REFUSED, rc->steps[prov].path, why);
+	} else if (!r->record_failed) {
+		loader_session(r, wait, write, prov, &img, boot, i, ok);
+	}
+	fwp_buf_free(&buf);
+	return i;
 }
 
 /* expect: a console line containing the expanded text, within the step's timeout. */
@@ -465,20 +656,44 @@ static size_t run_expect(struct board_run *r, size_t i, int *ok)
 	return i + 1;
 }
 
+/* Whether the recipe reaches a Loader that reports the board's unique ID (INFO over serial). */
+static int learns_uid(const struct fwp_recipe *rc)
+{
+	for (size_t i = 0; i < rc->nsteps; i++)
+		if (rc->steps[i].kind >= FWP_STEP_WAIT_LOADER && rc->steps[i].kind <= FWP_STEP_BOOT &&
+		    rc->steps[i].over == FWP_OVER_SERIAL)
+			return 1;
+	return 0;
+}
+
 int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *ri,
 			  const struct fwp_run_board *b, const struct fwp_flash_opts *o, FILE *log,
 			  struct fwp_run_result *res, struct fwp_err *err)
 {
-	struct board_run r = {st, ri, b, o, log, {0}, res, 0, err, -1, 0, 0};
+	struct board_run r = {.st = st, .ri = ri, .b = b, .o = o, .log = log, .res = res,
+			      .rec_err = err, .console_hold = -1};
 	memset(res, 0, sizeof(*res));
 	fwp_err_clear(&res->err);
-	/* Who the board is before it is touched: its USB serial number (an STM32
-	   ROM derives it from the chip's unique ID), else its port. */
+	/*
+	 * Who the board is before the Loader tells: its USB serial number (an
+	 * STM32 ROM derives it from the chip's unique ID), else its port, a
+	 * stand-in that the Loader's unique ID replaces (fwp_rec_run_rekey).
+	 * Its place (port, USB device) stays in the record.
+	 */
 	const char *key = b->usb_serial ? b->usb_serial : b->port ? b->port : b->usb_path;
-	const char *where = b->port ? b->port : b->usb_path ? b->usb_path : b->usb_serial;
+	char where[600];
+	if (b->port && (b->usb_serial || b->usb_path))
+		snprintf(where, sizeof(where), "%s (usb %s)", b->port,
+			 b->usb_serial ? b->usb_serial : b->usb_path);
+	else
+		snprintf(where, sizeof(where), "%s", b->port ? b->port : b->usb_path ? b->usb_path : b->usb_serial ? b->usb_serial : "");
+	r.where = where;
+	r.key_is_chip = b->usb_serial != NULL;
 	snprintf(res->board_uid, sizeof(res->board_uid), "%s", key ? key : "");
 	double t0 = now_s();
-	int rc = fwp_station_board_begin(st, res->board_uid, where, &r.sb, err);
+	/* A board whose Loader reports its unique ID takes its identity under it. */
+	int rc = fwp_station_board_begin(st, res->board_uid, where, !learns_uid(&st->recipe), &r.sb,
+					 err);
 	if (rc < 0)
 		return rc;
 	snprintf(res->identity, sizeof(res->identity), "%s", r.sb.identity);
@@ -504,19 +719,13 @@ int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *r
 			break;
 		case FWP_STEP_WAIT_LOADER:
 		case FWP_STEP_WRITE:
+		case FWP_STEP_PROVISION:
 		case FWP_STEP_BOOT:
 			i = run_loader(&r, i, &ok);
 			break;
 		case FWP_STEP_EXPECT:
-			i = run_expect(&r, i, &ok);
-			break;
-		case FWP_STEP_PROVISION:
 		default:
-			/* fwpack run refuses such a recipe before the first board. */
-			step_done(&r, i, 0, 0, 0, "provision: not supported by this build");
-			ok = fail_board(&r, FWP_ERR_UNSUPPORTED, st->recipe.steps[i].path,
-					"provision: not supported by this build");
-			i++;
+			i = run_expect(&r, i, &ok);
 			break;
 		}
 	}
@@ -525,9 +734,12 @@ int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *r
 	res->seconds = now_s() - t0;
 	if (r.record_failed) {
 		/* The record is what makes a board traceable: the station stops. */
+		struct fwp_err ignored;
+		fwp_station_board_end(st, &r.sb, 0, r.identity_written, err->msg, &ignored);
 		return err->code ? err->code : FWP_ERR_IO;
 	}
 	res->passed = ok;
-	/* The identity is in the record; no step writes it to the board yet. */
-	return fwp_station_board_end(st, &r.sb, ok, 0, ok ? NULL : res->err.msg, err);
+	/* A value is used once a provision step wrote it (or the run passed). */
+	return fwp_station_board_end(st, &r.sb, ok, r.identity_written, ok ? NULL : res->err.msg,
+				     err);
 }

@@ -68,13 +68,41 @@ static int hash_images(struct fwp_station *st, struct fwp_err *err)
 	return FWP_OK;
 }
 
+/* The key that signs every board's provisioning record: checked before any board. */
+static int load_prov_key(struct fwp_station *st, int no_record, struct fwp_err *err)
+{
+	const char *path = st->recipe.provisioning_key;
+	if (no_record)
+		return fwp_fail(err, FWP_ERR_USAGE,
+				"%s: --record none: a provision step's security counter is the "
+				"record's run number; without a record there is none",
+				st->recipe.path);
+	int rc = fwp_key_load(path, &st->prov_key, err);
+	if (rc < 0) {
+		char why[sizeof(err->msg)];
+		memcpy(why, err->msg, sizeof(why));
+		return fwp_fail(err, rc, "%s: provisioning_key %s: %s", st->recipe.path, path, why);
+	}
+	if (!fwp_key_is_private(st->prov_key))
+		return fwp_fail(err, FWP_ERR_CRYPTO,
+				"%s: provisioning_key %s is a public key: the station signs each "
+				"board's record with the private one",
+				st->recipe.path, path);
+	return FWP_OK;
+}
+
 int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 		     struct fwp_station *st, struct fwp_err *err)
 {
 	memset(st, 0, sizeof(*st));
+	if (pthread_mutex_init(&st->lock, NULL) != 0)
+		return fwp_fail(err, FWP_ERR_INTERNAL, "cannot create a mutex");
+	st->lock_ready = 1;
 	int rc = fwp_recipe_load(recipe_path, &st->recipe, &st->manifest, err);
-	if (rc < 0)
+	if (rc < 0) {
+		fwp_station_close(st);
 		return rc;
+	}
 	const char *record = o->record ? o->record
 			     : st->recipe.record ? st->recipe.record
 						  : FWP_REC_DEFAULT;
@@ -96,6 +124,9 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 			      "%s: --record none: the recipe's identities come from the record's "
 			      "pool; without a record there is none to hand out",
 			      recipe_path);
+	/* The key before the record: a station that cannot sign writes nothing. */
+	if (rc == FWP_OK && st->recipe.provisioning_key)
+		rc = load_prov_key(st, none, err);
 	if (rc == FWP_OK && !none)
 		rc = fwp_rec_open(record, FWP_REC_WRITE, &st->rec, err);
 	if (rc == FWP_OK && !none)
@@ -112,17 +143,23 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 void fwp_station_close(struct fwp_station *st)
 {
 	fwp_rec_close(st->rec);
+	fwp_key_free(st->prov_key);
 	for (size_t i = 0; i < st->nimages; i++)
 		free(st->images[i].path);
 	free(st->images);
 	free(st->operator_name);
 	fwp_recipe_free(&st->recipe);
 	fwp_manifest_free(&st->manifest);
+	if (st->lock_ready)
+		pthread_mutex_destroy(&st->lock);
 	memset(st, 0, sizeof(*st));
 }
 
-int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const char *port,
-			    struct fwp_station_board *b, struct fwp_err *err)
+static int board_identity_locked(struct fwp_station *st, struct fwp_station_board *b,
+				 struct fwp_err *err);
+
+static int board_begin_locked(struct fwp_station *st, const char *board_uid, const char *port,
+			    int identity_now, struct fwp_station_board *b, struct fwp_err *err)
 {
 	struct fwp_rec_run run = {st->name, st->operator_name, board_uid, port, st->recipe.path};
 	memset(b, 0, sizeof(*b));
@@ -136,15 +173,41 @@ int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const
 		rc = fwp_rec_run_image(st->rec, b->run_id, st->images[i].name,
 				       st->images[i].version[0] ? st->images[i].version : NULL,
 				       st->images[i].sha256, err);
-	if (rc == FWP_OK && st->recipe.has_identity)
-		rc = fwp_rec_identity_acquire(st->rec, &st->recipe.identity, b->run_id, b->identity,
-					      &b->identity_kept, err);
+	if (rc == FWP_OK && identity_now)
+		rc = board_identity_locked(st, b, err);
 	if (rc < 0 && b->run_id)
 		fwp_rec_run_end(st->rec, b->run_id, FWP_REC_FAIL, 0, err->msg, NULL);
 	return rc;
 }
 
-int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, size_t step,
+static int board_identity_locked(struct fwp_station *st, struct fwp_station_board *b,
+			       struct fwp_err *err)
+{
+	if (b->identity_done || !st->rec || !st->recipe.has_identity)
+		return FWP_OK;
+	b->identity_done = 1;
+	return fwp_rec_identity_acquire(st->rec, &st->recipe.identity, b->run_id, b->identity,
+					&b->identity_kept, err);
+}
+
+static int board_rekey_locked(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *old_key, const char *uid, const char *port, int merge,
+			    struct fwp_err *err)
+{
+	if (!st->rec)
+		return FWP_OK;
+	return fwp_rec_run_rekey(st->rec, b->run_id, old_key, uid, port, merge, err);
+}
+
+static int board_image_locked(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *name, const char *sha256, struct fwp_err *err)
+{
+	if (!st->rec)
+		return FWP_OK;
+	return fwp_rec_run_image(st->rec, b->run_id, name, NULL, sha256, err);
+}
+
+static int board_step_locked(struct fwp_station *st, struct fwp_station_board *b, size_t step,
 			   enum fwp_rec_result result, uint64_t duration_ms, uint64_t bytes,
 			   const char *error, struct fwp_err *err)
 {
@@ -158,11 +221,58 @@ int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, 
 	return fwp_rec_run_step(st->rec, b->run_id, &s, err);
 }
 
-int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b, int passed,
+static int board_end_locked(struct fwp_station *st, struct fwp_station_board *b, int passed,
 			  int identity_written, const char *error, struct fwp_err *err)
 {
 	if (!st->rec)
 		return FWP_OK;
 	return fwp_rec_run_end(st->rec, b->run_id, passed ? FWP_REC_PASS : FWP_REC_FAIL,
 			       identity_written, error, err);
+}
+
+/* The public calls: each under the station's lock. */
+#define LOCKED(call)                                   \
+	do {                                           \
+		pthread_mutex_lock(&st->lock);         \
+		int rc_ = (call);                      \
+		pthread_mutex_unlock(&st->lock);       \
+		return rc_;                            \
+	} while (0)
+
+int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const char *port,
+			    int identity_now, struct fwp_station_board *b, struct fwp_err *err)
+{
+	LOCKED(board_begin_locked(st, board_uid, port, identity_now, b, err));
+}
+
+int fwp_station_board_identity(struct fwp_station *st, struct fwp_station_board *b,
+			       struct fwp_err *err)
+{
+	LOCKED(board_identity_locked(st, b, err));
+}
+
+int fwp_station_board_rekey(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *old_key, const char *uid, const char *port, int merge,
+			    struct fwp_err *err)
+{
+	LOCKED(board_rekey_locked(st, b, old_key, uid, port, merge, err));
+}
+
+int fwp_station_board_image(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *name, const char *sha256, struct fwp_err *err)
+{
+	LOCKED(board_image_locked(st, b, name, sha256, err));
+}
+
+int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, size_t step,
+			   enum fwp_rec_result result, uint64_t duration_ms, uint64_t bytes,
+			   const char *error, struct fwp_err *err)
+{
+	LOCKED(board_step_locked(st, b, step, result, duration_ms, bytes, error, err));
+}
+
+int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b, int passed,
+			  int identity_written, const char *error, struct fwp_err *err)
+{
+	LOCKED(board_end_locked(st, b, passed, identity_written, error, err));
 }

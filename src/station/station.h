@@ -7,8 +7,10 @@
 #ifndef FWP_STATION_STATION_H
 #define FWP_STATION_STATION_H
 
+#include <pthread.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "fwpack/error.h"
 #include "recipe.h"
 #include "record.h"
@@ -31,6 +33,11 @@ struct fwp_station {
 	size_t nimages;
 	struct fwp_rec_recovery recovery; /* what an earlier, crashed life left */
 	uint64_t identities_left;         /* UINT64_MAX: unknown (a command) */
+	struct fwp_key *prov_key;         /* the recipe's provisioning_key, or NULL */
+	/* One board's record call at a time: boards run in parallel (fwpack run --jobs),
+	 * the record's connection is one. */
+	pthread_mutex_t lock;
+	int lock_ready;
 };
 
 /*
@@ -55,17 +62,39 @@ int fwp_station_open(const char *recipe_path, const struct fwp_station_opts *o,
 		     struct fwp_station *st, struct fwp_err *err);
 void fwp_station_close(struct fwp_station *st);
 
-/* One board's run. */
+/*
+ * One board's run. The fwp_station_board_* calls may come from several
+ * threads at once (one board each): each takes the station's lock.
+ */
 struct fwp_station_board {
 	int64_t run_id;
 	char identity[FWP_IDENTITY_MAX]; /* "" without an identity source */
 	int identity_kept;               /* the board had it before */
+	int identity_done;               /* acquired (or no source) */
 	unsigned next_seq;
 };
 
-/* Start a board's run: its record, its images, its identity. */
+/*
+ * Start a board's run: its record, its images, and (identity_now) its
+ * identity. A run that will learn the board's unique ID from the Loader
+ * starts under a stand-in key and takes its identity after
+ * fwp_station_board_rekey(), so that the value is bound to the chip.
+ */
 int fwp_station_board_begin(struct fwp_station *st, const char *board_uid, const char *port,
-			    struct fwp_station_board *b, struct fwp_err *err);
+			    int identity_now, struct fwp_station_board *b, struct fwp_err *err);
+
+/* The board's identity, if the recipe has a source and it has none yet. */
+int fwp_station_board_identity(struct fwp_station *st, struct fwp_station_board *b,
+			       struct fwp_err *err);
+
+/* The run's board is uid from now on (fwp_rec_run_rekey). */
+int fwp_station_board_rekey(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *old_key, const char *uid, const char *port, int merge,
+			    struct fwp_err *err);
+
+/* An image made for this board alone (its provisioning record), by digest. */
+int fwp_station_board_image(struct fwp_station *st, struct fwp_station_board *b,
+			    const char *name, const char *sha256, struct fwp_err *err);
 
 /* Record step number step (index into recipe.steps) with its outcome. */
 int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, size_t step,

@@ -7,6 +7,7 @@
 
 #include "fwd_frame.h"
 #include "flasher.h"
+#include "fwc_image.h"
 #include "fwpack/image.h"
 #include "util.h"
 
@@ -42,6 +43,27 @@ const char *fwp_status_str(unsigned st)
 		"bad signature", "wrong key (signed by a key the device does not trust)",
 		"rollback (security counter below the device's)", "flash error", "unsupported"};
 	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown status";
+}
+
+/* The verifier's verdict in a BAD_IMAGE answer's detail byte (common/fwc_image.h), in words. */
+static const char *verdict_str(unsigned v)
+{
+	static const char *const names[] = {
+		[FWC_OK] = "valid",
+		[FWC_EMPTY] = "no image",
+		[FWC_BAD_HEADER] = "bad header",
+		[FWC_BAD_PAYLOAD] = "payload CRC mismatch",
+		[FWC_BAD_TRAILER] = "bad TLV trailer",
+		[FWC_BAD_DIGEST] = "digest mismatch",
+		[FWC_WRONG_KEY] = "signed with an untrusted key",
+		[FWC_BAD_SIGNATURE] = "bad signature",
+		[FWC_WRONG_TYPE] = "wrong image type for this slot",
+		[FWC_ROLLBACK] = "rollback refused (security counter too low)",
+		[FWC_BAD_VECTORS] = "vector table outside the payload or misaligned",
+		[FWC_READ_ERROR] = "flash read error",
+		[FWC_WRONG_BOARD] = "the provisioning record is for another board",
+	};
+	return v < sizeof(names) / sizeof(names[0]) && names[v] ? names[v] : NULL;
 }
 
 static uint64_t now_ms(void)
@@ -256,6 +278,15 @@ static int refused(struct fwp_flasher *f, const char *what, const uint8_t *r, ui
 		   struct fwp_err *err)
 {
 	unsigned st = n ? r[0] : 255, detail = n > 1 ? r[1] : 0;
+	const char *v = st == FWP_ST_BAD_IMAGE && detail ? verdict_str(detail) : NULL;
+	if (detail == FWC_WRONG_BOARD && v)
+		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (UID %s is this "
+				"board)",
+				fwp_serial_name(f->port), what, v,
+				f->info.uid[0] ? f->info.uid : "not reported");
+	if (v)
+		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s: %s (verdict %u)",
+				fwp_serial_name(f->port), what, fwp_status_str(st), v, detail);
 	if (st == FWP_ST_BAD_IMAGE && detail)
 		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (verdict %u)",
 				fwp_serial_name(f->port), what, fwp_status_str(st), detail);
