@@ -35,15 +35,6 @@ static uint8_t seq;
 static uint8_t rxbuf[4096 + 8];
 static struct fwd_frame_rx rx;
 
-static const char *status_name(unsigned st)
-{
-	static const char *const names[] = {
-		"ok",           "bad frame",     "unknown request", "bad request", "bad state",
-		"offset",       "out of range",  "wrong slot",      "bad image",   "bad signature",
-		"wrong key",    "rollback",      "flash error",     "unsupported"};
-	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
-}
-
 static void die(const char *what)
 {
 	char *msg = sp_last_error_message();
@@ -207,7 +198,7 @@ static void hello(struct info *inf)
 	uint8_t body[2] = {FWP_PROTO_VERSION, 0}, *r;
 	uint32_t n = transact(FWP_REQ_HELLO, body, 2, &r);
 	if (n < FWP_INFO_FIXED_LEN + 2 || r[0] != FWP_ST_OK) {
-		fprintf(stderr, "serial-client: HELLO refused: %s\n", status_name(n ? r[0] : 99));
+		fprintf(stderr, "serial-client: HELLO refused: %s\n", fwp_status_name(n ? r[0] : 99));
 		exit(1);
 	}
 	inf->max_packet = r[4] | r[5] << 8;
@@ -258,7 +249,7 @@ static uint32_t status_offset(uint32_t n, const uint8_t *r)
 
 static void refused(const char *req, uint32_t n, const uint8_t *r)
 {
-	printf("device refused %s: %s", req, status_name(n ? r[0] : 99));
+	printf("device refused %s: %s", req, fwp_status_name(n ? r[0] : 99));
 	if (n > 1 && r[1])
 		printf(" (verdict %u)", r[1]);
 	printf("\n");

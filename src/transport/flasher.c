@@ -34,16 +34,6 @@ struct fwp_flasher {
 	uint32_t image_size;
 };
 
-const char *fwp_status_str(unsigned st)
-{
-	static const char *const names[] = {
-		"ok", "bad frame", "unknown request", "bad request", "bad state",
-		"unexpected offset", "out of range", "wrong slot or image type", "bad image",
-		"bad signature", "wrong key (signed by a key the device does not trust)",
-		"rollback (security counter below the device's)", "flash error", "unsupported"};
-	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown status";
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -244,7 +234,7 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
 				"mode?)", fwp_serial_name(f->port));
 	if (r[0] != FWP_ST_OK)
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device refused HELLO: %s",
-				fwp_serial_name(f->port), fwp_status_str(r[0]));
+				fwp_serial_name(f->port), fwp_status_name(r[0]));
 	if ((rc = fwp_device_info_parse(fwp_serial_name(f->port), r, n, &f->info, err)) < 0)
 		return rc;
 	*info = f->info;
@@ -258,9 +248,9 @@ static int refused(struct fwp_flasher *f, const char *what, const uint8_t *r, ui
 	unsigned st = n ? r[0] : 255, detail = n > 1 ? r[1] : 0;
 	if (st == FWP_ST_BAD_IMAGE && detail)
 		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (verdict %u)",
-				fwp_serial_name(f->port), what, fwp_status_str(st), detail);
+				fwp_serial_name(f->port), what, fwp_status_name(st), detail);
 	return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s",
-			fwp_serial_name(f->port), what, fwp_status_str(st));
+			fwp_serial_name(f->port), what, fwp_status_name(st));
 }
 
 struct inflight {
@@ -509,7 +499,7 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 		return rc;
 	if (r[0] != FWP_ST_OK)
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device cannot run at %u baud: %s",
-				fwp_serial_name(f->port), baud, fwp_status_str(r[0]));
+				fwp_serial_name(f->port), baud, fwp_status_name(r[0]));
 	if ((rc = fwp_serial_set_baud(f->port, baud, err)) < 0)
 		return rc;
 	unsigned retries = f->o.retries;

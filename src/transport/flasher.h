@@ -95,7 +95,6 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
  */
 int fwp_flasher_boot(struct fwp_flasher *f, int *acked, struct fwp_err *err);
 
-/* "wrong key", "rollback", ...: a device status in words. */
-const char *fwp_status_str(unsigned status);
+/* A device status in words: fwp_status_name (fwpack/protocol.h). */
 
 #endif /* FWP_FLASHER_H */
