@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fwc_info.h"
 #include "fwd_frame.h"
 #include "fwpack/image.h"
 #include "fwpack/protocol.h"
@@ -185,61 +186,38 @@ static int expect_text(const char *text, int seconds)
 	return 0;
 }
 
-struct info {
-	unsigned max_packet, window, role, nslots;
-	struct {
-		unsigned id, flags, types;
-		uint32_t addr, size;
-	} slots[8];
-};
-
-static void hello(struct info *inf)
+/* HELLO, and the INFO printed; inf's board and uid point into rx until the next request. */
+static void hello(struct fwc_info *inf)
 {
-	uint8_t body[2] = {FWP_PROTO_VERSION, 0}, *r;
+	uint8_t body[2], *r;
+	fwp_put_le16(body, FWP_PROTO_VERSION);
 	uint32_t n = transact(FWP_REQ_HELLO, body, 2, &r);
-	if (n < FWP_INFO_FIXED_LEN + 2 || r[0] != FWP_ST_OK) {
+	if (n < 1 || r[0] != FWP_ST_OK) {
 		fprintf(stderr, "serial-client: HELLO refused: %s\n", fwp_status_name(n ? r[0] : 99));
 		exit(1);
 	}
-	inf->max_packet = r[4] | r[5] << 8;
-	inf->window = r[6];
-	inf->role = r[7];
-	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
-	if (p + blen + 1 > n)
-		goto short_info;
-	printf("device: board %.*s, role %s, protocol %u, max packet %u, window %u\n", (int)blen,
-	       (const char *)r + p, inf->role == FWP_ROLE_UPDATER ? "updater" : "loader",
-	       r[2] | r[3] << 8, inf->max_packet, inf->window);
-	p += blen;
-	inf->nslots = r[p++];
-	if (inf->nslots > 8 || p + inf->nslots * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN > n)
-		goto short_info;
-	for (unsigned i = 0; i < inf->nslots; i++, p += FWP_INFO_SLOT_LEN) {
-		inf->slots[i].id = r[p];
-		inf->slots[i].flags = r[p + 1];
-		inf->slots[i].types = r[p + 2];
-		inf->slots[i].addr = fwd_get_le32(r + p + 4);
-		inf->slots[i].size = fwd_get_le32(r + p + 8);
+	size_t at;
+	const char *why = fwc_info_decode(r, n, inf, &at);
+	if (why) {
+		fprintf(stderr, "serial-client: malformed INFO (%u bytes): it %s (at byte %zu)\n", n,
+			why, at);
+		exit(1);
+	}
+	printf("device: board %.*s, role %s, protocol %u, max packet %u, window %u\n",
+	       (int)inf->board_len, (const char *)inf->board,
+	       inf->role == FWP_ROLE_UPDATER ? "updater" : "loader", inf->version, inf->max_packet,
+	       inf->window);
+	for (unsigned i = 0; i < inf->nslots; i++)
 		printf("slot %u: 0x%08x, %u bytes%s\n", inf->slots[i].id, inf->slots[i].addr,
 		       inf->slots[i].size, inf->slots[i].flags & FWP_SLOT_WRITABLE ? ", writable" : "");
-	}
-	printf("session: state %u, slot %u, size %u, offset %u\n", r[p], r[p + 1],
-	       fwd_get_le32(r + p + 4), fwd_get_le32(r + p + 8));
-	/* Extension records (tag, len, value) to the end: the unique ID, if any. */
-	for (p += FWP_INFO_SESSION_LEN; p + FWP_INFO_EXT_HDR_LEN <= n; p += FWP_INFO_EXT_HDR_LEN + r[p + 1]) {
-		if (p + FWP_INFO_EXT_HDR_LEN + r[p + 1] > n)
-			goto short_info;
-		if (r[p] != FWP_INFO_EXT_UID)
-			continue;
+	printf("session: state %u, slot %u, size %u, offset %u\n", inf->session_state,
+	       inf->session_slot, inf->session_size, inf->session_offset);
+	if (inf->uid_len) {
 		printf("uid: ");
-		for (unsigned i = 0; i < r[p + 1]; i++)
-			printf("%02x", r[p + FWP_INFO_EXT_HDR_LEN + i]);
+		for (unsigned i = 0; i < inf->uid_len; i++)
+			printf("%02x", inf->uid[i]);
 		printf("\n");
 	}
-	return;
-short_info:
-	fprintf(stderr, "serial-client: INFO response too short\n");
-	exit(1);
 }
 
 static uint32_t status_offset(uint32_t n, const uint8_t *r)
@@ -336,7 +314,7 @@ int main(int argc, char **argv)
 	uint8_t zero = 0;
 	sp_blocking_write(port, &zero, 1, 1000);
 
-	struct info inf;
+	struct fwc_info inf;
 	hello(&inf);
 	if (info_only && boot_now) {
 		/* Back to the installed firmware, nothing written. */

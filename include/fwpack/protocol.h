@@ -75,6 +75,20 @@ enum fwp_encoding { FWP_ENC_RAW = 0, FWP_ENC_DEFLATE = 1 };
 /* Slot flags, in INFO. */
 #define FWP_SLOT_WRITABLE 0x01u
 
+/* The most slots INFO lists (and so update targets a device offers). */
+#define FWP_MAX_SLOTS 8u
+
+/*
+ * Slot IDs, in INFO and BEGIN, and the DFU alternate settings' names: the
+ * cookbook's three slots, then the board's identity.
+ */
+enum fwp_slot_id {
+	FWP_SLOT_ID_BOOTLOADER = 0,
+	FWP_SLOT_ID_LOADER = 1,
+	FWP_SLOT_ID_APP = 2,
+	FWP_SLOT_ID_PROVISIONING = 3
+};
+
 /* Session states, in INFO. */
 enum fwp_session_state {
 	FWP_SESSION_NONE = 0,

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "fwc_info.h"
 #include "fwd_frame.h"
 #include "flasher.h"
 #include "fwpack/image.h"
@@ -150,72 +151,36 @@ static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, ui
 int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
 			  struct fwp_device_info *d, struct fwp_err *err)
 {
+	struct fwc_info in;
+	size_t at;
+	const char *why = fwc_info_decode(r, n, &in, &at);
 	memset(d, 0, sizeof(*d));
-	if (n < FWP_INFO_FIXED_LEN + 1)
-		goto bad;
-	d->version = (uint16_t)(r[2] | r[3] << 8);
-	d->max_packet = (uint16_t)(r[4] | r[5] << 8);
-	d->window = r[6];
-	d->role = r[7];
-	d->features = (uint16_t)(r[8] | r[9] << 8);
-	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
-	if (p + blen + 1 > n)
-		goto bad;
-	/* The name goes to terminals and logs: no control bytes from a device. */
-	for (uint32_t i = 0; i < blen; i++)
-		d->board[i] = r[p + i] >= 0x20 && r[p + i] < 0x7F ? (char)r[p + i] : '?';
-	d->board[blen] = 0;
-	p += blen;
-	d->nslots = r[p++];
-	if (d->nslots > FWP_MAX_DEVICE_SLOTS ||
-	    p + d->nslots * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN > n)
-		goto bad;
-	for (unsigned i = 0; i < d->nslots; i++, p += FWP_INFO_SLOT_LEN) {
-		d->slots[i].id = r[p];
-		d->slots[i].flags = r[p + 1];
-		d->slots[i].type_mask = r[p + 2];
-		d->slots[i].addr = fwd_get_le32(r + p + 4);
-		d->slots[i].size = fwd_get_le32(r + p + 8);
-		if (d->slots[i].addr + (uint64_t)d->slots[i].size > 0x100000000ull)
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"%s: the device reports slot %u past the end of the address space",
-					port, d->slots[i].id);
-	}
-	d->session_state = r[p];
-	d->session_slot = r[p + 1];
-	d->session_size = fwd_get_le32(r + p + 4);
-	d->session_offset = fwd_get_le32(r + p + 8);
-	memcpy(d->session_id, r + p + 12, FWP_SESSION_ID_LEN);
-	if (d->session_state && d->session_offset > d->session_size)
+	if (why)
 		return fwp_fail(err, FWP_ERR_FORMAT,
-				"%s: the device reports a session at byte %u of %u", port,
-				d->session_offset, d->session_size);
-	/* Extension records to the end of the body; unknown tags are skipped. */
-	for (p += FWP_INFO_SESSION_LEN; p < n;) {
-		if (n - p < FWP_INFO_EXT_HDR_LEN || n - p - FWP_INFO_EXT_HDR_LEN < r[p + 1])
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"%s: malformed INFO from the device: extension record at byte "
-					"%u runs past its end (%u bytes)",
-					port, p, n);
-		uint8_t tag = r[p], len = r[p + 1];
-		const uint8_t *v = r + p + FWP_INFO_EXT_HDR_LEN;
-		if (tag == FWP_INFO_EXT_UID) {
-			if (len == 0 || len > FWP_UID_MAX)
-				return fwp_fail(err, FWP_ERR_FORMAT,
-						"%s: the device reports a unique ID of %u bytes (1 to %u)",
-						port, len, FWP_UID_MAX);
-			for (unsigned i = 0; i < len; i++)
-				snprintf(d->uid + 2 * i, 3, "%02x", v[i]);
-		}
-		p += FWP_INFO_EXT_HDR_LEN + len;
-	}
+				"%s: malformed INFO from the device (%u bytes): it %s (at byte %zu)",
+				port, n, why, at);
+	d->version = in.version;
+	d->max_packet = in.max_packet;
+	d->window = in.window;
+	d->role = in.role;
+	d->features = in.features;
+	/* The name goes to terminals and logs: no control bytes from a device. */
+	for (unsigned i = 0; i < in.board_len; i++)
+		d->board[i] = in.board[i] >= 0x20 && in.board[i] < 0x7F ? (char)in.board[i] : '?';
+	d->board[in.board_len] = 0;
+	d->nslots = in.nslots;
+	memcpy(d->slots, in.slots, sizeof(d->slots));
+	d->session_state = in.session_state;
+	d->session_slot = in.session_slot;
+	d->session_size = in.session_size;
+	d->session_offset = in.session_offset;
+	memcpy(d->session_id, in.session_id, FWP_SESSION_ID_LEN);
+	for (unsigned i = 0; i < in.uid_len; i++)
+		snprintf(d->uid + 2 * i, 3, "%02x", in.uid[i]);
 	if (d->max_packet < 16 || d->max_packet > PKT_MAX - 8)
 		return fwp_fail(err, FWP_ERR_FORMAT, "%s: the device's maximum packet (%u) is unusable",
 				port, d->max_packet);
 	return FWP_OK;
-bad:
-	return fwp_fail(err, FWP_ERR_FORMAT, "%s: malformed INFO from the device (%u bytes)", port,
-			n);
 }
 
 int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
@@ -415,7 +380,7 @@ int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t
 			      size_t len, const uint8_t *deflated, uint32_t deflated_len,
 			      struct fwp_err *err)
 {
-	const struct fwp_device_slot *s = NULL;
+	const struct fwc_info_slot *s = NULL;
 	const uint8_t *r;
 	uint32_t n;
 	for (unsigned i = 0; i < f->info.nslots; i++)

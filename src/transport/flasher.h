@@ -11,24 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwc_info.h"
 #include "fwpack/error.h"
 #include "fwpack/protocol.h"
 #include "serial.h"
 #include "xfer_report.h"
-
-#define FWP_MAX_DEVICE_SLOTS 8
-
-struct fwp_device_slot {
-	uint8_t id, flags, type_mask;
-	uint32_t addr, size;
-};
 
 struct fwp_device_info {
 	uint16_t version, max_packet, features;
 	uint8_t window, role;
 	char board[256];
 	unsigned nslots;
-	struct fwp_device_slot slots[FWP_MAX_DEVICE_SLOTS];
+	struct fwc_info_slot slots[FWP_MAX_SLOTS];
 	uint8_t session_state, session_slot;
 	uint32_t session_size, session_offset;
 	uint8_t session_id[FWP_SESSION_ID_LEN];
