@@ -222,7 +222,7 @@ static void hello(struct fwc_info *inf)
 
 static uint32_t status_offset(uint32_t n, const uint8_t *r)
 {
-	return n >= FWP_STATUS_LEN ? fwd_get_le32(r + 2) : 0;
+	return n >= FWP_STATUS_LEN ? fwp_le32(r + 2) : 0;
 }
 
 static void refused(const char *req, uint32_t n, const uint8_t *r)
@@ -343,7 +343,7 @@ int main(int argc, char **argv)
 	}
 
 	uint8_t begin[FWP_BEGIN_LEN] = {(uint8_t)slot, FWP_ENC_RAW, 0, 0}, *r;
-	fwd_put_le32(begin + 4, (uint32_t)size);
+	fwp_put_le32(begin + 4, (uint32_t)size);
 	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
 	memcpy(begin + 8 + FWP_SESSION_ID_LEN, img, FWP_IMAGE_HDR_LEN);
 	uint32_t n = transact(FWP_REQ_BEGIN, begin, sizeof(begin), &r);
@@ -363,7 +363,7 @@ int main(int argc, char **argv)
 		}
 		uint8_t body[4096 + FWP_DATA_HDR_LEN];
 		uint32_t len = size - off < chunk ? (uint32_t)(size - off) : chunk;
-		fwd_put_le32(body, off);
+		fwp_put_le32(body, off);
 		memcpy(body + FWP_DATA_HDR_LEN, img + off, len);
 		n = transact(FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + len, &r);
 		if (n < FWP_STATUS_LEN)

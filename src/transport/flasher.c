@@ -255,7 +255,7 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 			if (f->o.stop_after >= 0 && next >= (uint32_t)f->o.stop_after)
 				break;
 			uint32_t k = len - next < chunk ? len - next : chunk;
-			fwd_put_le32(body, next);
+			fwp_put_le32(body, next);
 			memcpy(body + FWP_DATA_HDR_LEN, image + next, k);
 			int rc = send_packet(f, FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + k, err);
 			if (rc < 0)
@@ -282,7 +282,7 @@ static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, 
 			const uint8_t *p = f->rx.buf;
 			if (f->rx.len < 2 + FWP_STATUS_LEN)
 				continue;
-			dev_off = fwd_get_le32(p + 4);
+			dev_off = fwp_le32(p + 4);
 			if (p[0] == FWP_RESP_BAD_FRAME) {
 				if (stale) {
 					stale--;
@@ -425,14 +425,14 @@ int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t
 		}
 	}
 	f->image_size = (uint32_t)len;
-	fwd_put_le32(begin + 4, (uint32_t)len);
+	fwp_put_le32(begin + 4, (uint32_t)len);
 	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
 	memcpy(begin + 8 + FWP_SESSION_ID_LEN, image, FWP_IMAGE_HDR_LEN);
 	int rc = transact(f, FWP_REQ_BEGIN, begin, sizeof(begin), f->o.timeout_ms, &r, &n, err);
 	if (rc == FWP_OK && (r[0] != FWP_ST_OK || n < FWP_STATUS_LEN))
 		rc = refused(f, "the image", r, n, err);
 	if (rc == FWP_OK) {
-		uint32_t off = fwd_get_le32(r + 2);
+		uint32_t off = fwp_le32(r + 2);
 		report(f, FWP_EV_BEGIN, off, wire_len, begin[1] == FWP_ENC_DEFLATE ? "deflate" : NULL);
 		rc = send_data(f, wire, wire_len, off, err);
 	}
@@ -458,7 +458,7 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 	if (!(f->info.features & FWP_FEAT_BAUD))
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device cannot change its rate",
 				fwp_serial_name(f->port));
-	fwd_put_le32(body, baud);
+	fwp_put_le32(body, baud);
 	int rc = transact(f, FWP_REQ_BAUD, body, 4, f->o.timeout_ms, &r, &n, err);
 	if (rc < 0)
 		return rc;
