@@ -76,7 +76,7 @@ static uint8_t dnload_block(uint16_t block, const uint8_t *data, uint16_t len)
 static uint8_t cmd(uint8_t c, uint32_t addr, int with_addr)
 {
 	uint8_t b[5] = {c};
-	usbemu_put32(b + 1, addr);
+	fwp_put_le32(b + 1, addr);
 	return dnload_block(0, b, with_addr ? 5 : 1);
 }
 
@@ -209,7 +209,7 @@ START_TEST(state_machine_refusals)
 	clear_error();
 	/* DNLOAD then UPLOAD without an ABORT. */
 	io[0] = 0x21;
-	usbemu_put32(io + 1, 0x08000000);
+	fwp_put_le32(io + 1, 0x08000000);
 	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 0, 5), 0);
 	ck_assert_int_eq(req(IN, FWP_DFU_REQ_UPLOAD, 2, 16), USBEMU_STALL);
 	clear_error();

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "dfu.h"
+#include "fwc_rd.h"
 
 /* A device that keeps saying "busy, ask again in 0 ms" must not spin forever either. */
 #define MAX_POLLS 100000
@@ -116,10 +117,13 @@ static void parse_functional(const uint8_t *p, int len, struct fwp_dfu_info *in)
 {
 	while (len >= 2 && p[0] >= 2 && p[0] <= len) {
 		if (p[1] == FWP_DFU_FUNC_DESC_TYPE && p[0] >= 7) {
-			in->attrs = p[2];
-			in->detach_timeout = (uint16_t)(p[3] | p[4] << 8);
-			in->transfer_size = (uint16_t)(p[5] | p[6] << 8);
-			in->dfu_version = p[0] >= 9 ? (uint16_t)(p[7] | p[8] << 8) : 0x0100;
+			struct fwc_rd r = fwc_rd_init(p + 2, p[0] - 2u);
+			in->attrs = fwc_rd_u8(&r);
+			in->detach_timeout = fwc_rd_u16(&r);
+			in->transfer_size = fwc_rd_u16(&r);
+			in->dfu_version = fwc_rd_u16(&r);
+			if (r.bad) /* DFU 1.0's descriptor ends before bcdDFUVersion */
+				in->dfu_version = 0x0100;
 			return;
 		}
 		len -= p[0];
