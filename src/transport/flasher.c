@@ -223,6 +223,116 @@ struct inflight {
 	uint32_t end;
 };
 
+/* A transfer's frames in flight and how far the device has confirmed. */
+struct window {
+	struct inflight fl[16];
+	unsigned nfl, size; /* frames in flight, and at most */
+	unsigned stale;     /* answers still due for frames sent before a go-back */
+	unsigned fails, good; /* go-backs in a row; good answers since the frame size changed */
+	uint32_t chunk, chunk_max, next, acked, len;
+};
+
+/* Send frames from w->next until the window is full, the image sent, or stop_after. */
+static int fill_window(struct fwp_flasher *f, struct window *w, const uint8_t *image,
+		       struct fwp_err *err)
+{
+	while (w->nfl < w->size && w->next < w->len) {
+		if (f->o.stop_after >= 0 && w->next >= (uint32_t)f->o.stop_after)
+			break;
+		uint32_t k = w->len - w->next < w->chunk ? w->len - w->next : w->chunk;
+		fwp_put_le32(f->body, w->next);
+		memcpy(f->body + FWP_DATA_HDR_LEN, image + w->next, k);
+		int rc = send_packet(f, FWP_REQ_DATA, f->body, FWP_DATA_HDR_LEN + k, err);
+		if (rc < 0)
+			return rc;
+		w->fl[w->nfl].seq = f->seq;
+		w->fl[w->nfl].end = w->next + k;
+		w->nfl++;
+		w->next += k;
+	}
+	return FWP_OK;
+}
+
+/* An OK for fl[i]: it covers the frames before it too (their answers were lost). */
+static void acknowledged(struct fwp_flasher *f, struct window *w, unsigned i, uint32_t dev_off)
+{
+	memmove(w->fl, w->fl + i + 1, (w->nfl - i - 1) * sizeof(w->fl[0]));
+	w->nfl -= i + 1;
+	if (dev_off > w->acked && dev_off <= w->len) {
+		w->acked = dev_off;
+		report(f, FWP_EV_PROGRESS, w->acked, w->len, NULL);
+	}
+	w->fails = 0;
+	if (++w->good >= 16 && w->chunk < w->chunk_max) {
+		w->chunk = w->chunk * 2 < w->chunk_max ? w->chunk * 2 : w->chunk_max;
+		w->good = 0;
+	}
+}
+
+/*
+ * The answer in f->rx: 0 when it asks for nothing more (an acknowledgement,
+ * an answer to a frame sent before a go-back, not an answer to DATA), 1
+ * when a frame was lost or damaged (*why, and *dev_off, where the device
+ * is: go back), or the device's refusal.
+ */
+static int take_answer(struct fwp_flasher *f, struct window *w, const char **why,
+		       uint32_t *dev_off, struct fwp_err *err)
+{
+	const uint8_t *p = f->rx.buf;
+	unsigned answered; /* frames of fl[] this answer accounts for */
+	if (f->rx.len < 2 + FWP_STATUS_LEN)
+		return 0;
+	*dev_off = fwp_le32(p + 4);
+	if (p[0] == FWP_RESP_BAD_FRAME) {
+		if (w->stale) {
+			w->stale--;
+			return 0;
+		}
+		*why = "a frame was damaged on the line";
+		answered = 1; /* the oldest frame: answers come in order */
+	} else if (p[0] == (FWP_REQ_DATA | FWP_RESPONSE)) {
+		unsigned i;
+		for (i = 0; i < w->nfl && w->fl[i].seq != p[1]; i++)
+			;
+		if (i == w->nfl) {
+			if (w->stale)
+				w->stale--;
+			return 0; /* for a frame sent before a go-back */
+		}
+		if (p[2] != FWP_ST_OK && p[2] != FWP_ST_OFFSET)
+			return refused(f, "the data", p + 2, f->rx.len - 2, err);
+		if (p[2] == FWP_ST_OK) {
+			acknowledged(f, w, i, *dev_off);
+			return 0;
+		}
+		*why = "a frame was lost";
+		answered = i + 1;
+	} else {
+		return 0;
+	}
+	w->stale += w->nfl - answered;
+	return 1;
+}
+
+/* Go back to what the device has, with smaller frames on a bad line. */
+static int go_back(struct fwp_flasher *f, struct window *w, const char *why, uint32_t dev_off,
+		   struct fwp_err *err)
+{
+	if (++w->fails > f->o.retries)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+				"%s: transfer failed at byte %u of %u after %u retries (%s)",
+				fwp_serial_name(f->port), w->acked, w->len, f->o.retries, why);
+	if (dev_off > w->acked && dev_off <= w->len)
+		w->acked = dev_off;
+	w->next = w->acked;
+	w->nfl = 0;
+	w->good = 0;
+	if (w->chunk / 2 >= CHUNK_MIN)
+		w->chunk /= 2;
+	report(f, FWP_EV_RETRY, w->acked, w->len, why);
+	return FWP_OK;
+}
+
 /*
  * Send [offset, len) with up to window frames in flight. The device answers
  * every frame, in order: a status with its offset, or BAD_FRAME for one it
@@ -233,109 +343,40 @@ struct inflight {
 static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, uint32_t offset,
 		     struct fwp_err *err)
 {
-	struct inflight fl[16];
-	unsigned nfl = 0, stale = 0, window = f->info.window ? f->info.window : 1, fails = 0,
-		 good = 0;
-	uint32_t chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
-	uint32_t next = offset, acked = offset, chunk;
-	uint8_t *body = f->body;
-	if (window > 16)
-		window = 16;
-	if (chunk_max > CHUNK_MAX)
-		chunk_max = CHUNK_MAX;
-	chunk = chunk_max;
+	struct window w = {.size = f->info.window ? f->info.window : 1, .next = offset,
+			   .acked = offset, .len = len};
+	w.chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
+	if (w.size > sizeof(w.fl) / sizeof(w.fl[0]))
+		w.size = sizeof(w.fl) / sizeof(w.fl[0]);
+	if (w.chunk_max > CHUNK_MAX)
+		w.chunk_max = CHUNK_MAX;
+	w.chunk = w.chunk_max;
 
-	while (acked < len) {
+	while (w.acked < len) {
 		if (f->o.cancel && *f->o.cancel)
 			return fwp_fail(err, FWP_ERR_NO_DEVICE,
 					"%s: interrupted at byte %u of %u (the device keeps the "
 					"session: a new run resumes it)",
-					fwp_serial_name(f->port), acked, len);
-		while (nfl < window && next < len) {
-			if (f->o.stop_after >= 0 && next >= (uint32_t)f->o.stop_after)
-				break;
-			uint32_t k = len - next < chunk ? len - next : chunk;
-			fwp_put_le32(body, next);
-			memcpy(body + FWP_DATA_HDR_LEN, image + next, k);
-			int rc = send_packet(f, FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + k, err);
-			if (rc < 0)
-				return rc;
-			fl[nfl].seq = f->seq;
-			fl[nfl].end = next + k;
-			nfl++;
-			next += k;
-		}
-		if (nfl == 0)
-			return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: stopped after %u bytes, as asked",
-					fwp_serial_name(f->port), acked);
-		int rc = next_packet(f, now_ms() + f->o.timeout_ms, err);
+					fwp_serial_name(f->port), w.acked, len);
+		int rc = fill_window(f, &w, image, err);
 		if (rc < 0)
 			return rc;
-		const char *why;
-		uint32_t dev_off = acked;
-		unsigned answered; /* frames of fl[] this answer accounts for */
+		if (w.nfl == 0)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: stopped after %u bytes, as asked",
+					fwp_serial_name(f->port), w.acked);
+		if ((rc = next_packet(f, now_ms() + f->o.timeout_ms, err)) < 0)
+			return rc;
+		const char *why = "no answer in time";
+		uint32_t dev_off = w.acked;
 		if (rc == 0) {
-			why = "no answer in time";
-			answered = nfl;
-			stale = 0; /* whatever was on its way is lost */
-		} else {
-			const uint8_t *p = f->rx.buf;
-			if (f->rx.len < 2 + FWP_STATUS_LEN)
-				continue;
-			dev_off = fwp_le32(p + 4);
-			if (p[0] == FWP_RESP_BAD_FRAME) {
-				if (stale) {
-					stale--;
-					continue;
-				}
-				why = "a frame was damaged on the line";
-				answered = 1; /* the oldest frame: answers come in order */
-			} else if (p[0] == (FWP_REQ_DATA | FWP_RESPONSE)) {
-				unsigned i;
-				for (i = 0; i < nfl && fl[i].seq != p[1]; i++)
-					;
-				if (i == nfl) {
-					if (stale)
-						stale--;
-					continue; /* for a frame sent before a go-back */
-				}
-				if (p[2] != FWP_ST_OK && p[2] != FWP_ST_OFFSET)
-					return refused(f, "the data", p + 2, f->rx.len - 2, err);
-				if (p[2] == FWP_ST_OK) {
-					/* It covers the frames before it too (their answers were lost). */
-					memmove(fl, fl + i + 1, (nfl - i - 1) * sizeof(fl[0]));
-					nfl -= i + 1;
-					if (dev_off > acked && dev_off <= len) {
-						acked = dev_off;
-						report(f, FWP_EV_PROGRESS, acked, len, NULL);
-					}
-					fails = 0;
-					if (++good >= 16 && chunk < chunk_max) {
-						chunk = chunk * 2 < chunk_max ? chunk * 2 : chunk_max;
-						good = 0;
-					}
-					continue;
-				}
-				why = "a frame was lost";
-				answered = i + 1;
-			} else {
-				continue;
-			}
-			stale += nfl - answered;
+			w.stale = 0; /* whatever was on its way is lost */
+		} else if ((rc = take_answer(f, &w, &why, &dev_off, err)) <= 0) {
+			if (rc < 0)
+				return rc;
+			continue;
 		}
-		/* Go back to what the device has, with smaller frames on a bad line. */
-		if (++fails > f->o.retries)
-			return fwp_fail(err, FWP_ERR_NO_DEVICE,
-					"%s: transfer failed at byte %u of %u after %u retries (%s)",
-					fwp_serial_name(f->port), acked, len, f->o.retries, why);
-		if (dev_off > acked && dev_off <= len)
-			acked = dev_off;
-		next = acked;
-		nfl = 0;
-		good = 0;
-		if (chunk / 2 >= CHUNK_MIN)
-			chunk /= 2;
-		report(f, FWP_EV_RETRY, acked, len, why);
+		if ((rc = go_back(f, &w, why, dev_off, err)) < 0)
+			return rc;
 	}
 	return FWP_OK;
 }
