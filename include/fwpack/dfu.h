@@ -97,10 +97,13 @@ enum fwp_dfu_status_code { FWP_DFU_STATUSES(FWP_DFU_ENUM_) };
  * data blocks are numbered from 2, at address pointer + (block - 2) *
  * wTransferSize.
  */
-#define FWP_DFUSE_CMD_GET_COMMANDS 0x00u
-#define FWP_DFUSE_CMD_SET_ADDRESS 0x21u
-#define FWP_DFUSE_CMD_ERASE 0x41u
-#define FWP_DFUSE_CMD_READ_UNPROTECT 0x92u
+#define FWP_DFUSE_COMMANDS(X)                     \
+	X(GET_COMMANDS, 0x00, "get commands")     \
+	X(SET_ADDRESS, 0x21, "set address pointer") \
+	X(ERASE, 0x41, "erase")                   \
+	X(READ_UNPROTECT, 0x92, "read unprotect")
+#define FWP_DFUSE_ENUM_(name, value, ...) FWP_DFUSE_CMD_##name = value,
+enum fwp_dfuse_command { FWP_DFUSE_COMMANDS(FWP_DFUSE_ENUM_) };
 #define FWP_DFUSE_CMD_LEN 5u /* command and address; erase alone (mass erase) is 1 */
 #define FWP_DFUSE_FIRST_DATA_BLOCK 2u
 
