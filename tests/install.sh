@@ -10,6 +10,7 @@ prefix=$(sed -n 's/^prefix=//p' "$top_builddir/fwpack.pc")
 p=$root$prefix
 for f in bin/fwpack share/man/man1/fwpack.1 share/man/man1/fwpack-flash.1 \
 	share/man/man5/fwpack-manifest.5 include/fwpack/image.h include/fwpack/protocol.h \
+	include/fwpack/dfu.h include/fwpack/verdict.h \
 	lib/pkgconfig/fwpack.pc share/bash-completion/completions/fwpack \
 	share/zsh/site-functions/_fwpack lib/udev/rules.d/60-fwpack.rules \
 	share/fwpack/cmake/FwpackImage.cmake; do
@@ -37,6 +38,8 @@ fi
 cat >"$T/dev.c" <<'C'
 #include <fwpack/image.h>
 #include <fwpack/protocol.h>
+#include <fwpack/dfu.h>
+#include <fwpack/verdict.h>
 _Static_assert(sizeof(struct fwp_image_header) == FWP_IMAGE_HDR_LEN, "header");
 int main(void) { return 0; }
 C

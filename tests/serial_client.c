@@ -29,6 +29,7 @@
 #include "fwc_info.h"
 #include "fwd_frame.h"
 #include "fwpack/image.h"
+#include "fwpack/verdict.h"
 #include "fwpack/protocol.h"
 
 static struct sp_port *port;
@@ -229,7 +230,7 @@ static void refused(const char *req, uint32_t n, const uint8_t *r)
 {
 	printf("device refused %s: %s", req, fwp_status_name(n ? r[0] : 99));
 	if (n > 1 && r[1])
-		printf(" (verdict %u)", r[1]);
+		printf(": %s (verdict %u)", fwp_verdict_name(r[1]), r[1]);
 	printf("\n");
 	exit(1);
 }

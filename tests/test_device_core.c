@@ -187,8 +187,8 @@ START_TEST(bad_images_refused_with_reason)
 			slot[img.len - 1] ^= 0x01;
 		pol.min_security_counter = cases[i].min_counter;
 		enum fwd_verdict v = fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out);
-		ck_assert_msg(v == cases[i].want, "case %zu: %s, expected %s", i, fwd_verdict_str(v),
-			      fwd_verdict_str(cases[i].want));
+		ck_assert_msg(v == cases[i].want, "case %zu: %s, expected %s", i, fwp_verdict_name(v),
+			      fwp_verdict_name(cases[i].want));
 		fwp_buf_free(&img);
 	}
 	/* An image that claims more than its slot holds. */

@@ -14,6 +14,7 @@ doc_rows() {
 		/^\|/ {
 			a = trim($2); b = trim($3)
 			if (a == "code" && section ~ /Status codes/) { table = "serial-status"; next }
+			if (a == "detail" && b == "verdict") { table = "verdict"; next }
 			if (a == "bRequest") { table = "dfu-request"; next }
 			if (a == "bState") { table = "dfu-state"; next }
 			if (a == "bStatus" && b == "status") { table = "dfu-status"; next }
@@ -40,7 +41,7 @@ compare() { # label, documents...
 docs="$top_srcdir/docs/serial-protocol.md $top_srcdir/docs/usb-dfu.md"
 n=$("$tables" | wc -l)
 expect_exit 0 "the header's tables have rows ($n)" test "$n" -gt 40
-compare "serial status codes, DFU requests, states and status codes, DfuSe commands: the headers and the docs agree" $docs
+compare "serial status codes, image verdicts, DFU requests, states and status codes, DfuSe commands: the headers and the docs agree" $docs
 
 # The comparison notices a difference: a doc with one name changed fails it.
 sed 's/^| 11 | ROLLBACK |/| 11 | ROLL_BACK |/' "$top_srcdir/docs/serial-protocol.md" >"$T/serial.md"

@@ -48,7 +48,7 @@ int main(void)
 	fwd_puts(fwd_boot_action_str(a));
 	if (a == FWD_STAY_NO_VALID_APP) {
 		fwd_puts(" (");
-		fwd_puts(fwd_verdict_str(v));
+		fwd_puts(fwp_verdict_name(v));
 		fwd_puts(")");
 	}
 	fwd_puts("\n");

@@ -9,6 +9,7 @@
 #include "fwd_frame.h"
 #include "flasher.h"
 #include "fwpack/image.h"
+#include "fwpack/verdict.h"
 #include "util.h"
 
 #define PKT_MAX 4200u
@@ -212,8 +213,9 @@ static int refused(struct fwp_flasher *f, const char *what, const uint8_t *r, ui
 {
 	unsigned st = n ? r[0] : 255, detail = n > 1 ? r[1] : 0;
 	if (st == FWP_ST_BAD_IMAGE && detail)
-		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (verdict %u)",
-				fwp_serial_name(f->port), what, fwp_status_name(st), detail);
+		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s: %s (verdict %u)",
+				fwp_serial_name(f->port), what, fwp_status_name(st),
+				fwp_verdict_name(detail), detail);
 	return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s",
 			fwp_serial_name(f->port), what, fwp_status_name(st));
 }
