@@ -108,7 +108,7 @@ int main(void)
 		pol.min_security_counter = cur.hdr.security_counter;
 	if ((uintptr_t)fwd_bundle_end == (uintptr_t)fwd_bundle_start) {
 		struct fwd_update_target targets[] = {
-			{1, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 1}, pol},
+			{FWP_SLOT_ID_LOADER, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 1}, pol},
 		};
 		fwd_update_mode(targets, 1, FWP_ROLE_UPDATER);
 	}
