@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "fwpack/xtable.h"
+
 /* bRequest of the class requests (DFU 1.1 table 3.2). */
 #define FWP_DFU_REQUESTS(X)      \
 	X(DETACH, 0, "DFU_DETACH")       \
@@ -107,47 +109,28 @@ enum fwp_dfuse_command { FWP_DFUSE_COMMANDS(FWP_DFUSE_ENUM_) };
 #define FWP_DFUSE_CMD_LEN 5u /* command and address; erase alone (mass erase) is 1 */
 #define FWP_DFUSE_FIRST_DATA_BLOCK 2u
 
-#define FWP_DFU_NAME_CASE_(name, value, text, ...) \
-	case value:                                \
-		return text;
-#define FWP_DFU_TEXT_CASE_(name, value, text, words) \
-	case value:                                  \
-		return words;
-
 /* "errCHECK_ERASED" for a bStatus; "err?" for a value the specification does not define. */
 static inline const char *fwp_dfu_status_name(unsigned status)
 {
-	switch (status) {
-		FWP_DFU_STATUSES(FWP_DFU_NAME_CASE_)
-	}
-	return "err?";
+	FWP_X_LOOKUP(FWP_DFU_STATUSES, FWP_X_TEXT, status, "err?");
 }
 
 /* "flash not erased": the specification's words for a bStatus. */
 static inline const char *fwp_dfu_status_text(unsigned status)
 {
-	switch (status) {
-		FWP_DFU_STATUSES(FWP_DFU_TEXT_CASE_)
-	}
-	return "undefined status";
+	FWP_X_LOOKUP(FWP_DFU_STATUSES, FWP_X_WORDS, status, "undefined status");
 }
 
 /* "dfuDNLOAD-IDLE" for a bState. */
 static inline const char *fwp_dfu_state_name(unsigned state)
 {
-	switch (state) {
-		FWP_DFU_STATES(FWP_DFU_NAME_CASE_)
-	}
-	return "state?";
+	FWP_X_LOOKUP(FWP_DFU_STATES, FWP_X_TEXT, state, "state?");
 }
 
 /* "DFU_GETSTATUS" for a bRequest. */
 static inline const char *fwp_dfu_request_name(unsigned request)
 {
-	switch (request) {
-		FWP_DFU_REQUESTS(FWP_DFU_NAME_CASE_)
-	}
-	return "DFU_?";
+	FWP_X_LOOKUP(FWP_DFU_REQUESTS, FWP_X_TEXT, request, "DFU_?");
 }
 
 #endif /* FWPACK_DFU_H */

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "fwpack/xtable.h"
+
 #define FWP_PROTO_VERSION 1u
 
 /* Request types (host to device); a response has the request's type | 0x80. */
@@ -52,14 +54,7 @@ enum fwp_status { FWP_SERIAL_STATUSES(FWP_ST_ENUM_) };
 /* The words for a status; a static inline, so that a device that never prints one links none. */
 static inline const char *fwp_status_name(unsigned status)
 {
-#define FWP_ST_NAME_CASE_(name, value, text) \
-	case value:                          \
-		return text;
-	switch (status) {
-		FWP_SERIAL_STATUSES(FWP_ST_NAME_CASE_)
-	}
-#undef FWP_ST_NAME_CASE_
-	return "unknown status";
+	FWP_X_LOOKUP(FWP_SERIAL_STATUSES, FWP_X_TEXT, status, "unknown status");
 }
 
 /* Device roles, in INFO. */

@@ -8,6 +8,8 @@
 #ifndef FWPACK_VERDICT_H
 #define FWPACK_VERDICT_H
 
+#include "fwpack/xtable.h"
+
 /*
  * A build without provisioning (the ARM Bootloader, FWC_NO_PROVISIONING)
  * never gives WRONG_BOARD: its words are not linked there.
@@ -37,14 +39,7 @@
 /* "bad signature": a short sentence for a console or a message. */
 static inline const char *fwp_verdict_name(unsigned v)
 {
-#define FWP_VERDICT_CASE_(name, value, words) \
-	case value:                           \
-		return words;
-	switch (v) {
-		FWP_VERDICTS(FWP_VERDICT_CASE_)
-	}
-#undef FWP_VERDICT_CASE_
-	return "unknown";
+	FWP_X_LOOKUP(FWP_VERDICTS, FWP_X_TEXT, v, "unknown");
 }
 
 #endif /* FWPACK_VERDICT_H */
