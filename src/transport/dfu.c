@@ -33,13 +33,13 @@ struct fwp_dfu_dev {
 static const char *loader_text(unsigned status)
 {
 	switch (status) {
-	case 1: return "wrong slot or image type, or the slot is not writable";
-	case 2: return "malformed image header";
-	case 3: return "flash write or erase failed";
-	case 7: return "bad signature, untrusted key, digest or CRC";
-	case 8: return "image larger than the slot";
-	case 9: return "the file ended before the image did";
-	case 10: return "security counter below the device's, a rollback";
+	case FWP_DFU_ERR_TARGET: return "wrong slot or image type, or the slot is not writable";
+	case FWP_DFU_ERR_FILE: return "malformed image header";
+	case FWP_DFU_ERR_WRITE: return "flash write or erase failed";
+	case FWP_DFU_ERR_VERIFY: return "bad signature, untrusted key, digest or CRC";
+	case FWP_DFU_ERR_ADDRESS: return "image larger than the slot";
+	case FWP_DFU_ERR_NOTDONE: return "the file ended before the image did";
+	case FWP_DFU_ERR_FIRMWARE: return "security counter below the device's, a rollback";
 	default: return NULL;
 	}
 }
