@@ -104,13 +104,7 @@ static uint16_t get_status(struct fwd_dfu *d, uint8_t *data, uint16_t wLength)
 		d->state = d->work ? FWP_DFU_DNBUSY : FWP_DFU_DNLOAD_IDLE;
 	else if (d->state == FWP_DFU_MANIFEST_SYNC)
 		d->state = d->work ? FWP_DFU_MANIFEST : FWP_DFU_IDLE;
-	uint32_t poll = d->work ? FWD_DFU_POLL_MS : 0;
-	r[0] = d->status;
-	r[1] = (uint8_t)poll;
-	r[2] = (uint8_t)(poll >> 8);
-	r[3] = (uint8_t)(poll >> 16);
-	r[4] = d->state;
-	r[5] = 0; /* iString */
+	fwp_dfu_status_put(r, d->status, d->work ? FWD_DFU_POLL_MS : 0, d->state);
 	uint16_t n = wLength < sizeof(r) ? wLength : (uint16_t)sizeof(r);
 	memcpy(data, r, n);
 	return n;

@@ -90,8 +90,24 @@ enum fwp_dfu_status_code { FWP_DFU_STATUSES(FWP_DFU_ENUM_) };
 #define FWP_DFU_VERSION 0x0110u
 #define FWP_DFUSE_VERSION 0x011Au
 
-/* The GETSTATUS answer: bStatus, bwPollTimeout[3], bState, iString. */
+/* The GETSTATUS answer: bStatus, bwPollTimeout (3 bytes, little endian), bState, iString. */
 #define FWP_DFU_STATUS_LEN 6u
+
+static inline void fwp_dfu_status_put(uint8_t out[FWP_DFU_STATUS_LEN], uint8_t status,
+				      uint32_t poll_ms, uint8_t state)
+{
+	out[0] = status;
+	out[1] = (uint8_t)poll_ms;
+	out[2] = (uint8_t)(poll_ms >> 8);
+	out[3] = (uint8_t)(poll_ms >> 16);
+	out[4] = state;
+	out[5] = 0; /* iString: no string describes a status */
+}
+
+static inline uint32_t fwp_dfu_status_poll_ms(const uint8_t in[FWP_DFU_STATUS_LEN])
+{
+	return (uint32_t)in[1] | (uint32_t)in[2] << 8 | (uint32_t)in[3] << 16;
+}
 
 /*
  * DfuSe (AN3156 section 4): commands are DNLOADs to block 0 whose first

@@ -317,15 +317,16 @@ int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, s
 
 int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct fwp_err *err)
 {
-	uint8_t b[6];
+	uint8_t b[FWP_DFU_STATUS_LEN];
 	int rc = ctrl(d, FWP_DFU_RT_IN, FWP_DFU_REQ_GETSTATUS, 0, b, sizeof(b), "DFU_GETSTATUS", err);
 	if (rc < 0)
 		return rc;
-	if (rc != 6)
+	if (rc != FWP_DFU_STATUS_LEN)
 		return fwp_fail(err, FWP_ERR_PROTOCOL,
-				"DFU device %s: DFU_GETSTATUS answered %d bytes, not 6", d->label, rc);
+				"DFU device %s: DFU_GETSTATUS answered %d bytes, not %u", d->label, rc,
+				FWP_DFU_STATUS_LEN);
 	st->status = b[0];
-	st->poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
+	st->poll_ms = fwp_dfu_status_poll_ms(b);
 	st->state = b[4];
 	st->istring = b[5];
 	return FWP_OK;

@@ -138,14 +138,14 @@ static int get_status(struct dfuse *d, uint8_t *data, uint16_t wLength)
 		d->leaving = 1;
 		poll = d->poll_ms;
 	}
-	uint8_t r[6] = {d->status, (uint8_t)poll, (uint8_t)(poll >> 8), (uint8_t)(poll >> 16),
-			d->state, 0};
+	uint8_t r[FWP_DFU_STATUS_LEN];
+	fwp_dfu_status_put(r, d->status, poll, d->state);
 	if (d->leaving) {
 		usbemu_leave();
 		d->left = 1;
 		fprintf(stderr, "dfuse %s: leaves DFU mode (reset)\n", d->serial);
 	}
-	uint16_t n = wLength < 6 ? wLength : 6;
+	uint16_t n = wLength < sizeof(r) ? wLength : sizeof(r);
 	memcpy(data, r, n);
 	return n;
 }

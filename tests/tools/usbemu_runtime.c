@@ -51,8 +51,8 @@ static int runtime_control(void *dev, const struct usbemu_setup *s, uint8_t *dat
 	}
 	if (s->bmRequestType == FWP_DFU_RT_IN && s->bRequest == FWP_DFU_REQ_GETSTATUS &&
 	    s->wLength >= FWP_DFU_STATUS_LEN) {
-		memset(data, 0, FWP_DFU_STATUS_LEN); /* OK, bwPollTimeout 0 */
-		data[4] = d->detached ? FWP_DFU_APP_DETACH : FWP_DFU_APP_IDLE;
+		fwp_dfu_status_put(data, FWP_DFU_OK, 0,
+				   d->detached ? FWP_DFU_APP_DETACH : FWP_DFU_APP_IDLE);
 		return FWP_DFU_STATUS_LEN;
 	}
 	if (s->bmRequestType == 0x00 && s->bRequest == 9 && s->wValue == 1)
