@@ -46,7 +46,7 @@ C
 flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$p/lib/pkgconfig pkg-config --cflags fwpack)
 expect_exit 0 "pkg-config --cflags fwpack: $flags" test -n "$flags"
 expect_exit 0 "a program builds against the installed headers with them" \
-	${CC:-cc} -std=c11 $flags -o "$T/dev" "$T/dev.c"
+	${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror $flags -o "$T/dev" "$T/dev.c"
 "$p/bin/fwpack" --version >"$T/log" 2>&1
 expect_output "fwpack " "the installed binary runs"
 

@@ -128,7 +128,7 @@ enum fwp_dfuse_command { FWP_DFUSE_COMMANDS(FWP_DFUSE_ENUM_) };
 /* "errCHECK_ERASED" for a bStatus; "err?" for a value the specification does not define. */
 static inline const char *fwp_dfu_status_name(unsigned status)
 {
-	FWP_X_LOOKUP(FWP_DFU_STATUSES, FWP_X_TEXT, status, "err?");
+	FWP_X_LOOKUP(FWP_DFU_STATUSES, FWP_X_TEXT4, status, "err?");
 }
 
 /* "flash not erased": the specification's words for a bStatus. */

@@ -7,9 +7,16 @@
 #ifndef FWPACK_XTABLE_H
 #define FWPACK_XTABLE_H
 
-/* case value: return text; (the third column) or words (the fourth). */
-#define FWP_X_TEXT(name, value, text, ...) \
-	case value:                        \
+/*
+ * case value: return text; (the third column of a three- or four-column
+ * table) or words (the fourth). Not variadic: ISO C wants an argument for
+ * "...", and device projects build these headers with -pedantic.
+ */
+#define FWP_X_TEXT(name, value, text) \
+	case value:                   \
+		return text;
+#define FWP_X_TEXT4(name, value, text, words) \
+	case value:                           \
 		return text;
 #define FWP_X_WORDS(name, value, text, words) \
 	case value:                           \
