@@ -16,23 +16,11 @@
 
 #include "fwpack/image.h"
 #include "fwpack/protocol.h"
+#include "fwpack/verdict.h"
 
-/* The verdicts, as the device acts on them. */
-enum fwc_verdict {
-	FWC_OK = 0,
-	FWC_EMPTY,          /* no header: erased or invalidated slot, or not an image */
-	FWC_BAD_HEADER,     /* header fields, header CRC or padding wrong */
-	FWC_BAD_PAYLOAD,    /* payload CRC wrong */
-	FWC_BAD_TRAILER,    /* TLV areas malformed */
-	FWC_BAD_DIGEST,     /* SHA-256 does not match */
-	FWC_WRONG_KEY,      /* signed by a key not trusted here */
-	FWC_BAD_SIGNATURE,  /* the signature does not verify */
-	FWC_WRONG_TYPE,     /* e.g. an application image in the Loader slot */
-	FWC_ROLLBACK,       /* security counter below the installed one */
-	FWC_BAD_VECTORS,    /* vector table outside the payload or misaligned */
-	FWC_READ_ERROR,     /* reading the slot (or file) failed */
-	FWC_WRONG_BOARD     /* a provisioning record for another board (or none) */
-};
+/* The verdicts, as the device acts on them (fwpack/verdict.h: values and words). */
+#define FWC_VERDICT_ENUM_(name, value, words) FWC_##name = value,
+enum fwc_verdict { FWP_VERDICTS(FWC_VERDICT_ENUM_) };
 
 /*
  * Which rule decided the verdict, for the host's messages (the device

@@ -10,6 +10,7 @@ prefix=$(sed -n 's/^prefix=//p' "$top_builddir/fwpack.pc")
 p=$root$prefix
 for f in bin/fwpack share/man/man1/fwpack.1 share/man/man1/fwpack-flash.1 \
 	share/man/man5/fwpack-manifest.5 include/fwpack/image.h include/fwpack/protocol.h \
+	include/fwpack/dfu.h include/fwpack/verdict.h \
 	lib/pkgconfig/fwpack.pc share/bash-completion/completions/fwpack \
 	share/zsh/site-functions/_fwpack lib/udev/rules.d/60-fwpack.rules \
 	share/fwpack/cmake/FwpackImage.cmake; do
@@ -37,13 +38,15 @@ fi
 cat >"$T/dev.c" <<'C'
 #include <fwpack/image.h>
 #include <fwpack/protocol.h>
+#include <fwpack/dfu.h>
+#include <fwpack/verdict.h>
 _Static_assert(sizeof(struct fwp_image_header) == FWP_IMAGE_HDR_LEN, "header");
 int main(void) { return 0; }
 C
 flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$p/lib/pkgconfig pkg-config --cflags fwpack)
 expect_exit 0 "pkg-config --cflags fwpack: $flags" test -n "$flags"
 expect_exit 0 "a program builds against the installed headers with them" \
-	${CC:-cc} -std=c11 $flags -o "$T/dev" "$T/dev.c"
+	${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror $flags -o "$T/dev" "$T/dev.c"
 "$p/bin/fwpack" --version >"$T/log" 2>&1
 expect_output "fwpack " "the installed binary runs"
 

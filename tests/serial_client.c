@@ -26,23 +26,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "fwc_info.h"
 #include "fwd_frame.h"
 #include "fwpack/image.h"
+#include "fwpack/verdict.h"
 #include "fwpack/protocol.h"
 
 static struct sp_port *port;
 static uint8_t seq;
 static uint8_t rxbuf[4096 + 8];
 static struct fwd_frame_rx rx;
-
-static const char *status_name(unsigned st)
-{
-	static const char *const names[] = {
-		"ok",           "bad frame",     "unknown request", "bad request", "bad state",
-		"offset",       "out of range",  "wrong slot",      "bad image",   "bad signature",
-		"wrong key",    "rollback",      "flash error",     "unsupported"};
-	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
-}
 
 static void die(const char *what)
 {
@@ -194,207 +187,177 @@ static int expect_text(const char *text, int seconds)
 	return 0;
 }
 
-struct info {
-	unsigned max_packet, window, role, nslots;
-	struct {
-		unsigned id, flags, types;
-		uint32_t addr, size;
-	} slots[8];
-};
-
-static void hello(struct info *inf)
+/* HELLO, and the INFO printed; inf's board and uid point into rx until the next request. */
+static void hello(struct fwc_info *inf)
 {
-	uint8_t body[2] = {FWP_PROTO_VERSION, 0}, *r;
+	uint8_t body[2], *r;
+	fwp_put_le16(body, FWP_PROTO_VERSION);
 	uint32_t n = transact(FWP_REQ_HELLO, body, 2, &r);
-	if (n < FWP_INFO_FIXED_LEN + 2 || r[0] != FWP_ST_OK) {
-		fprintf(stderr, "serial-client: HELLO refused: %s\n", status_name(n ? r[0] : 99));
+	if (n < 1 || r[0] != FWP_ST_OK) {
+		fprintf(stderr, "serial-client: HELLO refused: %s\n", fwp_status_name(n ? r[0] : 99));
 		exit(1);
 	}
-	inf->max_packet = r[4] | r[5] << 8;
-	inf->window = r[6];
-	inf->role = r[7];
-	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
-	if (p + blen + 1 > n)
-		goto short_info;
-	printf("device: board %.*s, role %s, protocol %u, max packet %u, window %u\n", (int)blen,
-	       (const char *)r + p, inf->role == FWP_ROLE_UPDATER ? "updater" : "loader",
-	       r[2] | r[3] << 8, inf->max_packet, inf->window);
-	p += blen;
-	inf->nslots = r[p++];
-	if (inf->nslots > 8 || p + inf->nslots * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN > n)
-		goto short_info;
-	for (unsigned i = 0; i < inf->nslots; i++, p += FWP_INFO_SLOT_LEN) {
-		inf->slots[i].id = r[p];
-		inf->slots[i].flags = r[p + 1];
-		inf->slots[i].types = r[p + 2];
-		inf->slots[i].addr = fwd_get_le32(r + p + 4);
-		inf->slots[i].size = fwd_get_le32(r + p + 8);
+	size_t at;
+	const char *why = fwc_info_decode(r, n, inf, &at);
+	if (why) {
+		fprintf(stderr, "serial-client: malformed INFO (%u bytes): it %s (at byte %zu)\n", n,
+			why, at);
+		exit(1);
+	}
+	printf("device: board %.*s, role %s, protocol %u, max packet %u, window %u\n",
+	       (int)inf->board_len, (const char *)inf->board,
+	       inf->role == FWP_ROLE_UPDATER ? "updater" : "loader", inf->version, inf->max_packet,
+	       inf->window);
+	for (unsigned i = 0; i < inf->nslots; i++)
 		printf("slot %u: 0x%08x, %u bytes%s\n", inf->slots[i].id, inf->slots[i].addr,
 		       inf->slots[i].size, inf->slots[i].flags & FWP_SLOT_WRITABLE ? ", writable" : "");
-	}
-	printf("session: state %u, slot %u, size %u, offset %u\n", r[p], r[p + 1],
-	       fwd_get_le32(r + p + 4), fwd_get_le32(r + p + 8));
-	/* Extension records (tag, len, value) to the end: the unique ID, if any. */
-	for (p += FWP_INFO_SESSION_LEN; p + FWP_INFO_EXT_HDR_LEN <= n; p += FWP_INFO_EXT_HDR_LEN + r[p + 1]) {
-		if (p + FWP_INFO_EXT_HDR_LEN + r[p + 1] > n)
-			goto short_info;
-		if (r[p] != FWP_INFO_EXT_UID)
-			continue;
+	printf("session: state %u, slot %u, size %u, offset %u\n", inf->session_state,
+	       inf->session_slot, inf->session_size, inf->session_offset);
+	if (inf->uid_len) {
 		printf("uid: ");
-		for (unsigned i = 0; i < r[p + 1]; i++)
-			printf("%02x", r[p + FWP_INFO_EXT_HDR_LEN + i]);
+		for (unsigned i = 0; i < inf->uid_len; i++)
+			printf("%02x", inf->uid[i]);
 		printf("\n");
 	}
-	return;
-short_info:
-	fprintf(stderr, "serial-client: INFO response too short\n");
-	exit(1);
 }
 
 static uint32_t status_offset(uint32_t n, const uint8_t *r)
 {
-	return n >= FWP_STATUS_LEN ? fwd_get_le32(r + 2) : 0;
+	return n >= FWP_STATUS_LEN ? fwp_le32(r + 2) : 0;
 }
 
 static void refused(const char *req, uint32_t n, const uint8_t *r)
 {
-	printf("device refused %s: %s", req, status_name(n ? r[0] : 99));
+	printf("device refused %s: %s", req, fwp_status_name(n ? r[0] : 99));
 	if (n > 1 && r[1])
-		printf(" (verdict %u)", r[1]);
+		printf(": %s (verdict %u)", fwp_verdict_name(r[1]), r[1]);
 	printf("\n");
 	exit(1);
 }
 
-int main(int argc, char **argv)
+struct args {
+	const char *path, *image, *expect, *send_text, *entry;
+	unsigned slot;
+	long stop_after;
+	int info_only, boot, boot_now;
+};
+
+/* 0, or 2 after a usage message. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
-	const char *path = NULL, *image = NULL, *expect = NULL, *send_text = NULL, *entry = NULL;
-	unsigned slot = 2;
-	long stop_after = -1;
-	int info_only = 0, boot = 1, boot_now = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
-			path = argv[++i];
+			a->path = argv[++i];
 		else if (!strcmp(argv[i], "--slot") && i + 1 < argc)
-			slot = (unsigned)atoi(argv[++i]);
+			a->slot = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--stop-after") && i + 1 < argc)
-			stop_after = atol(argv[++i]);
+			a->stop_after = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--send") && i + 1 < argc)
-			send_text = argv[++i];
+			a->send_text = argv[++i];
 		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
-			expect = argv[++i];
+			a->expect = argv[++i];
 		else if (!strcmp(argv[i], "--info"))
-			info_only = 1;
+			a->info_only = 1;
 		else if (!strcmp(argv[i], "--boot"))
-			boot_now = 1;
+			a->boot_now = 1;
 		else if (!strcmp(argv[i], "--enter") && i + 1 < argc)
-			entry = argv[++i];
+			a->entry = argv[++i];
 		else if (!strcmp(argv[i], "--no-boot"))
-			boot = 0;
-		else if (argv[i][0] != '-' && !image)
-			image = argv[i];
+			a->boot = 0;
+		else if (argv[i][0] != '-' && !a->image)
+			a->image = argv[i];
 		else {
 			fprintf(stderr, "serial-client: bad argument '%s'\n", argv[i]);
 			return 2;
 		}
 	}
-	if (entry && !image)
-		info_only = 1;
-	if (!path || (!image && !info_only && !expect)) {
+	if (a->entry && !a->image)
+		a->info_only = 1;
+	if (!a->path || (!a->image && !a->info_only && !a->expect)) {
 		fprintf(stderr, "usage: serial-client --port PATH [--slot N] [--stop-after BYTES] "
 				"[--no-boot] [--expect TEXT] IMAGE | --info\n");
 		return 2;
 	}
+	return 0;
+}
 
-	/* The image, and its session id: the first 16 bytes of its SHA-256. */
-	static uint8_t img[1 << 21];
-	size_t size = 0;
-	uint8_t digest[32];
-	if (image) {
-		FILE *f = fopen(image, "rb");
-		if (!f) {
-			perror(image);
-			return 2;
-		}
-		size = fread(img, 1, sizeof(img), f);
-		int toolong = fgetc(f) != EOF;
-		fclose(f);
-		if (toolong || size < FWP_IMAGE_HDR_LEN) {
-			fprintf(stderr, "serial-client: %s: not an image of a usable size\n", image);
-			return 2;
-		}
-		if (!EVP_Digest(img, size, digest, NULL, EVP_sha256(), NULL))
-			return 2;
+/* The image into img (*size bytes), and its session id: the first 16 bytes of its SHA-256. */
+static int load_image(const char *image, uint8_t *img, size_t cap, size_t *size,
+		      uint8_t digest[32])
+{
+	FILE *f = fopen(image, "rb");
+	if (!f) {
+		perror(image);
+		return 2;
 	}
+	*size = fread(img, 1, cap, f);
+	int toolong = fgetc(f) != EOF;
+	fclose(f);
+	if (toolong || *size < FWP_IMAGE_HDR_LEN) {
+		fprintf(stderr, "serial-client: %s: not an image of a usable size\n", image);
+		return 2;
+	}
+	return EVP_Digest(img, *size, digest, NULL, EVP_sha256(), NULL) ? 0 : 2;
+}
 
-	open_port(path, 115200);
-	if (entry)
-		enter(path, entry);
-	fwd_frame_rx_init(&rx, rxbuf, sizeof(rxbuf));
-	if (!image && !info_only) {
-		/* Console only: talk to a running Application. */
-		if (send_text &&
-		    sp_blocking_write(port, send_text, strlen(send_text), 1000) != (int)strlen(send_text))
-			die("write");
-		if (!expect_text(expect, 10)) {
-			printf("did not see '%s'\n", expect);
-			return 1;
-		}
-		return 0;
+/* Console text after BOOT (or none asked for): 0 seen, 1 not. */
+static int expect_after_boot(const char *expect)
+{
+	if (expect && !expect_text(expect, 10)) {
+		printf("did not see '%s'\n", expect);
+		return 1;
 	}
-	/* A delimiter first: whatever the device half-received before is dropped. */
-	uint8_t zero = 0;
-	sp_blocking_write(port, &zero, 1, 1000);
+	return 0;
+}
 
-	struct info inf;
-	hello(&inf);
-	if (info_only && boot_now) {
-		/* Back to the installed firmware, nothing written. */
-		uint8_t *r;
-		transact(FWP_REQ_BOOT, NULL, 0, &r);
-		printf("booting\n");
-		if (expect && !expect_text(expect, 10)) {
-			printf("did not see '%s'\n", expect);
-			return 1;
-		}
-	}
-	if (info_only)
-		return 0;
+/* Checks, against INFO, that slot takes size bytes, before a byte is sent: 0 or 1. */
+static int slot_fits(const struct fwc_info *inf, unsigned slot, size_t size)
+{
 	unsigned k;
-	for (k = 0; k < inf.nslots && inf.slots[k].id != slot; k++)
+	for (k = 0; k < inf->nslots && inf->slots[k].id != slot; k++)
 		;
-	if (k == inf.nslots || !(inf.slots[k].flags & FWP_SLOT_WRITABLE)) {
+	if (k == inf->nslots || !(inf->slots[k].flags & FWP_SLOT_WRITABLE)) {
 		printf("slot %u is not writable on this device\n", slot);
 		return 1;
 	}
-	if (size > inf.slots[k].size) {
-		/* Refused here, before a single byte of the image is sent. */
+	if (size > inf->slots[k].size) {
 		printf("image too large for slot %u (%zu > %u bytes)\n", slot, size,
-		       inf.slots[k].size);
+		       inf->slots[k].size);
 		return 1;
 	}
+	return 0;
+}
 
-	uint8_t begin[FWP_BEGIN_LEN] = {(uint8_t)slot, FWP_ENC_RAW, 0, 0}, *r;
-	fwd_put_le32(begin + 4, (uint32_t)size);
+/*
+ * BEGIN, DATA from the offset the device gives until all is in (or
+ * stop_after), FINISH. Returns 0 when committed, 2 when stopped as asked;
+ * a refusal exits.
+ */
+static int send_image(const struct fwc_info *inf, const struct args *a, const uint8_t *img,
+		      size_t size, const uint8_t *digest)
+{
+	uint8_t begin[FWP_BEGIN_LEN] = {(uint8_t)a->slot, FWP_ENC_RAW, 0, 0}, *r;
+	fwp_put_le32(begin + 4, (uint32_t)size);
 	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
 	memcpy(begin + 8 + FWP_SESSION_ID_LEN, img, FWP_IMAGE_HDR_LEN);
 	uint32_t n = transact(FWP_REQ_BEGIN, begin, sizeof(begin), &r);
 	if (n < FWP_STATUS_LEN || r[0] != FWP_ST_OK)
 		refused("the image", n, r);
 	uint32_t off = status_offset(n, r);
-	printf("begin: %zu bytes into slot %u from offset %u%s\n", size, slot, off,
+	printf("begin: %zu bytes into slot %u from offset %u%s\n", size, a->slot, off,
 	       off ? " (resumed)" : "");
 
-	uint32_t chunk = inf.max_packet - 2 - FWP_DATA_HDR_LEN;
+	uint32_t chunk = inf->max_packet - 2 - FWP_DATA_HDR_LEN;
 	if (chunk > 4096)
 		chunk = 4096;
 	while (off < size) {
-		if (stop_after >= 0 && off >= (uint32_t)stop_after) {
+		if (a->stop_after >= 0 && off >= (uint32_t)a->stop_after) {
 			printf("stopped at %u of %zu bytes\n", off, size);
-			return 0;
+			return 2;
 		}
 		uint8_t body[4096 + FWP_DATA_HDR_LEN];
 		uint32_t len = size - off < chunk ? (uint32_t)(size - off) : chunk;
-		fwd_put_le32(body, off);
+		fwp_put_le32(body, off);
 		memcpy(body + FWP_DATA_HDR_LEN, img + off, len);
 		n = transact(FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + len, &r);
 		if (n < FWP_STATUS_LEN)
@@ -408,14 +371,56 @@ int main(int argc, char **argv)
 	if (n < FWP_STATUS_LEN || r[0] != FWP_ST_OK)
 		refused("the image", n, r);
 	printf("verified and committed: %zu bytes\n", size);
-	if (!boot)
-		return 0;
-	n = transact(FWP_REQ_BOOT, NULL, 0, &r);
-	printf("booting\n");
-	if (expect && !expect_text(expect, 10)) {
-		printf("did not see '%s'\n", expect);
-		return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {.slot = 2, .stop_after = -1, .boot = 1};
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	static uint8_t img[1 << 21];
+	size_t size = 0;
+	uint8_t digest[32];
+	if (a.image && (rc = load_image(a.image, img, sizeof(img), &size, digest)) != 0)
+		return rc;
+
+	open_port(a.path, 115200);
+	if (a.entry)
+		enter(a.path, a.entry);
+	fwd_frame_rx_init(&rx, rxbuf, sizeof(rxbuf));
+	if (!a.image && !a.info_only) {
+		/* Console only: talk to a running Application. */
+		if (a.send_text && sp_blocking_write(port, a.send_text, strlen(a.send_text), 1000) !=
+					   (int)strlen(a.send_text))
+			die("write");
+		return expect_after_boot(a.expect);
 	}
+	/* A delimiter first: whatever the device half-received before is dropped. */
+	uint8_t zero = 0, *r;
+	sp_blocking_write(port, &zero, 1, 1000);
+
+	struct fwc_info inf;
+	hello(&inf);
+	if (a.info_only) {
+		if (!a.boot_now)
+			return 0;
+		/* Back to the installed firmware, nothing written. */
+		transact(FWP_REQ_BOOT, NULL, 0, &r);
+		printf("booting\n");
+		return expect_after_boot(a.expect);
+	}
+	if (slot_fits(&inf, a.slot, size))
+		return 1;
+	if ((rc = send_image(&inf, &a, img, size, digest)) != 0)
+		return 0; /* stopped where asked */
+	if (!a.boot)
+		return 0;
+	transact(FWP_REQ_BOOT, NULL, 0, &r);
+	printf("booting\n");
+	if ((rc = expect_after_boot(a.expect)) != 0)
+		return rc;
 	sp_close(port);
 	sp_free_port(port);
 	return 0;

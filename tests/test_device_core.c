@@ -150,8 +150,8 @@ START_TEST(bad_images_refused_with_reason)
 			slot[img.len - 1] ^= 0x01;
 		pol.min_security_counter = cases[i].min_counter;
 		enum fwd_verdict v = fwd_image_check(&fl, app_slot.addr, app_slot.size, &pol, &out);
-		ck_assert_msg(v == cases[i].want, "case %zu: %s, expected %s", i, fwd_verdict_str(v),
-			      fwd_verdict_str(cases[i].want));
+		ck_assert_msg(v == cases[i].want, "case %zu: %s, expected %s", i, fwp_verdict_name(v),
+			      fwp_verdict_name(cases[i].want));
 		fwp_buf_free(&img);
 	}
 	/* An image that claims more than its slot holds. */
@@ -800,7 +800,7 @@ START_TEST(serial_protocol_uid)
 	memset(x + base + 6, 0, FWP_UID_MAX + 1);
 	ck_assert_int_eq(fwp_device_info_parse("t", x + 2, base + 6 + FWP_UID_MAX + 1 - 2, &d, &err),
 			 FWP_ERR_FORMAT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "unique ID of 17 bytes"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "empty or too long unique ID"));
 
 	/* No ID: no record, and the host says "". */
 	cfg.uid_len = 0;
@@ -838,24 +838,24 @@ START_TEST(serial_protocol_session)
 	ck_assert_uint_eq(n, 2 + FWP_INFO_FIXED_LEN + 1 + 9 + 1 + 3 * FWP_INFO_SLOT_LEN +
 				 FWP_INFO_SESSION_LEN);
 	ck_assert_uint_eq(r[23 + 2 * 12 + 1], FWP_SLOT_WRITABLE);
-	ck_assert_uint_eq(fwd_get_le32(r + 23 + 2 * 12 + 4), app_slot.addr);
+	ck_assert_uint_eq(fwp_le32(r + 23 + 2 * 12 + 4), app_slot.addr);
 
 	body[0] = 2, body[1] = 0, body[2] = 0, body[3] = 0;
-	fwd_put_le32(body + 4, (uint32_t)img.len);
+	fwp_put_le32(body + 4, (uint32_t)img.len);
 	memcpy(body + 8, sid, 16);
 	memcpy(body + 24, img.data, 64);
 	request(&w, FWP_REQ_BEGIN, 2, body, FWP_BEGIN_LEN - 1, r);
 	ck_assert_uint_eq(r[2], FWP_ST_BAD_REQUEST);
 	request(&w, FWP_REQ_BEGIN, 3, body, FWP_BEGIN_LEN, r);
 	ck_assert_uint_eq(r[2], FWP_ST_OK);
-	ck_assert_uint_eq(fwd_get_le32(r + 4), 0);
+	ck_assert_uint_eq(fwp_le32(r + 4), 0);
 	for (uint32_t o = 0; o < img.len; o += 2048) {
 		uint32_t k = img.len - o < 2048 ? (uint32_t)(img.len - o) : 2048;
-		fwd_put_le32(body, o);
+		fwp_put_le32(body, o);
 		memcpy(body + 4, img.data + o, k);
 		request(&w, FWP_REQ_DATA, (uint8_t)(4 + o / 2048), body, 4 + k, r);
 		ck_assert_uint_eq(r[2], FWP_ST_OK);
-		ck_assert_uint_eq(fwd_get_le32(r + 4), o + k);
+		ck_assert_uint_eq(fwp_le32(r + 4), o + k);
 	}
 	/* A frame with a bad CRC gets the BAD_FRAME answer with the current offset. */
 	uint8_t enc[64];
@@ -872,7 +872,7 @@ START_TEST(serial_protocol_session)
 	ck_assert_int_eq(feed(&rx, w.out, w.len), FWD_FRAME_OK);
 	ck_assert_uint_eq(rb[0], FWP_RESP_BAD_FRAME);
 	ck_assert_uint_eq(rb[2], FWP_ST_BAD_FRAME);
-	ck_assert_uint_eq(fwd_get_le32(rb + 4), img.len);
+	ck_assert_uint_eq(fwp_le32(rb + 4), img.len);
 
 	request(&w, 0x55, 41, NULL, 0, r);
 	ck_assert_uint_eq(r[2], FWP_ST_UNKNOWN_REQUEST);
@@ -929,7 +929,7 @@ START_TEST(serial_baud_switch_asks_the_port_first)
 	struct fwd_frame_rx rx;
 	for (int k = 0; k < 2; k++) {
 		uint32_t baud = k ? 921600 : 1000000;
-		fwd_put_le32(pkt + 2, baud);
+		fwp_put_le32(pkt + 2, baud);
 		uint32_t len = fwd_frame_encode(pkt, 6, enc);
 		enum fwd_serial_action last = FWD_SERIAL_CONTINUE;
 		w.len = 0;

@@ -91,7 +91,7 @@ struct status {
 static struct status getstatus(struct dev *d)
 {
 	uint16_t n;
-	ck_assert_int_eq(ctl(d, 0xA1, FWD_DFU_GETSTATUS, 0, 0, 6, NULL, &n), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(d, 0xA1, FWP_DFU_REQ_GETSTATUS, 0, 0, 6, NULL, &n), FWD_USB_ACK);
 	ck_assert_uint_eq(n, 6);
 	return (struct status){io[0], io[4], io[1] | (io[2] << 8) | ((uint32_t)io[3] << 16)};
 }
@@ -100,13 +100,13 @@ static struct status getstatus(struct dev *d)
 static struct status dnload(struct dev *d, uint16_t block, const uint8_t *p, uint16_t len,
 			    unsigned *busy)
 {
-	ck_assert_int_eq(ctl(d, 0x21, FWD_DFU_DNLOAD, block, 0, len, p, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(d, 0x21, FWP_DFU_REQ_DNLOAD, block, 0, len, p, NULL), FWD_USB_ACK);
 	for (;;) {
 		struct status st = getstatus(d);
-		if (st.state == FWD_DFU_DNLOAD_IDLE || st.state == FWD_DFU_ERROR ||
-		    st.state == FWD_DFU_IDLE)
+		if (st.state == FWP_DFU_DNLOAD_IDLE || st.state == FWP_DFU_ERROR ||
+		    st.state == FWP_DFU_IDLE)
 			return st;
-		ck_assert(st.state == FWD_DFU_DNBUSY || st.state == FWD_DFU_MANIFEST);
+		ck_assert(st.state == FWP_DFU_DNBUSY || st.state == FWP_DFU_MANIFEST);
 		ck_assert_uint_gt(st.poll, 0);
 		ck_assert_uint_le(st.poll, 20); /* a few ms, not seconds */
 		(*busy)++;
@@ -123,7 +123,7 @@ static struct status download(struct dev *d, const struct fwp_buf *img, unsigned
 		size_t n = img->len - off < FWD_DFU_TRANSFER_SIZE ? img->len - off
 								   : FWD_DFU_TRANSFER_SIZE;
 		st = dnload(d, block++, img->data + off, (uint16_t)n, busy);
-		if (st.state == FWD_DFU_ERROR)
+		if (st.state == FWP_DFU_ERROR)
 			return st;
 	}
 	return dnload(d, block, NULL, 0, busy);
@@ -146,8 +146,8 @@ START_TEST(whole_download_lands_and_commits)
 	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 20000, &img);
 	configure(&d, 2);
 	struct status st = download(&d, &img, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_OK);
-	ck_assert_uint_eq(st.state, FWD_DFU_IDLE); /* manifestation tolerant */
+	ck_assert_uint_eq(st.status, FWP_DFU_OK);
+	ck_assert_uint_eq(st.state, FWP_DFU_IDLE); /* manifestation tolerant */
 	/* Every block and the manifestation were reported busy first. */
 	ck_assert_uint_eq(busy, (img.len + FWD_DFU_TRANSFER_SIZE - 1) / FWD_DFU_TRANSFER_SIZE + 1);
 	ck_assert(committed(&d, &img));
@@ -160,10 +160,10 @@ START_TEST(whole_download_lands_and_commits)
 	configure(&d, 2);
 	/* UPLOAD reads the slot back. */
 	uint16_t n;
-	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_UPLOAD, 0, 0, 1024, NULL, &n), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0xA1, FWP_DFU_REQ_UPLOAD, 0, 0, 1024, NULL, &n), FWD_USB_ACK);
 	ck_assert_uint_eq(n, 1024);
 	ck_assert_mem_eq(io, img.data, 1024);
-	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_ABORT - 0, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0xA1, FWP_DFU_REQ_ABORT - 0, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	free(img.data);
 	fwd_flash_sim_free(&d.sim);
 }
@@ -179,26 +179,26 @@ START_TEST(refused_images_map_to_dfu_status)
 	/* Signed by a key the device does not trust: found at the manifestation. */
 	make(FWP_IMAGE_TYPE_APP, 3, fx.other, 9000, &bad);
 	struct status st = download(&d, &bad, &busy);
-	ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_VERIFY);
+	ck_assert_uint_eq(st.state, FWP_DFU_ERROR);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_VERIFY);
 	ck_assert_uint_ne(d.up.state, FWP_SESSION_COMMITTED);
 	struct fwd_image out;
 	ck_assert_int_eq(fwd_image_check(&d.fl, app_slot.addr, app_slot.size, &d.t[2].pol, &out),
 			 FWD_IMAGE_EMPTY);
 	/* Requests other than GETSTATUS/GETSTATE/CLRSTATUS stall in dfuERROR. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_DNLOAD, 0, 0, 64, bad.data, NULL), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_DNLOAD, 0, 0, 64, bad.data, NULL), FWD_USB_STALL);
 	uint16_t n;
-	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATE, 0, 0, 1, NULL, &n), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0xA1, FWP_DFU_REQ_GETSTATE, 0, 0, 1, NULL, &n), FWD_USB_ACK);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(io[0], FWD_DFU_ERROR);
-	ck_assert_uint_eq(getstatus(&d).status, FWD_DFU_ERR_VERIFY); /* the reason stays */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_ABORT, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
-	ck_assert_uint_eq(getstatus(&d).status, FWD_DFU_ERR_VERIFY);
+	ck_assert_uint_eq(io[0], FWP_DFU_ERROR);
+	ck_assert_uint_eq(getstatus(&d).status, FWP_DFU_ERR_VERIFY); /* the reason stays */
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_ABORT, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_uint_eq(getstatus(&d).status, FWP_DFU_ERR_VERIFY);
 	/* CLRSTATUS recovers: dfuIDLE, OK. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	st = getstatus(&d);
-	ck_assert_uint_eq(st.state, FWD_DFU_IDLE);
-	ck_assert_uint_eq(st.status, FWD_DFU_OK);
+	ck_assert_uint_eq(st.state, FWP_DFU_IDLE);
+	ck_assert_uint_eq(st.status, FWP_DFU_OK);
 
 	/* A corrupted signature byte: errVERIFY too. */
 	bad.data[bad.len - 1] ^= 1;
@@ -207,41 +207,41 @@ START_TEST(refused_images_map_to_dfu_status)
 	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 9000, &bad);
 	bad.data[bad.len - 1] ^= 0x55;
 	st = download(&d, &bad, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_VERIFY);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_VERIFY);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 
 	/* Rollback: refused on the first block, before anything is erased. */
 	make(FWP_IMAGE_TYPE_APP, 1, fx.key, 9000, &old);
 	unsigned long erases = d.sim.erases;
 	st = dnload(&d, 0, old.data, FWD_DFU_TRANSFER_SIZE, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_FIRMWARE);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_FIRMWARE);
 	ck_assert_uint_eq(d.sim.erases, erases);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 
 	/* The wrong image type: errTARGET; a slot that is not writable: errTARGET. */
 	make(FWP_IMAGE_TYPE_LOADER, 3, fx.key, 9000, &loader);
 	st = dnload(&d, 0, loader.data, FWD_DFU_TRANSFER_SIZE, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_TARGET);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_TARGET);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	ck_assert_int_eq(ctl(&d, 0x01, 11, 1, 0, 0, NULL, NULL), FWD_USB_ACK);
 	st = dnload(&d, 0, old.data, FWD_DFU_TRANSFER_SIZE, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_TARGET);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_TARGET);
 	/* Not a fwpack image at all: errFILE. */
 	ck_assert_int_eq(ctl(&d, 0x01, 11, 2, 0, 0, NULL, NULL), FWD_USB_ACK);
 	static const uint8_t junk[128] = {1, 2, 3};
 	st = dnload(&d, 0, junk, sizeof(junk), &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_FILE);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_FILE);
 	ck_assert_uint_eq(d.sim.erases, erases);
 	/* An image cut short: errNOTDONE at the manifestation, or a bad trailer. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	free(bad.data);
 	bad = (struct fwp_buf){0};
 	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 9000, &bad);
 	st = dnload(&d, 0, bad.data, FWD_DFU_TRANSFER_SIZE, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_OK);
+	ck_assert_uint_eq(st.status, FWP_DFU_OK);
 	st = dnload(&d, 1, NULL, 0, &busy);
-	ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
-	ck_assert_uint_ne(st.status, FWD_DFU_OK);
+	ck_assert_uint_eq(st.state, FWP_DFU_ERROR);
+	ck_assert_uint_ne(st.status, FWP_DFU_OK);
 	ck_assert_int_eq(fwd_image_check(&d.fl, app_slot.addr, app_slot.size, &d.t[2].pol, &out),
 			 FWD_IMAGE_EMPTY);
 	free(bad.data);
@@ -262,38 +262,38 @@ START_TEST(abort_mid_download_and_state_rules)
 	fwd_usb_reset(&d.usb);
 	ck_assert_uint_eq(d.usb.leave, 0);
 	/* Class requests need a configuration. */
-	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATUS, 0, 0, 6, NULL, NULL), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0xA1, FWP_DFU_REQ_GETSTATUS, 0, 0, 6, NULL, NULL), FWD_USB_STALL);
 	configure(&d, 2);
-	ck_assert_uint_eq(getstatus(&d).state, FWD_DFU_IDLE);
+	ck_assert_uint_eq(getstatus(&d).state, FWP_DFU_IDLE);
 	/* A zero-length DNLOAD in dfuIDLE has nothing to end. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_DNLOAD, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_DNLOAD, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
 	struct status st = getstatus(&d);
-	ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_STALLEDPKT);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_uint_eq(st.state, FWP_DFU_ERROR);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_STALLEDPKT);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	/* DETACH: no runtime mode here. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_DETACH, 1000, 0, 0, NULL, NULL), FWD_USB_STALL);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	/* GETSTATUS during the busy state says so, with a short poll timeout. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_DNLOAD, 0, 0, FWD_DFU_TRANSFER_SIZE, img.data, NULL),
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_DNLOAD, 0, 0, FWD_DFU_TRANSFER_SIZE, img.data, NULL),
 			 FWD_USB_ACK);
 	st = getstatus(&d);
-	ck_assert_uint_eq(st.state, FWD_DFU_DNBUSY);
+	ck_assert_uint_eq(st.state, FWP_DFU_DNBUSY);
 	ck_assert_uint_eq(st.poll, FWD_DFU_POLL_MS);
 	st = getstatus(&d); /* asked again before the work ran: still busy */
-	ck_assert_uint_eq(st.state, FWD_DFU_DNBUSY);
+	ck_assert_uint_eq(st.state, FWP_DFU_DNBUSY);
 	ck_assert_int_eq(fwd_usb_poll(&d.usb), 1);
 	ck_assert_int_eq(fwd_usb_poll(&d.usb), 0);
 	st = getstatus(&d);
-	ck_assert_uint_eq(st.state, FWD_DFU_DNLOAD_IDLE);
+	ck_assert_uint_eq(st.state, FWP_DFU_DNLOAD_IDLE);
 	ck_assert_uint_eq(st.poll, 0);
 	st = dnload(&d, 1, img.data + FWD_DFU_TRANSFER_SIZE, FWD_DFU_TRANSFER_SIZE, &busy);
-	ck_assert_uint_eq(st.state, FWD_DFU_DNLOAD_IDLE);
+	ck_assert_uint_eq(st.state, FWP_DFU_DNLOAD_IDLE);
 	ck_assert_uint_eq(d.up.state, FWP_SESSION_RECEIVING);
 	/* ABORT mid-download: dfuIDLE, the session forgotten, nothing committed. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_ABORT, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_ABORT, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	st = getstatus(&d);
-	ck_assert_uint_eq(st.state, FWD_DFU_IDLE);
+	ck_assert_uint_eq(st.state, FWP_DFU_IDLE);
 	ck_assert_uint_eq(d.up.state, FWP_SESSION_NONE);
 	ck_assert(!committed(&d, &img));
 	/* A serial session in the engine survives a DFU error and its CLRSTATUS. */
@@ -303,18 +303,18 @@ START_TEST(abort_mid_download_and_state_rules)
 	ck_assert_int_eq(fwd_update_begin(&d.up, 2, FWP_ENC_RAW, (uint32_t)img.len, sid, img.data,
 					  &off, &detail),
 			 FWP_ST_OK);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	ck_assert_uint_eq(d.up.state, FWP_SESSION_RECEIVING);
 	fwd_update_abort(&d.up);
 	/* Blocks larger than wTransferSize stall. */
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_DNLOAD, 0, 0, FWD_DFU_TRANSFER_SIZE + 1, img.data,
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_DNLOAD, 0, 0, FWD_DFU_TRANSFER_SIZE + 1, img.data,
 			     NULL),
 			 FWD_USB_STALL);
-	ck_assert_int_eq(ctl(&d, 0x21, FWD_DFU_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0x21, FWP_DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL), FWD_USB_ACK);
 	/* A fresh download after the abort lands whole. */
 	st = download(&d, &img, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_OK);
+	ck_assert_uint_eq(st.status, FWP_DFU_OK);
 	ck_assert(committed(&d, &img));
 	free(img.data);
 	fwd_flash_sim_free(&d.sim);
@@ -359,8 +359,8 @@ START_TEST(descriptors_and_standard_requests)
 			alts++;
 		} else if (io[p + 1] == 0x21) {
 			ck_assert_uint_eq(io[p], 9);
-			ck_assert_uint_eq(io[p + 2], FWD_DFU_ATTR_CAN_DNLOAD | FWD_DFU_ATTR_CAN_UPLOAD |
-							    FWD_DFU_ATTR_MANIFESTATION_TOLERANT);
+			ck_assert_uint_eq(io[p + 2], FWP_DFU_ATTR_CAN_DNLOAD | FWP_DFU_ATTR_CAN_UPLOAD |
+							    FWP_DFU_ATTR_MANIFESTATION_TOLERANT);
 			ck_assert_uint_eq(fwp_le16(io + p + 5), FWD_DFU_TRANSFER_SIZE);
 			ck_assert_uint_eq(fwp_le16(io + p + 7), 0x0110);
 			funcs++;
@@ -413,10 +413,10 @@ START_TEST(descriptors_and_standard_requests)
 	ck_assert_int_eq(ctl(&d, 0x82, 0, 0, 0x80, 2, NULL, &n), FWD_USB_ACK);
 	ck_assert_int_eq(ctl(&d, 0x82, 0, 0, 0x81, 2, NULL, &n), FWD_USB_STALL);
 	/* GETSTATUS truncated to wLength. */
-	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATUS, 0, 0, 3, NULL, &n), FWD_USB_ACK);
+	ck_assert_int_eq(ctl(&d, 0xA1, FWP_DFU_REQ_GETSTATUS, 0, 0, 3, NULL, &n), FWD_USB_ACK);
 	ck_assert_uint_eq(n, 3);
 	/* A class request to another interface, or unknown: stall. */
-	ck_assert_int_eq(ctl(&d, 0xA1, FWD_DFU_GETSTATUS, 0, 1, 6, NULL, &n), FWD_USB_STALL);
+	ck_assert_int_eq(ctl(&d, 0xA1, FWP_DFU_REQ_GETSTATUS, 0, 1, 6, NULL, &n), FWD_USB_STALL);
 	ck_assert_int_eq(ctl(&d, 0x21, 0x42, 0, 0, 0, NULL, &n), FWD_USB_STALL);
 	fwd_flash_sim_free(&d.sim);
 }
@@ -432,11 +432,11 @@ START_TEST(set_interface_picks_the_slot)
 	/* Alt 1 is the Loader's slot: not writable from the Loader. */
 	configure(&d, 1);
 	struct status st = download(&d, &img, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_ERR_TARGET);
+	ck_assert_uint_eq(st.status, FWP_DFU_ERR_TARGET);
 	/* SET_INTERFACE also leaves dfuERROR: a new alternate setting starts afresh. */
 	ck_assert_int_eq(ctl(&d, 0x01, 11, 2, 0, 0, NULL, NULL), FWD_USB_ACK);
 	st = download(&d, &img, &busy);
-	ck_assert_uint_eq(st.status, FWD_DFU_OK);
+	ck_assert_uint_eq(st.status, FWP_DFU_OK);
 	ck_assert(committed(&d, &img));
 	free(img.data);
 	fwd_flash_sim_free(&d.sim);
@@ -453,7 +453,7 @@ START_TEST(power_cut_during_download)
 	dev_init(&d, 0);
 	make(FWP_IMAGE_TYPE_APP, 3, fx.key, 5000, &img);
 	configure(&d, 2);
-	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
+	ck_assert_uint_eq(download(&d, &img, &busy).status, FWP_DFU_OK);
 	long total = (long)(d.sim.erases + d.sim.programs);
 	for (long n = 0; n < total; n++) {
 		memset(d.sim.mem, 0xFF, d.sim.size);
@@ -463,8 +463,8 @@ START_TEST(power_cut_during_download)
 		ck_assert_int_eq(fwd_usb_init(&d.usb, &usb_cfg, &d.up), 0);
 		configure(&d, 2);
 		struct status st = download(&d, &img, &busy);
-		ck_assert_uint_eq(st.state, FWD_DFU_ERROR);
-		ck_assert_uint_ne(st.status, FWD_DFU_OK);
+		ck_assert_uint_eq(st.state, FWP_DFU_ERROR);
+		ck_assert_uint_ne(st.status, FWP_DFU_OK);
 		d.sim.ops_left = -1;
 		ck_assert_msg(fwd_image_check(&d.fl, app_slot.addr, app_slot.size, &d.t[2].pol, &out) !=
 				      FWD_IMAGE_OK,
@@ -473,7 +473,7 @@ START_TEST(power_cut_during_download)
 	fwd_update_init(&d.up, &d.fl, d.t, 3);
 	ck_assert_int_eq(fwd_usb_init(&d.usb, &usb_cfg, &d.up), 0);
 	configure(&d, 2);
-	ck_assert_uint_eq(download(&d, &img, &busy).status, FWD_DFU_OK);
+	ck_assert_uint_eq(download(&d, &img, &busy).status, FWP_DFU_OK);
 	ck_assert(committed(&d, &img));
 	free(img.data);
 	fwd_flash_sim_free(&d.sim);

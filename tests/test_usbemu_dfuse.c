@@ -50,7 +50,7 @@ static int req(uint8_t type, uint8_t request, uint16_t value, uint16_t length)
 /* GETSTATUS: the state; *status and *poll when asked. */
 static int state(uint8_t *status, uint32_t *poll)
 {
-	ck_assert_int_eq(req(IN, DFU_GETSTATUS, 0, 6), 6);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_GETSTATUS, 0, 6), 6);
 	if (status)
 		*status = io[0];
 	if (poll)
@@ -64,26 +64,26 @@ static uint8_t dnload_block(uint16_t block, const uint8_t *data, uint16_t len)
 	uint8_t st;
 	uint32_t poll;
 	memcpy(io, data, len);
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, block, len), 0);
-	ck_assert_int_eq(state(&st, &poll), dfuDNBUSY);
-	ck_assert_int_eq(st, OK);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, block, len), 0);
+	ck_assert_int_eq(state(&st, &poll), FWP_DFU_DNBUSY);
+	ck_assert_int_eq(st, FWP_DFU_OK);
 	ck_assert_uint_eq(poll, 1);
 	int s = state(&st, NULL);
-	ck_assert_int_eq(s, st == OK ? dfuDNLOAD_IDLE : dfuERROR);
+	ck_assert_int_eq(s, st == FWP_DFU_OK ? FWP_DFU_DNLOAD_IDLE : FWP_DFU_ERROR);
 	return st;
 }
 
 static uint8_t cmd(uint8_t c, uint32_t addr, int with_addr)
 {
 	uint8_t b[5] = {c};
-	usbemu_put32(b + 1, addr);
+	fwp_put_le32(b + 1, addr);
 	return dnload_block(0, b, with_addr ? 5 : 1);
 }
 
 static void clear_error(void)
 {
-	ck_assert_int_eq(req(OUT, DFU_CLRSTATUS, 0, 0), 0);
-	ck_assert_int_eq(state(NULL, NULL), dfuIDLE);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_CLRSTATUS, 0, 0), 0);
+	ck_assert_int_eq(state(NULL, NULL), FWP_DFU_IDLE);
 }
 
 static const uint8_t *flash_at(uint32_t addr)
@@ -125,21 +125,21 @@ START_TEST(program_needs_erased_bytes)
 {
 	uint8_t data[XFER_SIZE];
 	memset(data, 0x5a, sizeof(data));
-	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK);
-	ck_assert_int_eq(dnload_block(2, data, sizeof(data)), OK);
+	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(2, data, sizeof(data)), FWP_DFU_OK);
 	ck_assert_int_eq(memcmp(flash_at(0x08000000), data, sizeof(data)), 0);
 	/* Block 3 lands right after block 2. */
-	ck_assert_int_eq(dnload_block(3, data, 16), OK);
+	ck_assert_int_eq(dnload_block(3, data, 16), FWP_DFU_OK);
 	ck_assert_int_eq(memcmp(flash_at(0x08000800), data, 16), 0);
 	ck_assert_uint_eq(flash_at(0x08000810)[0], 0xff);
 	/* Writing it again, without an erase: refused. */
-	ck_assert_int_eq(dnload_block(2, data, 4), errCHECK_ERASED);
+	ck_assert_int_eq(dnload_block(2, data, 4), FWP_DFU_ERR_CHECK_ERASED);
 	clear_error();
 	/* Erasing the sector (any address in it) makes it writable again. */
-	ck_assert_int_eq(cmd(0x41, 0x08003fff, 1), OK);
+	ck_assert_int_eq(cmd(0x41, 0x08003fff, 1), FWP_DFU_OK);
 	ck_assert_uint_eq(flash_at(0x08000000)[0], 0xff);
-	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK);
-	ck_assert_int_eq(dnload_block(2, data, 4), OK);
+	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(2, data, 4), FWP_DFU_OK);
 }
 END_TEST
 
@@ -149,17 +149,17 @@ START_TEST(erase_takes_one_sector)
 					  0x08010000, 0x08020000, 0x08040000, 0x080e0000};
 	struct dfuse *d = dev;
 	memset(d->flash, 0, FLASH_SIZE);
-	ck_assert_int_eq(cmd(0x41, 0x08021234, 1), OK); /* sector 5, 128 KiB */
+	ck_assert_int_eq(cmd(0x41, 0x08021234, 1), FWP_DFU_OK); /* sector 5, 128 KiB */
 	for (uint32_t a = 0x08000000; a < 0x08100000; a += 0x1000) {
 		int in5 = a >= 0x08020000 && a < 0x08040000;
 		ck_assert_msg(*flash_at(a) == (in5 ? 0xff : 0), "at 0x%08x", a);
 	}
 	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
-		ck_assert_int_eq(cmd(0x41, starts[i], 1), OK);
-	ck_assert_int_eq(cmd(0x41, 0x08100000, 1), errTARGET);
+		ck_assert_int_eq(cmd(0x41, starts[i], 1), FWP_DFU_OK);
+	ck_assert_int_eq(cmd(0x41, 0x08100000, 1), FWP_DFU_ERR_TARGET);
 	clear_error();
 	memset(d->flash, 0, FLASH_SIZE);
-	ck_assert_int_eq(cmd(0x41, 0, 0), OK); /* mass erase */
+	ck_assert_int_eq(cmd(0x41, 0, 0), FWP_DFU_OK); /* mass erase */
 	ck_assert_uint_eq(*flash_at(0x080fffff), 0xff);
 }
 END_TEST
@@ -167,81 +167,81 @@ END_TEST
 START_TEST(outside_the_layout)
 {
 	uint8_t data[XFER_SIZE] = {0};
-	ck_assert_int_eq(cmd(0x21, 0x20000000, 1), errTARGET);
+	ck_assert_int_eq(cmd(0x21, 0x20000000, 1), FWP_DFU_ERR_TARGET);
 	clear_error();
 	/* The last 1 KiB of flash, then a block that runs past the end. */
-	ck_assert_int_eq(cmd(0x21, 0x080ffc00, 1), OK);
-	ck_assert_int_eq(dnload_block(2, data, 1024), OK);
-	ck_assert_int_eq(cmd(0x21, 0x080ffc00, 1), OK);
-	ck_assert_int_eq(dnload_block(2, data, 1025), errADDRESS);
+	ck_assert_int_eq(cmd(0x21, 0x080ffc00, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(2, data, 1024), FWP_DFU_OK);
+	ck_assert_int_eq(cmd(0x21, 0x080ffc00, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(2, data, 1025), FWP_DFU_ERR_ADDRESS);
 	clear_error();
-	ck_assert_int_eq(cmd(0x21, 0x080ff400, 1), OK);
-	ck_assert_int_eq(dnload_block(3, data, 2048), errADDRESS);
+	ck_assert_int_eq(cmd(0x21, 0x080ff400, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(3, data, 2048), FWP_DFU_ERR_ADDRESS);
 	clear_error();
-	ck_assert_int_eq(cmd(0x21, 0x080ff400, 1), OK);
-	ck_assert_int_eq(req(OUT, DFU_ABORT, 0, 0), 0);
-	ck_assert_int_eq(req(IN, DFU_UPLOAD, 3, 2048), USBEMU_STALL);
-	ck_assert_int_eq(state(NULL, NULL), dfuERROR);
-	ck_assert_int_eq(io[0], errADDRESS);
+	ck_assert_int_eq(cmd(0x21, 0x080ff400, 1), FWP_DFU_OK);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_ABORT, 0, 0), 0);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_UPLOAD, 3, 2048), USBEMU_STALL);
+	ck_assert_int_eq(state(NULL, NULL), FWP_DFU_ERROR);
+	ck_assert_int_eq(io[0], FWP_DFU_ERR_ADDRESS);
 }
 END_TEST
 
 START_TEST(state_machine_refusals)
 {
 	/* CLRSTATUS outside dfuERROR is a protocol error. */
-	ck_assert_int_eq(req(OUT, DFU_CLRSTATUS, 0, 0), USBEMU_STALL);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_CLRSTATUS, 0, 0), USBEMU_STALL);
 	uint8_t st;
-	ck_assert_int_eq(state(&st, NULL), dfuERROR);
-	ck_assert_int_eq(st, errSTALLEDPKT);
+	ck_assert_int_eq(state(&st, NULL), FWP_DFU_ERROR);
+	ck_assert_int_eq(st, FWP_DFU_ERR_STALLEDPKT);
 	/* In dfuERROR only the status requests work. */
-	ck_assert_int_eq(req(OUT, DFU_ABORT, 0, 0), USBEMU_STALL);
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 2, 4), USBEMU_STALL);
-	ck_assert_int_eq(req(IN, DFU_GETSTATE, 0, 1), 1);
-	ck_assert_int_eq(io[0], dfuERROR);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_ABORT, 0, 0), USBEMU_STALL);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 2, 4), USBEMU_STALL);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_GETSTATE, 0, 1), 1);
+	ck_assert_int_eq(io[0], FWP_DFU_ERROR);
 	clear_error();
 	/* Block 1, an unknown command, a block larger than wTransferSize. */
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 1, 4), USBEMU_STALL);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 1, 4), USBEMU_STALL);
 	clear_error();
 	io[0] = 0x33;
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 0, 1), USBEMU_STALL);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 0, 1), USBEMU_STALL);
 	clear_error();
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 2, XFER_SIZE + 1), USBEMU_STALL);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 2, XFER_SIZE + 1), USBEMU_STALL);
 	clear_error();
 	/* DNLOAD then UPLOAD without an ABORT. */
 	io[0] = 0x21;
-	usbemu_put32(io + 1, 0x08000000);
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 0, 5), 0);
-	ck_assert_int_eq(req(IN, DFU_UPLOAD, 2, 16), USBEMU_STALL);
+	fwp_put_le32(io + 1, 0x08000000);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 0, 5), 0);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_UPLOAD, 2, 16), USBEMU_STALL);
 	clear_error();
 	/* ABORT from dfuDNLOAD-IDLE, then an upload works. */
-	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK);
-	ck_assert_int_eq(req(OUT, DFU_ABORT, 0, 0), 0);
-	ck_assert_int_eq(req(IN, DFU_UPLOAD, 0, 16), 4);
+	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), FWP_DFU_OK);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_ABORT, 0, 0), 0);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_UPLOAD, 0, 16), 4);
 	ck_assert_int_eq(memcmp(io, "\x00\x21\x41\x92", 4), 0);
-	ck_assert_int_eq(req(IN, DFU_UPLOAD, 2, 16), 16);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_UPLOAD, 2, 16), 16);
 	ck_assert_uint_eq(io[15], 0xff);
-	ck_assert_int_eq(state(NULL, NULL), dfuUPLOAD_IDLE);
-	ck_assert_int_eq(req(OUT, DFU_DETACH, 0, 0), USBEMU_STALL);
+	ck_assert_int_eq(state(NULL, NULL), FWP_DFU_UPLOAD_IDLE);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DETACH, 0, 0), USBEMU_STALL);
 }
 END_TEST
 
 START_TEST(leave_and_unprotect_vanish)
 {
-	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK);
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 2, 0), 0);
+	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), FWP_DFU_OK);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 2, 0), 0);
 	leaves = 0;
-	ck_assert_int_eq(state(NULL, NULL), dfuMANIFEST);
+	ck_assert_int_eq(state(NULL, NULL), FWP_DFU_MANIFEST);
 	ck_assert_int_eq(leaves, 1);
-	ck_assert_int_eq(req(IN, DFU_GETSTATUS, 0, 6), USBEMU_VANISH);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_GETSTATUS, 0, 6), USBEMU_VANISH);
 	teardown();
 
 	setup();
 	memset(((struct dfuse *)dev)->flash, 0, FLASH_SIZE);
 	io[0] = 0x92;
-	ck_assert_int_eq(req(OUT, DFU_DNLOAD, 0, 1), 0);
-	ck_assert_int_eq(state(NULL, NULL), dfuDNBUSY);
+	ck_assert_int_eq(req(OUT, FWP_DFU_REQ_DNLOAD, 0, 1), 0);
+	ck_assert_int_eq(state(NULL, NULL), FWP_DFU_DNBUSY);
 	ck_assert_int_eq(leaves, 2);
-	ck_assert_int_eq(req(IN, DFU_GETSTATUS, 0, 6), USBEMU_VANISH);
+	ck_assert_int_eq(req(IN, FWP_DFU_REQ_GETSTATUS, 0, 6), USBEMU_VANISH);
 	ck_assert_uint_eq(*flash_at(0x08080000), 0xff);
 }
 END_TEST
@@ -255,13 +255,13 @@ START_TEST(injected_failure)
 	dev = make("fail", "errWRITE", "fail-at", "2");
 	ck_assert_ptr_nonnull(dev);
 	uint8_t data[4] = {1, 2, 3, 4};
-	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK); /* commands do not count */
-	ck_assert_int_eq(dnload_block(2, data, 4), OK);
-	ck_assert_int_eq(dnload_block(3, data, 4), errWRITE);
+	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), FWP_DFU_OK); /* commands do not count */
+	ck_assert_int_eq(dnload_block(2, data, 4), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(3, data, 4), FWP_DFU_ERR_WRITE);
 	ck_assert_uint_eq(*flash_at(0x08000800), 0xff); /* not written */
 	clear_error();
-	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), OK);
-	ck_assert_int_eq(dnload_block(3, data, 4), OK); /* once */
+	ck_assert_int_eq(cmd(0x21, 0x08000000, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(3, data, 4), FWP_DFU_OK); /* once */
 }
 END_TEST
 
@@ -273,8 +273,8 @@ START_TEST(flash_file_round_trip)
 	dev = make("flash", flash_file, "serial", "S1");
 	ck_assert_ptr_nonnull(dev); /* no file yet: erased */
 	uint8_t data[3] = {7, 8, 9};
-	ck_assert_int_eq(cmd(0x21, 0x08020000, 1), OK);
-	ck_assert_int_eq(dnload_block(2, data, 3), OK);
+	ck_assert_int_eq(cmd(0x21, 0x08020000, 1), FWP_DFU_OK);
+	ck_assert_int_eq(dnload_block(2, data, 3), FWP_DFU_OK);
 	teardown();
 
 	FILE *f = fopen(flash_file, "rb");

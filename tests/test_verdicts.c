@@ -100,7 +100,7 @@ static int compare(const char *name, const char *what, const uint8_t *d, size_t 
 	if (hv == dv)
 		return 0;
 	fprintf(stderr, "%s (%s): fwpack verify says \"%s\", the device says \"%s\"\n", name,
-		what, rc == FWP_OK ? "OK" : err.msg, fwd_verdict_str(dv));
+		what, rc == FWP_OK ? "OK" : err.msg, fwp_verdict_name(dv));
 	return 1;
 }
 

@@ -20,7 +20,7 @@ int main(void)
 					     fwd_port_loader_slot[1], &pol, &img);
 	if (v != FWD_IMAGE_OK) {
 		fwd_puts("bootloader: loader invalid: ");
-		fwd_puts(fwd_verdict_str(v));
+		fwd_puts(fwp_verdict_name(v));
 		/*
 		 * Power failed while an Updater replaced the Loader: the Updater,
 		 * still in the Application slot and signed with a root key, is the

@@ -48,7 +48,7 @@ int main(void)
 	fwd_puts(fwd_boot_action_str(a));
 	if (a == FWD_STAY_NO_VALID_APP) {
 		fwd_puts(" (");
-		fwd_puts(fwd_verdict_str(v));
+		fwd_puts(fwp_verdict_name(v));
 		fwd_puts(")");
 	}
 	fwd_puts("\n");
@@ -58,11 +58,11 @@ int main(void)
 	 * listed for the host, but not writable from here.
 	 */
 	struct fwd_update_target targets[] = {
-		{0, {fwd_port_bootloader_slot[0], fwd_port_bootloader_slot[1], 0}, pol},
-		{1, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 0}, pol},
-		{2, {fwd_port_app_slot[0], fwd_port_app_slot[1], 1}, pol},
+		{FWP_SLOT_ID_BOOTLOADER, {fwd_port_bootloader_slot[0], fwd_port_bootloader_slot[1], 0}, pol},
+		{FWP_SLOT_ID_LOADER, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 0}, pol},
+		{FWP_SLOT_ID_APP, {fwd_port_app_slot[0], fwd_port_app_slot[1], 1}, pol},
 #ifdef FWD_HAVE_PROVISIONING
-		{3, {fwd_port_prov_slot[0], fwd_port_prov_slot[1], 1}, pol},
+		{FWP_SLOT_ID_PROVISIONING, {fwd_port_prov_slot[0], fwd_port_prov_slot[1], 1}, pol},
 #endif
 	};
 	targets[0].pol.type_mask = 1u << FWP_IMAGE_TYPE_BOOTLOADER;

@@ -62,7 +62,7 @@ static void install_bundle(const struct fwd_policy *pol)
 	fwd_remap_init(&r, fl, slot.addr, len, (uint32_t)(uintptr_t)fwd_bundle_start);
 	v = fwd_image_check(&r.view, slot.addr, slot.size, pol, &img);
 	if (v != FWD_IMAGE_OK)
-		halt("bundled loader refused", fwd_verdict_str(v));
+		halt("bundled loader refused", fwp_verdict_name(v));
 	fwd_puts("updater: bundled loader ");
 	fwd_report_version(&img.hdr);
 	if (installed(fl, len) && fwd_image_check(fl, slot.addr, slot.size, pol, &img) ==
@@ -84,7 +84,7 @@ static void install_bundle(const struct fwd_policy *pol)
 		st = fwd_writer_commit(&w, pol, &v);
 	if (st != FWD_WRITE_OK)
 		halt("installing the loader failed", st == FWD_WRITE_REJECTED
-							   ? fwd_verdict_str(v)
+							   ? fwp_verdict_name(v)
 							   : "flash error");
 	fwd_puts("updater: loader installed\n");
 }
@@ -108,7 +108,7 @@ int main(void)
 		pol.min_security_counter = cur.hdr.security_counter;
 	if ((uintptr_t)fwd_bundle_end == (uintptr_t)fwd_bundle_start) {
 		struct fwd_update_target targets[] = {
-			{1, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 1}, pol},
+			{FWP_SLOT_ID_LOADER, {fwd_port_loader_slot[0], fwd_port_loader_slot[1], 1}, pol},
 		};
 		fwd_update_mode(targets, 1, FWP_ROLE_UPDATER);
 	}

@@ -12,51 +12,51 @@ void fwd_dfu_init(struct fwd_dfu *d, struct fwd_update *up)
 {
 	memset(d, 0, sizeof(*d));
 	d->up = up;
-	d->state = FWD_DFU_IDLE;
+	d->state = FWP_DFU_IDLE;
 }
 
 void fwd_dfu_func_desc(uint8_t *p)
 {
-	p[0] = FWD_DFU_FUNC_DESC_LEN;
-	p[1] = 0x21; /* DFU FUNCTIONAL */
+	p[0] = FWP_DFU_FUNC_DESC_LEN;
+	p[1] = FWP_DFU_FUNC_DESC_TYPE;
 	p[2] = FWD_DFU_ATTRIBUTES;
 	fwp_put_le16(p + 3, 1000); /* wDetachTimeOut: unused, no runtime mode */
 	fwp_put_le16(p + 5, FWD_DFU_TRANSFER_SIZE);
-	fwp_put_le16(p + 7, 0x0110);
+	fwp_put_le16(p + 7, FWP_DFU_VERSION);
 }
 
-enum fwd_dfu_status fwd_dfu_status_of(enum fwp_status st, uint8_t detail)
+enum fwp_dfu_status_code fwd_dfu_status_of(enum fwp_status st, uint8_t detail)
 {
 	switch (st) {
 	case FWP_ST_OK:
-		return FWD_DFU_OK;
+		return FWP_DFU_OK;
 	case FWP_ST_WRONG_SLOT:
-		return FWD_DFU_ERR_TARGET;
+		return FWP_DFU_ERR_TARGET;
 	case FWP_ST_BAD_SIGNATURE:
 	case FWP_ST_WRONG_KEY:
-		return FWD_DFU_ERR_VERIFY;
+		return FWP_DFU_ERR_VERIFY;
 	case FWP_ST_ROLLBACK:
-		return FWD_DFU_ERR_FIRMWARE;
+		return FWP_DFU_ERR_FIRMWARE;
 	case FWP_ST_OUT_OF_RANGE:
-		return FWD_DFU_ERR_ADDRESS;
+		return FWP_DFU_ERR_ADDRESS;
 	case FWP_ST_OFFSET:
-		return FWD_DFU_ERR_NOTDONE;
+		return FWP_DFU_ERR_NOTDONE;
 	case FWP_ST_FLASH_ERROR:
-		return FWD_DFU_ERR_WRITE;
+		return FWP_DFU_ERR_WRITE;
 	case FWP_ST_BAD_IMAGE:
 		/* A header that does not parse is the wrong file; the rest of
 		 * the image failing its checks is a verification failure. */
 		return detail == FWD_IMAGE_BAD_HEADER || detail == FWD_IMAGE_EMPTY
-			       ? FWD_DFU_ERR_FILE
-			       : FWD_DFU_ERR_VERIFY;
+			       ? FWP_DFU_ERR_FILE
+			       : FWP_DFU_ERR_VERIFY;
 	default:
-		return FWD_DFU_ERR_UNKNOWN;
+		return FWP_DFU_ERR_UNKNOWN;
 	}
 }
 
-static void fail(struct fwd_dfu *d, enum fwd_dfu_status st)
+static void fail(struct fwd_dfu *d, enum fwp_dfu_status_code st)
 {
-	d->state = FWD_DFU_ERROR;
+	d->state = FWP_DFU_ERROR;
 	d->status = (uint8_t)st;
 	d->work = FWD_DFU_WORK_NONE;
 }
@@ -67,8 +67,8 @@ static void fail(struct fwd_dfu *d, enum fwd_dfu_status st)
  */
 static int stall(struct fwd_dfu *d)
 {
-	if (d->state != FWD_DFU_ERROR)
-		fail(d, FWD_DFU_ERR_STALLEDPKT);
+	if (d->state != FWP_DFU_ERROR)
+		fail(d, FWP_DFU_ERR_STALLEDPKT);
 	return -1;
 }
 
@@ -81,8 +81,8 @@ static void to_idle(struct fwd_dfu *d)
 	if (d->active && d->up->state == FWP_SESSION_RECEIVING)
 		fwd_update_abort(d->up);
 	d->active = 0;
-	d->state = FWD_DFU_IDLE;
-	d->status = FWD_DFU_OK;
+	d->state = FWP_DFU_IDLE;
+	d->status = FWP_DFU_OK;
 	d->work = FWD_DFU_WORK_NONE;
 	d->off = 0;
 }
@@ -98,19 +98,13 @@ int fwd_dfu_set_alt(struct fwd_dfu *d, uint8_t alt)
 
 static uint16_t get_status(struct fwd_dfu *d, uint8_t *data, uint16_t wLength)
 {
-	uint8_t r[FWD_DFU_STATUS_LEN];
+	uint8_t r[FWP_DFU_STATUS_LEN];
 	/* The transition GETSTATUS causes: the answer reports the new state. */
-	if (d->state == FWD_DFU_DNLOAD_SYNC)
-		d->state = d->work ? FWD_DFU_DNBUSY : FWD_DFU_DNLOAD_IDLE;
-	else if (d->state == FWD_DFU_MANIFEST_SYNC)
-		d->state = d->work ? FWD_DFU_MANIFEST : FWD_DFU_IDLE;
-	uint32_t poll = d->work ? FWD_DFU_POLL_MS : 0;
-	r[0] = d->status;
-	r[1] = (uint8_t)poll;
-	r[2] = (uint8_t)(poll >> 8);
-	r[3] = (uint8_t)(poll >> 16);
-	r[4] = d->state;
-	r[5] = 0; /* iString */
+	if (d->state == FWP_DFU_DNLOAD_SYNC)
+		d->state = d->work ? FWP_DFU_DNBUSY : FWP_DFU_DNLOAD_IDLE;
+	else if (d->state == FWP_DFU_MANIFEST_SYNC)
+		d->state = d->work ? FWP_DFU_MANIFEST : FWP_DFU_IDLE;
+	fwp_dfu_status_put(r, d->status, d->work ? FWD_DFU_POLL_MS : 0, d->state);
 	uint16_t n = wLength < sizeof(r) ? wLength : (uint16_t)sizeof(r);
 	memcpy(data, r, n);
 	return n;
@@ -118,12 +112,12 @@ static uint16_t get_status(struct fwd_dfu *d, uint8_t *data, uint16_t wLength)
 
 static int dnload(struct fwd_dfu *d, uint8_t *data, uint16_t len)
 {
-	if (d->state == FWD_DFU_IDLE) {
+	if (d->state == FWP_DFU_IDLE) {
 		if (len == 0)
 			return stall(d); /* nothing to end */
 		d->off = 0;
 		d->installed = 0;
-	} else if (d->state != FWD_DFU_DNLOAD_IDLE) {
+	} else if (d->state != FWP_DFU_DNLOAD_IDLE) {
 		return stall(d);
 	}
 	if (len > FWD_DFU_TRANSFER_SIZE)
@@ -131,10 +125,10 @@ static int dnload(struct fwd_dfu *d, uint8_t *data, uint16_t len)
 	memcpy(d->buf, data, len);
 	d->len = len;
 	if (len == 0) {
-		d->state = FWD_DFU_MANIFEST_SYNC;
+		d->state = FWP_DFU_MANIFEST_SYNC;
 		d->work = FWD_DFU_WORK_MANIFEST;
 	} else {
-		d->state = FWD_DFU_DNLOAD_SYNC;
+		d->state = FWP_DFU_DNLOAD_SYNC;
 		d->work = FWD_DFU_WORK_BLOCK;
 	}
 	return 0;
@@ -142,9 +136,9 @@ static int dnload(struct fwd_dfu *d, uint8_t *data, uint16_t len)
 
 static int upload(struct fwd_dfu *d, uint16_t wLength, uint8_t *data, uint16_t *len)
 {
-	if (d->state == FWD_DFU_IDLE)
+	if (d->state == FWP_DFU_IDLE)
 		d->off = 0;
-	else if (d->state != FWD_DFU_UPLOAD_IDLE)
+	else if (d->state != FWP_DFU_UPLOAD_IDLE)
 		return stall(d);
 	const struct fwd_slot *s = &d->up->targets[d->alt].slot;
 	uint32_t n = s->size - d->off;
@@ -153,13 +147,13 @@ static int upload(struct fwd_dfu *d, uint16_t wLength, uint8_t *data, uint16_t *
 	if (n > FWD_DFU_TRANSFER_SIZE)
 		n = FWD_DFU_TRANSFER_SIZE;
 	if (n && d->up->fl->ops->read(d->up->fl->ctx, s->addr + d->off, data, n) != 0) {
-		fail(d, FWD_DFU_ERR_UNKNOWN);
+		fail(d, FWP_DFU_ERR_UNKNOWN);
 		return -1;
 	}
 	d->off += n;
 	*len = (uint16_t)n;
 	/* A short packet ends the upload (the whole slot was sent). */
-	d->state = n < wLength ? FWD_DFU_IDLE : FWD_DFU_UPLOAD_IDLE;
+	d->state = n < wLength ? FWP_DFU_IDLE : FWP_DFU_UPLOAD_IDLE;
 	return 0;
 }
 
@@ -170,29 +164,29 @@ int fwd_dfu_request(struct fwd_dfu *d, uint8_t bRequest, uint16_t wValue, uint16
 	uint16_t in = *len;
 	*len = 0;
 	switch (bRequest) {
-	case FWD_DFU_GETSTATUS:
+	case FWP_DFU_REQ_GETSTATUS:
 		*len = get_status(d, data, wLength);
 		return 0;
-	case FWD_DFU_GETSTATE:
+	case FWP_DFU_REQ_GETSTATE:
 		if (wLength)
 			data[0] = d->state;
 		*len = wLength ? 1 : 0;
 		return 0;
-	case FWD_DFU_CLRSTATUS:
-		if (d->state != FWD_DFU_ERROR)
+	case FWP_DFU_REQ_CLRSTATUS:
+		if (d->state != FWP_DFU_ERROR)
 			return stall(d);
 		to_idle(d);
 		return 0;
-	case FWD_DFU_ABORT:
-		if (d->state != FWD_DFU_IDLE && d->state != FWD_DFU_DNLOAD_IDLE &&
-		    d->state != FWD_DFU_UPLOAD_IDLE && d->state != FWD_DFU_DNLOAD_SYNC &&
-		    d->state != FWD_DFU_MANIFEST_SYNC)
+	case FWP_DFU_REQ_ABORT:
+		if (d->state != FWP_DFU_IDLE && d->state != FWP_DFU_DNLOAD_IDLE &&
+		    d->state != FWP_DFU_UPLOAD_IDLE && d->state != FWP_DFU_DNLOAD_SYNC &&
+		    d->state != FWP_DFU_MANIFEST_SYNC)
 			return stall(d);
 		to_idle(d);
 		return 0;
-	case FWD_DFU_DNLOAD:
+	case FWP_DFU_REQ_DNLOAD:
 		return dnload(d, data, in);
-	case FWD_DFU_UPLOAD:
+	case FWP_DFU_REQ_UPLOAD:
 		return upload(d, wLength, data, len);
 	default:
 		/* DETACH too: this interface is the DFU mode, there is no runtime. */
@@ -229,7 +223,7 @@ int fwd_dfu_poll(struct fwd_dfu *d)
 	uint8_t detail = 0;
 	/* The work runs once the host was told to wait for it. */
 	if (d->work == FWD_DFU_WORK_NONE ||
-	    (d->state != FWD_DFU_DNBUSY && d->state != FWD_DFU_MANIFEST))
+	    (d->state != FWP_DFU_DNBUSY && d->state != FWP_DFU_MANIFEST))
 		return 0;
 	if (d->work == FWD_DFU_WORK_BLOCK) {
 		if (d->off == 0)
@@ -238,12 +232,12 @@ int fwd_dfu_poll(struct fwd_dfu *d)
 			st = fwd_update_data(d->up, d->off, d->buf, d->len);
 		if (st == FWP_ST_OK) {
 			d->off += d->len;
-			d->state = FWD_DFU_DNLOAD_SYNC;
+			d->state = FWP_DFU_DNLOAD_SYNC;
 		}
 	} else {
 		st = fwd_update_finish_here(d->up, &detail);
 		if (st == FWP_ST_OK) {
-			d->state = FWD_DFU_MANIFEST_SYNC; /* tolerant: back to dfuIDLE */
+			d->state = FWP_DFU_MANIFEST_SYNC; /* tolerant: back to dfuIDLE */
 			d->installed = 1;
 			d->active = 0;
 		}

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "fwd_update.h"
+#include "fwpack/dfu.h"
 
 /* wTransferSize: one block, and so the buffer the deferred write holds. */
 #ifndef FWD_DFU_TRANSFER_SIZE
@@ -35,59 +36,9 @@
 #define FWD_DFU_POLL_MS 8u
 #endif
 
-enum fwd_dfu_request {
-	FWD_DFU_DETACH = 0,
-	FWD_DFU_DNLOAD = 1,
-	FWD_DFU_UPLOAD = 2,
-	FWD_DFU_GETSTATUS = 3,
-	FWD_DFU_CLRSTATUS = 4,
-	FWD_DFU_GETSTATE = 5,
-	FWD_DFU_ABORT = 6
-};
-
-enum fwd_dfu_state {
-	FWD_DFU_APP_IDLE = 0,
-	FWD_DFU_APP_DETACH = 1,
-	FWD_DFU_IDLE = 2,
-	FWD_DFU_DNLOAD_SYNC = 3,
-	FWD_DFU_DNBUSY = 4,
-	FWD_DFU_DNLOAD_IDLE = 5,
-	FWD_DFU_MANIFEST_SYNC = 6,
-	FWD_DFU_MANIFEST = 7,
-	FWD_DFU_MANIFEST_WAIT_RESET = 8,
-	FWD_DFU_UPLOAD_IDLE = 9,
-	FWD_DFU_ERROR = 10
-};
-
-enum fwd_dfu_status {
-	FWD_DFU_OK = 0x00,
-	FWD_DFU_ERR_TARGET = 0x01,
-	FWD_DFU_ERR_FILE = 0x02,
-	FWD_DFU_ERR_WRITE = 0x03,
-	FWD_DFU_ERR_ERASE = 0x04,
-	FWD_DFU_ERR_CHECK_ERASED = 0x05,
-	FWD_DFU_ERR_PROG = 0x06,
-	FWD_DFU_ERR_VERIFY = 0x07,
-	FWD_DFU_ERR_ADDRESS = 0x08,
-	FWD_DFU_ERR_NOTDONE = 0x09,
-	FWD_DFU_ERR_FIRMWARE = 0x0A,
-	FWD_DFU_ERR_VENDOR = 0x0B,
-	FWD_DFU_ERR_USBR = 0x0C,
-	FWD_DFU_ERR_POR = 0x0D,
-	FWD_DFU_ERR_UNKNOWN = 0x0E,
-	FWD_DFU_ERR_STALLEDPKT = 0x0F
-};
-
-/* bmAttributes of the functional descriptor. */
-#define FWD_DFU_ATTR_CAN_DNLOAD 0x01u
-#define FWD_DFU_ATTR_CAN_UPLOAD 0x02u
-#define FWD_DFU_ATTR_MANIFESTATION_TOLERANT 0x04u
-#define FWD_DFU_ATTR_WILL_DETACH 0x08u
+/* bmAttributes: not willDetach, there is no runtime mode to leave. */
 #define FWD_DFU_ATTRIBUTES \
-	(FWD_DFU_ATTR_CAN_DNLOAD | FWD_DFU_ATTR_CAN_UPLOAD | FWD_DFU_ATTR_MANIFESTATION_TOLERANT)
-
-#define FWD_DFU_FUNC_DESC_LEN 9u
-#define FWD_DFU_STATUS_LEN 6u
+	(FWP_DFU_ATTR_CAN_DNLOAD | FWP_DFU_ATTR_CAN_UPLOAD | FWP_DFU_ATTR_MANIFESTATION_TOLERANT)
 
 /* Work deferred from a request to fwd_dfu_poll(). */
 enum fwd_dfu_work { FWD_DFU_WORK_NONE = 0, FWD_DFU_WORK_BLOCK, FWD_DFU_WORK_MANIFEST };
@@ -95,8 +46,8 @@ enum fwd_dfu_work { FWD_DFU_WORK_NONE = 0, FWD_DFU_WORK_BLOCK, FWD_DFU_WORK_MANI
 struct fwd_dfu {
 	struct fwd_update *up;
 	uint8_t alt;     /* index into up->targets */
-	uint8_t state;   /* enum fwd_dfu_state */
-	uint8_t status;  /* enum fwd_dfu_status */
+	uint8_t state;   /* enum fwp_dfu_state */
+	uint8_t status;  /* enum fwp_dfu_status_code */
 	uint8_t work;    /* enum fwd_dfu_work */
 	uint8_t installed; /* a download was committed, none begun since */
 	uint8_t active;    /* the engine's session is this download's (not serial's) */
@@ -107,7 +58,7 @@ struct fwd_dfu {
 
 void fwd_dfu_init(struct fwd_dfu *d, struct fwd_update *up);
 
-/* The functional descriptor (FWD_DFU_FUNC_DESC_LEN bytes) into p. */
+/* The functional descriptor (FWP_DFU_FUNC_DESC_LEN bytes) into p. */
 void fwd_dfu_func_desc(uint8_t *p);
 
 /* Select alternate setting alt (a slot): abandons a transfer in progress. */
@@ -125,6 +76,6 @@ int fwd_dfu_request(struct fwd_dfu *d, uint8_t bRequest, uint16_t wValue, uint16
 int fwd_dfu_poll(struct fwd_dfu *d);
 
 /* The bStatus for an engine status (see the table above). */
-enum fwd_dfu_status fwd_dfu_status_of(enum fwp_status st, uint8_t detail);
+enum fwp_dfu_status_code fwd_dfu_status_of(enum fwp_status st, uint8_t detail);
 
 #endif /* FWD_DFU_H */

@@ -1,6 +1,7 @@
 /* COBS framing with a CRC-32 per packet. */
 #include "fwd_frame.h"
 #include "fwd_crc32.h"
+#include "fwpack/image.h"
 
 void fwd_frame_rx_init(struct fwd_frame_rx *rx, uint8_t *buf, uint32_t cap)
 {
@@ -56,7 +57,7 @@ enum fwd_frame_event fwd_frame_rx_byte(struct fwd_frame_rx *rx, uint8_t b)
 	int good = !rx->left && !rx->overflow && rx->len >= FWD_FRAME_OVERHEAD;
 	if (good) {
 		uint32_t n = rx->len - FWD_FRAME_CRC_LEN;
-		good = fwd_crc32(0, rx->buf, n) == fwd_get_le32(rx->buf + n);
+		good = fwd_crc32(0, rx->buf, n) == fwp_le32(rx->buf + n);
 		if (good) {
 			rx->started = 0;
 			rx->len = n;
@@ -98,7 +99,7 @@ static void cobs(const uint8_t *p, uint32_t n, const struct sink *s)
 
 static void add_crc(uint8_t *pkt, uint32_t n)
 {
-	fwd_put_le32(pkt + n, fwd_crc32(0, pkt, n));
+	fwp_put_le32(pkt + n, fwd_crc32(0, pkt, n));
 }
 
 void fwd_frame_send(uint8_t *pkt, uint32_t n, void (*put)(void *ctx, uint8_t b), void *ctx)

@@ -53,19 +53,4 @@ uint32_t fwd_frame_encode(uint8_t *pkt, uint32_t n, uint8_t *out);
 /* As fwd_frame_encode, but hands each encoded byte to put: no second buffer. */
 void fwd_frame_send(uint8_t *pkt, uint32_t n, void (*put)(void *ctx, uint8_t b), void *ctx);
 
-/* Little-endian helpers for packet bodies. */
-static inline void fwd_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline uint32_t fwd_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 #endif /* FWD_FRAME_H */

@@ -30,8 +30,7 @@ enum fwd_verdict {
 	FWD_IMAGE_WRONG_BOARD = FWC_WRONG_BOARD
 };
 
-/* A short sentence for the console. */
-const char *fwd_verdict_str(enum fwd_verdict v);
+/* A short sentence for the console: fwp_verdict_name (fwpack/verdict.h). */
 
 /*
  * The device's policy and result are the common verifier's (policy:

@@ -66,7 +66,7 @@ uint16_t fwd_usb_device_desc(const struct fwd_usb *u, uint8_t *p)
 uint16_t fwd_usb_config_desc(const struct fwd_usb *u, uint8_t *p)
 {
 	uint8_t nalt = u->dfu.up->ntargets;
-	uint16_t total = (uint16_t)(9u + 9u * nalt + FWD_DFU_FUNC_DESC_LEN);
+	uint16_t total = (uint16_t)(9u + 9u * nalt + FWP_DFU_FUNC_DESC_LEN);
 	p[0] = 9;
 	p[1] = DESC_CONFIG;
 	fwp_put_le16(p + 2, total);
@@ -82,9 +82,9 @@ uint16_t fwd_usb_config_desc(const struct fwd_usb *u, uint8_t *p)
 		q[2] = 0; /* bInterfaceNumber */
 		q[3] = a; /* bAlternateSetting */
 		q[4] = 0; /* no endpoints: DFU is all on endpoint 0 */
-		q[5] = 0xFE; /* application specific */
-		q[6] = 0x01; /* DFU */
-		q[7] = 0x02; /* DFU mode */
+		q[5] = FWP_DFU_CLASS;
+		q[6] = FWP_DFU_SUBCLASS;
+		q[7] = FWP_DFU_PROTO_DFU_MODE;
 		q[8] = (uint8_t)(FWD_USB_STR_ALT + a);
 	}
 	fwd_dfu_func_desc(q);

@@ -27,8 +27,9 @@ enum fwd_usb_result { FWD_USB_ACK = 0, FWD_USB_STALL = -1 };
 /* The endpoint 0 packet size: 64, what a full-speed device may use. */
 #define FWD_USB_EP0_SIZE 64u
 #define FWD_USB_DEVICE_DESC_LEN 18u
-#define FWD_USB_MAX_ALTS 8u
-#define FWD_USB_CONFIG_DESC_MAX (9u + 9u * FWD_USB_MAX_ALTS + FWD_DFU_FUNC_DESC_LEN)
+/* One alternate setting per update target, as INFO lists one slot per target. */
+#define FWD_USB_MAX_ALTS FWP_MAX_SLOTS
+#define FWD_USB_CONFIG_DESC_MAX (9u + 9u * FWD_USB_MAX_ALTS + FWP_DFU_FUNC_DESC_LEN)
 /* String descriptor indices: 1..3, then one per alternate setting. */
 enum { FWD_USB_STR_MANUFACTURER = 1, FWD_USB_STR_PRODUCT, FWD_USB_STR_SERIAL, FWD_USB_STR_ALT };
 

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "fwpack/xtable.h"
+
 #define FWP_PROTO_VERSION 1u
 
 /* Request types (host to device); a response has the request's type | 0x80. */
@@ -25,22 +27,35 @@ enum fwp_request {
 /* Sent for a frame that could not be read (bad CRC, malformed): seq 0. */
 #define FWP_RESP_BAD_FRAME 0xFFu
 
-enum fwp_status {
-	FWP_ST_OK = 0,
-	FWP_ST_BAD_FRAME = 1,       /* CRC, COBS or length wrong: resend */
-	FWP_ST_UNKNOWN_REQUEST = 2,
-	FWP_ST_BAD_REQUEST = 3,     /* body too short or too long, reserved bits set */
-	FWP_ST_BAD_STATE = 4,       /* e.g. DATA without BEGIN */
-	FWP_ST_OFFSET = 5,          /* not the next expected offset: resend from the one given */
-	FWP_ST_OUT_OF_RANGE = 6,    /* image larger than the slot, data past its size */
-	FWP_ST_WRONG_SLOT = 7,      /* no such slot, not writable here, or wrong image type */
-	FWP_ST_BAD_IMAGE = 8,       /* header, CRC, digest or layout wrong: detail = verdict */
-	FWP_ST_BAD_SIGNATURE = 9,
-	FWP_ST_WRONG_KEY = 10,      /* signed by a key the device does not trust */
-	FWP_ST_ROLLBACK = 11,       /* security counter below the device's */
-	FWP_ST_FLASH_ERROR = 12,
-	FWP_ST_UNSUPPORTED = 13     /* encoding, baud rate or version not supported */
-};
+/*
+ * Status codes: name, number, and the words a host prints. One table for
+ * the enum, the device, the hosts and docs/serial-protocol.md (which
+ * tests/wire-docs.sh compares with it).
+ */
+#define FWP_SERIAL_STATUSES(X)                                                             \
+	X(OK, 0, "ok")                                                                     \
+	X(BAD_FRAME, 1, "bad frame")             /* CRC, COBS or length wrong: resend */  \
+	X(UNKNOWN_REQUEST, 2, "unknown request")                                           \
+	X(BAD_REQUEST, 3, "bad request")         /* body length, reserved bits */         \
+	X(BAD_STATE, 4, "bad state")             /* e.g. DATA without BEGIN */            \
+	X(OFFSET, 5, "unexpected offset")        /* resend from the offset given */       \
+	X(OUT_OF_RANGE, 6, "out of range")       /* larger than the slot, past its size */ \
+	X(WRONG_SLOT, 7, "wrong slot or image type")                                      \
+	X(BAD_IMAGE, 8, "bad image")             /* detail = the verdict */               \
+	X(BAD_SIGNATURE, 9, "bad signature")                                               \
+	X(WRONG_KEY, 10, "wrong key (signed by a key the device does not trust)")         \
+	X(ROLLBACK, 11, "rollback (security counter below the device's)")                 \
+	X(FLASH_ERROR, 12, "flash error")                                                  \
+	X(UNSUPPORTED, 13, "unsupported")        /* encoding, baud rate or version */
+
+#define FWP_ST_ENUM_(name, value, text) FWP_ST_##name = value,
+enum fwp_status { FWP_SERIAL_STATUSES(FWP_ST_ENUM_) };
+
+/* The words for a status; a static inline, so that a device that never prints one links none. */
+static inline const char *fwp_status_name(unsigned status)
+{
+	FWP_X_LOOKUP(FWP_SERIAL_STATUSES, FWP_X_TEXT, status, "unknown status");
+}
 
 /* Device roles, in INFO. */
 enum fwp_role { FWP_ROLE_LOADER = 1, FWP_ROLE_UPDATER = 2 };
@@ -54,6 +69,20 @@ enum fwp_encoding { FWP_ENC_RAW = 0, FWP_ENC_DEFLATE = 1 };
 
 /* Slot flags, in INFO. */
 #define FWP_SLOT_WRITABLE 0x01u
+
+/* The most slots INFO lists (and so update targets a device offers). */
+#define FWP_MAX_SLOTS 8u
+
+/*
+ * Slot IDs, in INFO and BEGIN, and the DFU alternate settings' names: the
+ * cookbook's three slots, then the board's identity.
+ */
+enum fwp_slot_id {
+	FWP_SLOT_ID_BOOTLOADER = 0,
+	FWP_SLOT_ID_LOADER = 1,
+	FWP_SLOT_ID_APP = 2,
+	FWP_SLOT_ID_PROVISIONING = 3
+};
 
 /* Session states, in INFO. */
 enum fwp_session_state {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "elfread.h"
+#include "fwpack/image.h"
 #include "util.h"
 
 /* The largest ELF fwp_elf_load reads: firmware with debug info is a few MiB. */
@@ -68,11 +69,6 @@ static const char *type_name(unsigned t)
 	default:
 		return "unknown";
 	}
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* The identification bytes decide how libelf reads the rest: check them first. */
@@ -138,9 +134,9 @@ static int header_counts(const uint8_t *img, size_t len, const GElf_Ehdr *eh, si
 		return truncated("section header table", len, name, err);
 	const uint8_t *sh0 = img + eh->e_shoff;
 	if (eh->e_shnum == 0)
-		*nsh = le32(sh0 + offsetof(Elf32_Shdr, sh_size));
+		*nsh = fwp_le32(sh0 + offsetof(Elf32_Shdr, sh_size));
 	if (eh->e_phnum == PN_XNUM)
-		*nph = le32(sh0 + offsetof(Elf32_Shdr, sh_info));
+		*nph = fwp_le32(sh0 + offsetof(Elf32_Shdr, sh_info));
 	return FWP_OK;
 }
 

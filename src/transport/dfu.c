@@ -6,10 +6,8 @@
 #include <time.h>
 
 #include "dfu.h"
+#include "fwc_rd.h"
 
-enum { DETACH = 0, DNLOAD = 1, UPLOAD = 2, GETSTATUS = 3, CLRSTATUS = 4, GETSTATE = 5, ABORT = 6 };
-#define REQ_OUT (LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
-#define REQ_IN (LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
 /* A device that keeps saying "busy, ask again in 0 ms" must not spin forever either. */
 #define MAX_POLLS 100000
 /* A DFU 1.0 device without wTransferSize still takes a full-speed packet. */
@@ -28,49 +26,6 @@ struct fwp_dfu_dev {
 	char label[256];
 };
 
-static const struct {
-	const char *name, *text;
-} statuses[] = {
-	{"OK", "no error"},
-	{"errTARGET", "file is not targeted for use by this device"},
-	{"errFILE", "file is for this device but fails a vendor-specific verification test"},
-	{"errWRITE", "unable to write memory"},
-	{"errERASE", "memory erase function failed"},
-	{"errCHECK_ERASED", "flash not erased"},
-	{"errPROG", "program memory function failed"},
-	{"errVERIFY", "programmed memory failed verification"},
-	{"errADDRESS", "address out of range"},
-	{"errNOTDONE", "received the end of the download before it was complete"},
-	{"errFIRMWARE", "the device's firmware is corrupt"},
-	{"errVENDOR", "vendor-specific error"},
-	{"errUSBR", "unexpected USB reset"},
-	{"errPOR", "unexpected power-on reset"},
-	{"errUNKNOWN", "unknown error"},
-	{"errSTALLEDPKT", "the device stalled an unexpected request"},
-};
-
-static const char *const states[] = {
-	"appIDLE",        "appDETACH",     "dfuIDLE",     "dfuDNLOAD-SYNC",
-	"dfuDNBUSY",      "dfuDNLOAD-IDLE", "dfuMANIFEST-SYNC", "dfuMANIFEST",
-	"dfuMANIFEST-WAIT-RESET", "dfuUPLOAD-IDLE", "dfuERROR",
-};
-
-const char *fwp_dfu_status_name(unsigned status)
-{
-	return status < sizeof(statuses) / sizeof(statuses[0]) ? statuses[status].name : "err?";
-}
-
-const char *fwp_dfu_status_text(unsigned status)
-{
-	return status < sizeof(statuses) / sizeof(statuses[0]) ? statuses[status].text
-								: "undefined status";
-}
-
-const char *fwp_dfu_state_name(unsigned state)
-{
-	return state < sizeof(states) / sizeof(states[0]) ? states[state] : "state?";
-}
-
 /*
  * What the fwpack Loader means by each status (docs of device/core/fwd_dfu.h):
  * more useful than the class's generic words when it is the Loader that refused.
@@ -78,13 +33,13 @@ const char *fwp_dfu_state_name(unsigned state)
 static const char *loader_text(unsigned status)
 {
 	switch (status) {
-	case 1: return "wrong slot or image type, or the slot is not writable";
-	case 2: return "malformed image header";
-	case 3: return "flash write or erase failed";
-	case 7: return "bad signature, untrusted key, digest or CRC";
-	case 8: return "image larger than the slot";
-	case 9: return "the file ended before the image did";
-	case 10: return "security counter below the device's, a rollback";
+	case FWP_DFU_ERR_TARGET: return "wrong slot or image type, or the slot is not writable";
+	case FWP_DFU_ERR_FILE: return "malformed image header";
+	case FWP_DFU_ERR_WRITE: return "flash write or erase failed";
+	case FWP_DFU_ERR_VERIFY: return "bad signature, untrusted key, digest or CRC";
+	case FWP_DFU_ERR_ADDRESS: return "image larger than the slot";
+	case FWP_DFU_ERR_NOTDONE: return "the file ended before the image did";
+	case FWP_DFU_ERR_FIRMWARE: return "security counter below the device's, a rollback";
 	default: return NULL;
 	}
 }
@@ -162,15 +117,18 @@ void fwp_dfu_exit(struct fwp_dfu_ctx *ctx)
 	}
 }
 
-/* The functional descriptor (type 0x21) among an interface's extra bytes. */
+/* The functional descriptor among an interface's extra bytes. */
 static void parse_functional(const uint8_t *p, int len, struct fwp_dfu_info *in)
 {
 	while (len >= 2 && p[0] >= 2 && p[0] <= len) {
-		if (p[1] == 0x21 && p[0] >= 7) {
-			in->attrs = p[2];
-			in->detach_timeout = (uint16_t)(p[3] | p[4] << 8);
-			in->transfer_size = (uint16_t)(p[5] | p[6] << 8);
-			in->dfu_version = p[0] >= 9 ? (uint16_t)(p[7] | p[8] << 8) : 0x0100;
+		if (p[1] == FWP_DFU_FUNC_DESC_TYPE && p[0] >= 7) {
+			struct fwc_rd r = fwc_rd_init(p + 2, p[0] - 2u);
+			in->attrs = fwc_rd_u8(&r);
+			in->detach_timeout = fwc_rd_u16(&r);
+			in->transfer_size = fwc_rd_u16(&r);
+			in->dfu_version = fwc_rd_u16(&r);
+			if (r.bad) /* DFU 1.0's descriptor ends before bcdDFUVersion */
+				in->dfu_version = 0x0100;
 			return;
 		}
 		len -= p[0];
@@ -217,10 +175,10 @@ static int describe(libusb_device *dev, const struct fwp_dfu_select *sel, struct
 		const struct libusb_interface *itf = &cfg->interface[i];
 		for (int a = 0; a < itf->num_altsetting; a++) {
 			const struct libusb_interface_descriptor *id = &itf->altsetting[a];
-			if (id->bInterfaceClass != 0xfe || id->bInterfaceSubClass != 1)
+			if (id->bInterfaceClass != FWP_DFU_CLASS || id->bInterfaceSubClass != FWP_DFU_SUBCLASS)
 				continue;
 			if (in->nalts == 0) {
-				in->dfu_mode = id->bInterfaceProtocol == 2;
+				in->dfu_mode = id->bInterfaceProtocol == FWP_DFU_PROTO_DFU_MODE;
 				parse_functional(id->extra, id->extra_length, in);
 			}
 			if (!in->transfer_size)
@@ -377,7 +335,8 @@ int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, s
 		   struct fwp_err *err)
 {
 	/* libusb takes a non-const buffer for both directions; OUT data is only read. */
-	int rc = ctrl(d, REQ_OUT, DNLOAD, block, (uint8_t *)(uintptr_t)data, len, "DFU_DNLOAD", err);
+	int rc = ctrl(d, FWP_DFU_RT_OUT, FWP_DFU_REQ_DNLOAD, block, (uint8_t *)(uintptr_t)data, len,
+		      "DFU_DNLOAD", err);
 	if (rc >= 0 && (size_t)rc != len)
 		return fwp_fail(err, FWP_ERR_PROTOCOL, "DFU device %s: DFU_DNLOAD took %d of %zu bytes",
 				d->label, rc, len);
@@ -386,15 +345,16 @@ int fwp_dfu_dnload(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *data, s
 
 int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct fwp_err *err)
 {
-	uint8_t b[6];
-	int rc = ctrl(d, REQ_IN, GETSTATUS, 0, b, sizeof(b), "DFU_GETSTATUS", err);
+	uint8_t b[FWP_DFU_STATUS_LEN];
+	int rc = ctrl(d, FWP_DFU_RT_IN, FWP_DFU_REQ_GETSTATUS, 0, b, sizeof(b), "DFU_GETSTATUS", err);
 	if (rc < 0)
 		return rc;
-	if (rc != 6)
+	if (rc != FWP_DFU_STATUS_LEN)
 		return fwp_fail(err, FWP_ERR_PROTOCOL,
-				"DFU device %s: DFU_GETSTATUS answered %d bytes, not 6", d->label, rc);
+				"DFU device %s: DFU_GETSTATUS answered %d bytes, not %u", d->label, rc,
+				FWP_DFU_STATUS_LEN);
 	st->status = b[0];
-	st->poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
+	st->poll_ms = fwp_dfu_status_poll_ms(b);
 	st->state = b[4];
 	st->istring = b[5];
 	return FWP_OK;
@@ -402,13 +362,13 @@ int fwp_dfu_get_status(struct fwp_dfu_dev *d, struct fwp_dfu_status *st, struct 
 
 int fwp_dfu_clear_status(struct fwp_dfu_dev *d, struct fwp_err *err)
 {
-	int rc = ctrl(d, REQ_OUT, CLRSTATUS, 0, NULL, 0, "DFU_CLRSTATUS", err);
+	int rc = ctrl(d, FWP_DFU_RT_OUT, FWP_DFU_REQ_CLRSTATUS, 0, NULL, 0, "DFU_CLRSTATUS", err);
 	return rc < 0 ? rc : FWP_OK;
 }
 
 int fwp_dfu_abort(struct fwp_dfu_dev *d, struct fwp_err *err)
 {
-	int rc = ctrl(d, REQ_OUT, ABORT, 0, NULL, 0, "DFU_ABORT", err);
+	int rc = ctrl(d, FWP_DFU_RT_OUT, FWP_DFU_REQ_ABORT, 0, NULL, 0, "DFU_ABORT", err);
 	return rc < 0 ? rc : FWP_OK;
 }
 
@@ -485,7 +445,7 @@ int fwp_dfu_dnload_block(struct fwp_dfu_dev *d, uint16_t block, const uint8_t *d
 int fwp_dfu_manifest(struct fwp_dfu_dev *d, uint16_t block, struct fwp_err *err)
 {
 	struct fwp_dfu_status st;
-	int tolerant = d->info.attrs & FWP_DFU_MANIFEST_TOLERANT;
+	int tolerant = d->info.attrs & FWP_DFU_ATTR_MANIFESTATION_TOLERANT;
 	int rc = fwp_dfu_dnload(d, block, NULL, 0, err);
 	if (rc < 0)
 		return rc;
@@ -635,7 +595,7 @@ static int detach_and_wait(struct fwp_dfu_dev *d, libusb_device *dev, libusb_dev
 	uint16_t t = d->info.detach_timeout ? d->info.detach_timeout : 1000;
 	int rc = claim(d, dev, err), gone = 0;
 	if (rc == FWP_OK) {
-		int r = libusb_control_transfer(d->h, REQ_OUT, DETACH, t,
+		int r = libusb_control_transfer(d->h, FWP_DFU_RT_OUT, FWP_DFU_REQ_DETACH, t,
 						d->info.alts[d->alt_index].iface, NULL, 0,
 						d->opts.timeout_ms);
 		/* Some boards drop off the bus before DETACH's status stage: gone
@@ -644,7 +604,7 @@ static int detach_and_wait(struct fwp_dfu_dev *d, libusb_device *dev, libusb_dev
 		if (r < 0 && !gone)
 			rc = usb_fail(d, r, "DFU_DETACH", err);
 	}
-	if (rc == FWP_OK && !gone && !(d->info.attrs & FWP_DFU_WILL_DETACH))
+	if (rc == FWP_OK && !gone && !(d->info.attrs & FWP_DFU_ATTR_WILL_DETACH))
 		libusb_reset_device(d->h); /* it may be gone already, which is the point */
 	if (d->h) {
 		libusb_release_interface(d->h, d->info.alts[d->alt_index].iface);
@@ -705,7 +665,7 @@ int fwp_dfu_open(struct fwp_dfu_ctx *ctx, const struct fwp_dfu_select *sel,
 	}
 	if ((rc = pick_alt(&d->info, sel->alt, &d->alt_index, err, d->label)) < 0)
 		goto fail;
-	if (!(d->info.attrs & FWP_DFU_CAN_DNLOAD)) {
+	if (!(d->info.attrs & FWP_DFU_ATTR_CAN_DNLOAD)) {
 		rc = fwp_fail(err, FWP_ERR_UNSUPPORTED, "DFU device %s: does not accept downloads",
 			      d->label);
 		goto fail;

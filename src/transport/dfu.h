@@ -12,28 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwpack/dfu.h"
 #include "fwpack/error.h"
-
-/* DFU 1.1 section 6.1.2 states and 6.1.2 status codes. */
-enum fwp_dfu_state {
-	FWP_DFU_APP_IDLE = 0,
-	FWP_DFU_APP_DETACH = 1,
-	FWP_DFU_IDLE = 2,
-	FWP_DFU_DNLOAD_SYNC = 3,
-	FWP_DFU_DNBUSY = 4,
-	FWP_DFU_DNLOAD_IDLE = 5,
-	FWP_DFU_MANIFEST_SYNC = 6,
-	FWP_DFU_MANIFEST = 7,
-	FWP_DFU_MANIFEST_WAIT_RESET = 8,
-	FWP_DFU_UPLOAD_IDLE = 9,
-	FWP_DFU_ERROR = 10
-};
-
-/* bmAttributes of the DFU functional descriptor. */
-#define FWP_DFU_CAN_DNLOAD 0x01
-#define FWP_DFU_CAN_UPLOAD 0x02
-#define FWP_DFU_MANIFEST_TOLERANT 0x04
-#define FWP_DFU_WILL_DETACH 0x08
 
 #define FWP_DFU_MAX_ALTS 16
 
@@ -50,7 +30,7 @@ struct fwp_dfu_info {
 	char serial[128];       /* "" when the device has none or it cannot be read */
 	char product[128];
 	int dfu_mode;           /* interface protocol 2; 1 is runtime mode */
-	uint8_t attrs;          /* FWP_DFU_CAN_DNLOAD ... */
+	uint8_t attrs;          /* FWP_DFU_ATTR_CAN_DNLOAD ... */
 	uint16_t detach_timeout, transfer_size, dfu_version;
 	unsigned nalts;
 	struct fwp_dfu_alt alts[FWP_DFU_MAX_ALTS];
@@ -142,10 +122,6 @@ int fwp_dfu_manifest(struct fwp_dfu_dev *d, uint16_t block, struct fwp_err *err)
  */
 int fwp_dfu_reset(struct fwp_dfu_dev *d, struct fwp_err *err);
 
-/* "errCHECK_ERASED" and "flash not erased" for a status code. */
-const char *fwp_dfu_status_name(unsigned status);
-const char *fwp_dfu_status_text(unsigned status);
-const char *fwp_dfu_state_name(unsigned state);
 /* bcdDFUVersion as people write it: "1.1", "1.1a" (DfuSe), "1.0". */
 void fwp_dfu_version_str(uint16_t bcd, char out[8]);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "dfuse.h"
+#include "fwpack/image.h"
 
 /* wBlockNum is 16 bits: the address is set again before the count could wrap. */
 #define BLOCKS_PER_ADDRESS 0x4000u
@@ -21,8 +22,8 @@ static int command(struct fwp_dfu_dev *d, const uint8_t *cmd, size_t len, const 
 static int addr_command(struct fwp_dfu_dev *d, uint8_t op, uint32_t addr, const char *what,
 			struct fwp_err *err)
 {
-	uint8_t cmd[5] = {op, (uint8_t)addr, (uint8_t)(addr >> 8), (uint8_t)(addr >> 16),
-			  (uint8_t)(addr >> 24)};
+	uint8_t cmd[FWP_DFUSE_CMD_LEN] = {op};
+	fwp_put_le32(cmd + 1, addr);
 	char w[64];
 	snprintf(w, sizeof(w), "%s 0x%08x", what, addr);
 	return command(d, cmd, sizeof(cmd), w, err);
@@ -30,23 +31,23 @@ static int addr_command(struct fwp_dfu_dev *d, uint8_t op, uint32_t addr, const 
 
 int fwp_dfuse_set_address(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err)
 {
-	return addr_command(d, 0x21, addr, "set address", err);
+	return addr_command(d, FWP_DFUSE_CMD_SET_ADDRESS, addr, "set address", err);
 }
 
 int fwp_dfuse_erase_page(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err)
 {
-	return addr_command(d, 0x41, addr, "erase", err);
+	return addr_command(d, FWP_DFUSE_CMD_ERASE, addr, "erase", err);
 }
 
 int fwp_dfuse_mass_erase(struct fwp_dfu_dev *d, struct fwp_err *err)
 {
-	static const uint8_t cmd[1] = {0x41};
+	static const uint8_t cmd[1] = {FWP_DFUSE_CMD_ERASE};
 	return command(d, cmd, sizeof(cmd), "mass erase", err);
 }
 
 int fwp_dfuse_read_unprotect(struct fwp_dfu_dev *d, struct fwp_err *err)
 {
-	static const uint8_t cmd[1] = {0x92};
+	static const uint8_t cmd[1] = {FWP_DFUSE_CMD_READ_UNPROTECT};
 	/* The device answers, erases everything and resets: losing it here is success. */
 	int rc = fwp_dfu_dnload(d, 0, cmd, sizeof(cmd), err);
 	if (rc == FWP_OK) {
@@ -61,7 +62,7 @@ int fwp_dfuse_leave(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err)
 	int rc = fwp_dfuse_set_address(d, addr, err);
 	if (rc < 0)
 		return rc;
-	if ((rc = fwp_dfu_dnload(d, 2, NULL, 0, err)) < 0)
+	if ((rc = fwp_dfu_dnload(d, FWP_DFUSE_FIRST_DATA_BLOCK, NULL, 0, err)) < 0)
 		return rc;
 	/* This GETSTATUS starts the jump; the device may be gone before it answers. */
 	struct fwp_dfu_status st;
@@ -150,7 +151,8 @@ int fwp_dfuse_write(struct fwp_dfu_dev *d, uint32_t addr, const uint8_t *data, s
 		int rc = fwp_dfuse_set_address(d, addr + (uint32_t)done, err);
 		for (uint32_t b = 0; rc == FWP_OK && b < BLOCKS_PER_ADDRESS && done < len; b++) {
 			size_t n = len - done < xfer ? len - done : xfer;
-			rc = fwp_dfu_dnload_block(d, (uint16_t)(2 + b), data + done, n, err);
+			rc = fwp_dfu_dnload_block(d, (uint16_t)(FWP_DFUSE_FIRST_DATA_BLOCK + b), data + done,
+						  n, err);
 			if (rc < 0) {
 				char at[64];
 				snprintf(at, sizeof(at), "writing 0x%08x", addr + (uint32_t)done);

@@ -1,9 +1,8 @@
 /*
- * ST's DfuSe extensions (AN3156) on top of the DFU client: commands are
- * DNLOADs to block 0 (0x21 set address, 0x41 erase, 0x92 read unprotect),
- * data goes to blocks 2 and up at address pointer + (block - 2) *
- * wTransferSize, and a zero-length DNLOAD after setting the address leaves
- * DFU mode for the firmware there.
+ * ST's DfuSe extensions (AN3156, fwpack/dfu.h) on top of the DFU client:
+ * commands are DNLOADs to block 0, data goes to blocks 2 and up at address
+ * pointer + (block - 2) * wTransferSize, and a zero-length DNLOAD after
+ * setting the address leaves DFU mode for the firmware there.
  */
 #ifndef FWP_DFUSE_H
 #define FWP_DFUSE_H
@@ -14,8 +13,6 @@
 #include "dfu.h"
 #include "dfuse_layout.h"
 #include "fwpack/error.h"
-
-#define FWP_DFUSE_VERSION 0x011a
 
 int fwp_dfuse_set_address(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err);
 int fwp_dfuse_erase_page(struct fwp_dfu_dev *d, uint32_t addr, struct fwp_err *err);

@@ -5,10 +5,12 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "fwc_info.h"
 #include "fwd_frame.h"
 #include "flasher.h"
 #include "fwc_image.h"
 #include "fwpack/image.h"
+#include "fwpack/verdict.h"
 #include "util.h"
 
 #define PKT_MAX 4200u
@@ -34,37 +36,6 @@ struct fwp_flasher {
 	uint8_t body[FWP_DATA_HDR_LEN + CHUNK_MAX]; /* one DATA request's body */
 	uint32_t image_size;
 };
-
-const char *fwp_status_str(unsigned st)
-{
-	static const char *const names[] = {
-		"ok", "bad frame", "unknown request", "bad request", "bad state",
-		"unexpected offset", "out of range", "wrong slot or image type", "bad image",
-		"bad signature", "wrong key (signed by a key the device does not trust)",
-		"rollback (security counter below the device's)", "flash error", "unsupported"};
-	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown status";
-}
-
-/* The verifier's verdict in a BAD_IMAGE answer's detail byte (common/fwc_image.h), in words. */
-static const char *verdict_str(unsigned v)
-{
-	static const char *const names[] = {
-		[FWC_OK] = "valid",
-		[FWC_EMPTY] = "no image",
-		[FWC_BAD_HEADER] = "bad header",
-		[FWC_BAD_PAYLOAD] = "payload CRC mismatch",
-		[FWC_BAD_TRAILER] = "bad TLV trailer",
-		[FWC_BAD_DIGEST] = "digest mismatch",
-		[FWC_WRONG_KEY] = "signed with an untrusted key",
-		[FWC_BAD_SIGNATURE] = "bad signature",
-		[FWC_WRONG_TYPE] = "wrong image type for this slot",
-		[FWC_ROLLBACK] = "rollback refused (security counter too low)",
-		[FWC_BAD_VECTORS] = "vector table outside the payload or misaligned",
-		[FWC_READ_ERROR] = "flash read error",
-		[FWC_WRONG_BOARD] = "the provisioning record is for another board",
-	};
-	return v < sizeof(names) / sizeof(names[0]) && names[v] ? names[v] : NULL;
-}
 
 static uint64_t now_ms(void)
 {
@@ -182,72 +153,36 @@ static int transact(struct fwp_flasher *f, uint8_t type, const uint8_t *body, ui
 int fwp_device_info_parse(const char *port, const uint8_t *r, uint32_t n,
 			  struct fwp_device_info *d, struct fwp_err *err)
 {
+	struct fwc_info in;
+	size_t at;
+	const char *why = fwc_info_decode(r, n, &in, &at);
 	memset(d, 0, sizeof(*d));
-	if (n < FWP_INFO_FIXED_LEN + 1)
-		goto bad;
-	d->version = (uint16_t)(r[2] | r[3] << 8);
-	d->max_packet = (uint16_t)(r[4] | r[5] << 8);
-	d->window = r[6];
-	d->role = r[7];
-	d->features = (uint16_t)(r[8] | r[9] << 8);
-	uint32_t p = FWP_INFO_FIXED_LEN, blen = r[p++];
-	if (p + blen + 1 > n)
-		goto bad;
-	/* The name goes to terminals and logs: no control bytes from a device. */
-	for (uint32_t i = 0; i < blen; i++)
-		d->board[i] = r[p + i] >= 0x20 && r[p + i] < 0x7F ? (char)r[p + i] : '?';
-	d->board[blen] = 0;
-	p += blen;
-	d->nslots = r[p++];
-	if (d->nslots > FWP_MAX_DEVICE_SLOTS ||
-	    p + d->nslots * FWP_INFO_SLOT_LEN + FWP_INFO_SESSION_LEN > n)
-		goto bad;
-	for (unsigned i = 0; i < d->nslots; i++, p += FWP_INFO_SLOT_LEN) {
-		d->slots[i].id = r[p];
-		d->slots[i].flags = r[p + 1];
-		d->slots[i].type_mask = r[p + 2];
-		d->slots[i].addr = fwd_get_le32(r + p + 4);
-		d->slots[i].size = fwd_get_le32(r + p + 8);
-		if (d->slots[i].addr + (uint64_t)d->slots[i].size > 0x100000000ull)
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"%s: the device reports slot %u past the end of the address space",
-					port, d->slots[i].id);
-	}
-	d->session_state = r[p];
-	d->session_slot = r[p + 1];
-	d->session_size = fwd_get_le32(r + p + 4);
-	d->session_offset = fwd_get_le32(r + p + 8);
-	memcpy(d->session_id, r + p + 12, FWP_SESSION_ID_LEN);
-	if (d->session_state && d->session_offset > d->session_size)
+	if (why)
 		return fwp_fail(err, FWP_ERR_FORMAT,
-				"%s: the device reports a session at byte %u of %u", port,
-				d->session_offset, d->session_size);
-	/* Extension records to the end of the body; unknown tags are skipped. */
-	for (p += FWP_INFO_SESSION_LEN; p < n;) {
-		if (n - p < FWP_INFO_EXT_HDR_LEN || n - p - FWP_INFO_EXT_HDR_LEN < r[p + 1])
-			return fwp_fail(err, FWP_ERR_FORMAT,
-					"%s: malformed INFO from the device: extension record at byte "
-					"%u runs past its end (%u bytes)",
-					port, p, n);
-		uint8_t tag = r[p], len = r[p + 1];
-		const uint8_t *v = r + p + FWP_INFO_EXT_HDR_LEN;
-		if (tag == FWP_INFO_EXT_UID) {
-			if (len == 0 || len > FWP_UID_MAX)
-				return fwp_fail(err, FWP_ERR_FORMAT,
-						"%s: the device reports a unique ID of %u bytes (1 to %u)",
-						port, len, FWP_UID_MAX);
-			for (unsigned i = 0; i < len; i++)
-				snprintf(d->uid + 2 * i, 3, "%02x", v[i]);
-		}
-		p += FWP_INFO_EXT_HDR_LEN + len;
-	}
+				"%s: malformed INFO from the device (%u bytes): it %s (at byte %zu)",
+				port, n, why, at);
+	d->version = in.version;
+	d->max_packet = in.max_packet;
+	d->window = in.window;
+	d->role = in.role;
+	d->features = in.features;
+	/* The name goes to terminals and logs: no control bytes from a device. */
+	for (unsigned i = 0; i < in.board_len; i++)
+		d->board[i] = in.board[i] >= 0x20 && in.board[i] < 0x7F ? (char)in.board[i] : '?';
+	d->board[in.board_len] = 0;
+	d->nslots = in.nslots;
+	memcpy(d->slots, in.slots, sizeof(d->slots));
+	d->session_state = in.session_state;
+	d->session_slot = in.session_slot;
+	d->session_size = in.session_size;
+	d->session_offset = in.session_offset;
+	memcpy(d->session_id, in.session_id, FWP_SESSION_ID_LEN);
+	for (unsigned i = 0; i < in.uid_len; i++)
+		snprintf(d->uid + 2 * i, 3, "%02x", in.uid[i]);
 	if (d->max_packet < 16 || d->max_packet > PKT_MAX - 8)
 		return fwp_fail(err, FWP_ERR_FORMAT, "%s: the device's maximum packet (%u) is unusable",
 				port, d->max_packet);
 	return FWP_OK;
-bad:
-	return fwp_fail(err, FWP_ERR_FORMAT, "%s: malformed INFO from the device (%u bytes)", port,
-			n);
 }
 
 int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
@@ -266,7 +201,7 @@ int fwp_flasher_connect(struct fwp_flasher *f, struct fwp_device_info *info,
 				"mode?)", fwp_serial_name(f->port));
 	if (r[0] != FWP_ST_OK)
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device refused HELLO: %s",
-				fwp_serial_name(f->port), fwp_status_str(r[0]));
+				fwp_serial_name(f->port), fwp_status_name(r[0]));
 	if ((rc = fwp_device_info_parse(fwp_serial_name(f->port), r, n, &f->info, err)) < 0)
 		return rc;
 	*info = f->info;
@@ -278,26 +213,133 @@ static int refused(struct fwp_flasher *f, const char *what, const uint8_t *r, ui
 		   struct fwp_err *err)
 {
 	unsigned st = n ? r[0] : 255, detail = n > 1 ? r[1] : 0;
-	const char *v = st == FWP_ST_BAD_IMAGE && detail ? verdict_str(detail) : NULL;
-	if (detail == FWC_WRONG_BOARD && v)
+	if (st == FWP_ST_BAD_IMAGE && detail == FWC_WRONG_BOARD)
 		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (UID %s is this "
 				"board)",
-				fwp_serial_name(f->port), what, v,
+				fwp_serial_name(f->port), what, fwp_verdict_name(detail),
 				f->info.uid[0] ? f->info.uid : "not reported");
-	if (v)
-		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s: %s (verdict %u)",
-				fwp_serial_name(f->port), what, fwp_status_str(st), v, detail);
 	if (st == FWP_ST_BAD_IMAGE && detail)
-		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s (verdict %u)",
-				fwp_serial_name(f->port), what, fwp_status_str(st), detail);
+		return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s: %s (verdict %u)",
+				fwp_serial_name(f->port), what, fwp_status_name(st),
+				fwp_verdict_name(detail), detail);
 	return fwp_fail(err, FWP_ERR_REFUSED, "%s: the device refused %s: %s",
-			fwp_serial_name(f->port), what, fwp_status_str(st));
+			fwp_serial_name(f->port), what, fwp_status_name(st));
 }
 
 struct inflight {
 	uint8_t seq;
 	uint32_t end;
 };
+
+/* A transfer's frames in flight and how far the device has confirmed. */
+struct window {
+	struct inflight fl[16];
+	unsigned nfl, size; /* frames in flight, and at most */
+	unsigned stale;     /* answers still due for frames sent before a go-back */
+	unsigned fails, good; /* go-backs in a row; good answers since the frame size changed */
+	uint32_t chunk, chunk_max, next, acked, len;
+};
+
+/* Send frames from w->next until the window is full, the image sent, or stop_after. */
+static int fill_window(struct fwp_flasher *f, struct window *w, const uint8_t *image,
+		       struct fwp_err *err)
+{
+	while (w->nfl < w->size && w->next < w->len) {
+		if (f->o.stop_after >= 0 && w->next >= (uint32_t)f->o.stop_after)
+			break;
+		uint32_t k = w->len - w->next < w->chunk ? w->len - w->next : w->chunk;
+		fwp_put_le32(f->body, w->next);
+		memcpy(f->body + FWP_DATA_HDR_LEN, image + w->next, k);
+		int rc = send_packet(f, FWP_REQ_DATA, f->body, FWP_DATA_HDR_LEN + k, err);
+		if (rc < 0)
+			return rc;
+		w->fl[w->nfl].seq = f->seq;
+		w->fl[w->nfl].end = w->next + k;
+		w->nfl++;
+		w->next += k;
+	}
+	return FWP_OK;
+}
+
+/* An OK for fl[i]: it covers the frames before it too (their answers were lost). */
+static void acknowledged(struct fwp_flasher *f, struct window *w, unsigned i, uint32_t dev_off)
+{
+	memmove(w->fl, w->fl + i + 1, (w->nfl - i - 1) * sizeof(w->fl[0]));
+	w->nfl -= i + 1;
+	if (dev_off > w->acked && dev_off <= w->len) {
+		w->acked = dev_off;
+		report(f, FWP_EV_PROGRESS, w->acked, w->len, NULL);
+	}
+	w->fails = 0;
+	if (++w->good >= 16 && w->chunk < w->chunk_max) {
+		w->chunk = w->chunk * 2 < w->chunk_max ? w->chunk * 2 : w->chunk_max;
+		w->good = 0;
+	}
+}
+
+/*
+ * The answer in f->rx: 0 when it asks for nothing more (an acknowledgement,
+ * an answer to a frame sent before a go-back, not an answer to DATA), 1
+ * when a frame was lost or damaged (*why, and *dev_off, where the device
+ * is: go back), or the device's refusal.
+ */
+static int take_answer(struct fwp_flasher *f, struct window *w, const char **why,
+		       uint32_t *dev_off, struct fwp_err *err)
+{
+	const uint8_t *p = f->rx.buf;
+	unsigned answered; /* frames of fl[] this answer accounts for */
+	if (f->rx.len < 2 + FWP_STATUS_LEN)
+		return 0;
+	*dev_off = fwp_le32(p + 4);
+	if (p[0] == FWP_RESP_BAD_FRAME) {
+		if (w->stale) {
+			w->stale--;
+			return 0;
+		}
+		*why = "a frame was damaged on the line";
+		answered = 1; /* the oldest frame: answers come in order */
+	} else if (p[0] == (FWP_REQ_DATA | FWP_RESPONSE)) {
+		unsigned i;
+		for (i = 0; i < w->nfl && w->fl[i].seq != p[1]; i++)
+			;
+		if (i == w->nfl) {
+			if (w->stale)
+				w->stale--;
+			return 0; /* for a frame sent before a go-back */
+		}
+		if (p[2] != FWP_ST_OK && p[2] != FWP_ST_OFFSET)
+			return refused(f, "the data", p + 2, f->rx.len - 2, err);
+		if (p[2] == FWP_ST_OK) {
+			acknowledged(f, w, i, *dev_off);
+			return 0;
+		}
+		*why = "a frame was lost";
+		answered = i + 1;
+	} else {
+		return 0;
+	}
+	w->stale += w->nfl - answered;
+	return 1;
+}
+
+/* Go back to what the device has, with smaller frames on a bad line. */
+static int go_back(struct fwp_flasher *f, struct window *w, const char *why, uint32_t dev_off,
+		   struct fwp_err *err)
+{
+	if (++w->fails > f->o.retries)
+		return fwp_fail(err, FWP_ERR_NO_DEVICE,
+				"%s: transfer failed at byte %u of %u after %u retries (%s)",
+				fwp_serial_name(f->port), w->acked, w->len, f->o.retries, why);
+	if (dev_off > w->acked && dev_off <= w->len)
+		w->acked = dev_off;
+	w->next = w->acked;
+	w->nfl = 0;
+	w->good = 0;
+	if (w->chunk / 2 >= CHUNK_MIN)
+		w->chunk /= 2;
+	report(f, FWP_EV_RETRY, w->acked, w->len, why);
+	return FWP_OK;
+}
 
 /*
  * Send [offset, len) with up to window frames in flight. The device answers
@@ -309,109 +351,40 @@ struct inflight {
 static int send_data(struct fwp_flasher *f, const uint8_t *image, uint32_t len, uint32_t offset,
 		     struct fwp_err *err)
 {
-	struct inflight fl[16];
-	unsigned nfl = 0, stale = 0, window = f->info.window ? f->info.window : 1, fails = 0,
-		 good = 0;
-	uint32_t chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
-	uint32_t next = offset, acked = offset, chunk;
-	uint8_t *body = f->body;
-	if (window > 16)
-		window = 16;
-	if (chunk_max > CHUNK_MAX)
-		chunk_max = CHUNK_MAX;
-	chunk = chunk_max;
+	struct window w = {.size = f->info.window ? f->info.window : 1, .next = offset,
+			   .acked = offset, .len = len};
+	w.chunk_max = f->info.max_packet - FWD_FRAME_HDR_LEN - FWP_DATA_HDR_LEN;
+	if (w.size > sizeof(w.fl) / sizeof(w.fl[0]))
+		w.size = sizeof(w.fl) / sizeof(w.fl[0]);
+	if (w.chunk_max > CHUNK_MAX)
+		w.chunk_max = CHUNK_MAX;
+	w.chunk = w.chunk_max;
 
-	while (acked < len) {
+	while (w.acked < len) {
 		if (f->o.cancel && *f->o.cancel)
 			return fwp_fail(err, FWP_ERR_NO_DEVICE,
 					"%s: interrupted at byte %u of %u (the device keeps the "
 					"session: a new run resumes it)",
-					fwp_serial_name(f->port), acked, len);
-		while (nfl < window && next < len) {
-			if (f->o.stop_after >= 0 && next >= (uint32_t)f->o.stop_after)
-				break;
-			uint32_t k = len - next < chunk ? len - next : chunk;
-			fwd_put_le32(body, next);
-			memcpy(body + FWP_DATA_HDR_LEN, image + next, k);
-			int rc = send_packet(f, FWP_REQ_DATA, body, FWP_DATA_HDR_LEN + k, err);
-			if (rc < 0)
-				return rc;
-			fl[nfl].seq = f->seq;
-			fl[nfl].end = next + k;
-			nfl++;
-			next += k;
-		}
-		if (nfl == 0)
-			return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: stopped after %u bytes, as asked",
-					fwp_serial_name(f->port), acked);
-		int rc = next_packet(f, now_ms() + f->o.timeout_ms, err);
+					fwp_serial_name(f->port), w.acked, len);
+		int rc = fill_window(f, &w, image, err);
 		if (rc < 0)
 			return rc;
-		const char *why;
-		uint32_t dev_off = acked;
-		unsigned answered; /* frames of fl[] this answer accounts for */
+		if (w.nfl == 0)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE, "%s: stopped after %u bytes, as asked",
+					fwp_serial_name(f->port), w.acked);
+		if ((rc = next_packet(f, now_ms() + f->o.timeout_ms, err)) < 0)
+			return rc;
+		const char *why = "no answer in time";
+		uint32_t dev_off = w.acked;
 		if (rc == 0) {
-			why = "no answer in time";
-			answered = nfl;
-			stale = 0; /* whatever was on its way is lost */
-		} else {
-			const uint8_t *p = f->rx.buf;
-			if (f->rx.len < 2 + FWP_STATUS_LEN)
-				continue;
-			dev_off = fwd_get_le32(p + 4);
-			if (p[0] == FWP_RESP_BAD_FRAME) {
-				if (stale) {
-					stale--;
-					continue;
-				}
-				why = "a frame was damaged on the line";
-				answered = 1; /* the oldest frame: answers come in order */
-			} else if (p[0] == (FWP_REQ_DATA | FWP_RESPONSE)) {
-				unsigned i;
-				for (i = 0; i < nfl && fl[i].seq != p[1]; i++)
-					;
-				if (i == nfl) {
-					if (stale)
-						stale--;
-					continue; /* for a frame sent before a go-back */
-				}
-				if (p[2] != FWP_ST_OK && p[2] != FWP_ST_OFFSET)
-					return refused(f, "the data", p + 2, f->rx.len - 2, err);
-				if (p[2] == FWP_ST_OK) {
-					/* It covers the frames before it too (their answers were lost). */
-					memmove(fl, fl + i + 1, (nfl - i - 1) * sizeof(fl[0]));
-					nfl -= i + 1;
-					if (dev_off > acked && dev_off <= len) {
-						acked = dev_off;
-						report(f, FWP_EV_PROGRESS, acked, len, NULL);
-					}
-					fails = 0;
-					if (++good >= 16 && chunk < chunk_max) {
-						chunk = chunk * 2 < chunk_max ? chunk * 2 : chunk_max;
-						good = 0;
-					}
-					continue;
-				}
-				why = "a frame was lost";
-				answered = i + 1;
-			} else {
-				continue;
-			}
-			stale += nfl - answered;
+			w.stale = 0; /* whatever was on its way is lost */
+		} else if ((rc = take_answer(f, &w, &why, &dev_off, err)) <= 0) {
+			if (rc < 0)
+				return rc;
+			continue;
 		}
-		/* Go back to what the device has, with smaller frames on a bad line. */
-		if (++fails > f->o.retries)
-			return fwp_fail(err, FWP_ERR_NO_DEVICE,
-					"%s: transfer failed at byte %u of %u after %u retries (%s)",
-					fwp_serial_name(f->port), acked, len, f->o.retries, why);
-		if (dev_off > acked && dev_off <= len)
-			acked = dev_off;
-		next = acked;
-		nfl = 0;
-		good = 0;
-		if (chunk / 2 >= CHUNK_MIN)
-			chunk /= 2;
-		report(f, FWP_EV_RETRY, acked, len, why);
+		if ((rc = go_back(f, &w, why, dev_off, err)) < 0)
+			return rc;
 	}
 	return FWP_OK;
 }
@@ -456,7 +429,7 @@ int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t
 			      size_t len, const uint8_t *deflated, uint32_t deflated_len,
 			      struct fwp_err *err)
 {
-	const struct fwp_device_slot *s = NULL;
+	const struct fwc_info_slot *s = NULL;
 	const uint8_t *r;
 	uint32_t n;
 	for (unsigned i = 0; i < f->info.nslots; i++)
@@ -501,14 +474,14 @@ int fwp_flasher_send_deflated(struct fwp_flasher *f, uint8_t slot, const uint8_t
 		}
 	}
 	f->image_size = (uint32_t)len;
-	fwd_put_le32(begin + 4, (uint32_t)len);
+	fwp_put_le32(begin + 4, (uint32_t)len);
 	memcpy(begin + 8, digest, FWP_SESSION_ID_LEN);
 	memcpy(begin + 8 + FWP_SESSION_ID_LEN, image, FWP_IMAGE_HDR_LEN);
 	int rc = transact(f, FWP_REQ_BEGIN, begin, sizeof(begin), f->o.timeout_ms, &r, &n, err);
 	if (rc == FWP_OK && (r[0] != FWP_ST_OK || n < FWP_STATUS_LEN))
 		rc = refused(f, "the image", r, n, err);
 	if (rc == FWP_OK) {
-		uint32_t off = fwd_get_le32(r + 2);
+		uint32_t off = fwp_le32(r + 2);
 		report(f, FWP_EV_BEGIN, off, wire_len, begin[1] == FWP_ENC_DEFLATE ? "deflate" : NULL);
 		rc = send_data(f, wire, wire_len, off, err);
 	}
@@ -534,13 +507,13 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
 	if (!(f->info.features & FWP_FEAT_BAUD))
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device cannot change its rate",
 				fwp_serial_name(f->port));
-	fwd_put_le32(body, baud);
+	fwp_put_le32(body, baud);
 	int rc = transact(f, FWP_REQ_BAUD, body, 4, f->o.timeout_ms, &r, &n, err);
 	if (rc < 0)
 		return rc;
 	if (r[0] != FWP_ST_OK)
 		return fwp_fail(err, FWP_ERR_UNSUPPORTED, "%s: the device cannot run at %u baud: %s",
-				fwp_serial_name(f->port), baud, fwp_status_str(r[0]));
+				fwp_serial_name(f->port), baud, fwp_status_name(r[0]));
 	if ((rc = fwp_serial_set_baud(f->port, baud, err)) < 0)
 		return rc;
 	unsigned retries = f->o.retries;

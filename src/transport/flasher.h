@@ -11,24 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwc_info.h"
 #include "fwpack/error.h"
 #include "fwpack/protocol.h"
 #include "serial.h"
 #include "xfer_report.h"
-
-#define FWP_MAX_DEVICE_SLOTS 8
-
-struct fwp_device_slot {
-	uint8_t id, flags, type_mask;
-	uint32_t addr, size;
-};
 
 struct fwp_device_info {
 	uint16_t version, max_packet, features;
 	uint8_t window, role;
 	char board[256];
 	unsigned nslots;
-	struct fwp_device_slot slots[FWP_MAX_DEVICE_SLOTS];
+	struct fwc_info_slot slots[FWP_MAX_SLOTS];
 	uint8_t session_state, session_slot;
 	uint32_t session_size, session_offset;
 	uint8_t session_id[FWP_SESSION_ID_LEN];
@@ -95,7 +89,6 @@ int fwp_flasher_switch_baud(struct fwp_flasher *f, uint32_t old_baud, uint32_t b
  */
 int fwp_flasher_boot(struct fwp_flasher *f, int *acked, struct fwp_err *err);
 
-/* "wrong key", "rollback", ...: a device status in words. */
-const char *fwp_status_str(unsigned status);
+/* A device status in words: fwp_status_name (fwpack/protocol.h). */
 
 #endif /* FWP_FLASHER_H */

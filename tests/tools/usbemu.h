@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwpack/image.h" /* fwp_put_le16, fwp_put_le32: descriptors and replies */
+
 /* The setup packet of a control transfer, in host byte order. */
 struct usbemu_setup {
 	uint8_t bmRequestType, bRequest;
@@ -86,18 +88,5 @@ int usbemu_string_desc(const char *s, uint8_t *data, uint16_t wLength);
 
 /* A number option (0x prefix for hex); 0, or -1 with a message naming key. */
 int usbemu_opt_u32(const char *key, const char *value, uint32_t *out);
-
-/* Little-endian stores for descriptors and replies. */
-static inline void usbemu_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void usbemu_put32(uint8_t *p, uint32_t v)
-{
-	usbemu_put16(p, (uint16_t)v);
-	usbemu_put16(p + 2, (uint16_t)(v >> 16));
-}
 
 #endif

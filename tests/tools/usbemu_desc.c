@@ -11,12 +11,12 @@ int usbemu_string_desc(const char *s, uint8_t *data, uint16_t wLength)
 	uint8_t d[255];
 	size_t n = 2;
 	if (!s) {
-		usbemu_put16(d + 2, 0x0409);
+		fwp_put_le16(d + 2, 0x0409);
 		n = 4;
 	} else {
 		/* bLength is one byte: longer text is cut, as real devices do. */
 		for (size_t i = 0; s[i] && n + 2 <= sizeof(d) - 1; i++, n += 2)
-			usbemu_put16(d + n, (uint8_t)s[i]);
+			fwp_put_le16(d + n, (uint8_t)s[i]);
 	}
 	d[0] = (uint8_t)n;
 	d[1] = 3;

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwpack/dfu.h"
+#include "fwpack/image.h"
 #include "usbemu.h"
 
 #define FLASH_BASE 0x08000000u
@@ -30,19 +32,6 @@
 static const struct {
 	uint32_t count, size;
 } sectors[] = {{4, 16 << 10}, {1, 64 << 10}, {7, 128 << 10}};
-
-enum { DFU_DETACH, DFU_DNLOAD, DFU_UPLOAD, DFU_GETSTATUS, DFU_CLRSTATUS, DFU_GETSTATE, DFU_ABORT };
-
-enum {
-	appIDLE, appDETACH, dfuIDLE, dfuDNLOAD_SYNC, dfuDNBUSY, dfuDNLOAD_IDLE, dfuMANIFEST_SYNC,
-	dfuMANIFEST, dfuMANIFEST_WAIT_RESET, dfuUPLOAD_IDLE, dfuERROR
-};
-
-static const char *const status_names[] = {
-	"OK", "errTARGET", "errFILE", "errWRITE", "errERASE", "errCHECK_ERASED", "errPROG",
-	"errVERIFY", "errADDRESS", "errNOTDONE", "errFIRMWARE", "errVENDOR", "errUSBR", "errPOR",
-	"errUNKNOWN", "errSTALLEDPKT"};
-enum { OK, errTARGET, errWRITE = 3, errCHECK_ERASED = 5, errADDRESS = 8, errSTALLEDPKT = 15 };
 
 struct dfuse {
 	char serial[64];
@@ -83,27 +72,27 @@ static int in_flash(uint32_t addr, uint32_t len)
 static uint8_t command(struct dfuse *d)
 {
 	const uint8_t *b = d->buf;
-	uint32_t a = d->len == 5 ? (uint32_t)b[1] | b[2] << 8 | b[3] << 16 | (uint32_t)b[4] << 24 : 0;
+	uint32_t a = d->len == FWP_DFUSE_CMD_LEN ? fwp_le32(b + 1) : 0;
 	uint32_t start, size;
 
-	if (b[0] == 0x21 && d->len == 5) {
+	if (b[0] == FWP_DFUSE_CMD_SET_ADDRESS && d->len == FWP_DFUSE_CMD_LEN) {
 		if (!in_flash(a, 0))
-			return errTARGET;
+			return FWP_DFU_ERR_TARGET;
 		d->addr = a;
-	} else if (b[0] == 0x41 && d->len == 1) {
+	} else if (b[0] == FWP_DFUSE_CMD_ERASE && d->len == 1) {
 		memset(d->flash, 0xff, FLASH_SIZE);
-	} else if (b[0] == 0x41 && d->len == 5) {
+	} else if (b[0] == FWP_DFUSE_CMD_ERASE && d->len == FWP_DFUSE_CMD_LEN) {
 		if (sector_of(a, &start, &size) != 0)
-			return errTARGET;
+			return FWP_DFU_ERR_TARGET;
 		memset(d->flash + start, 0xff, size);
-	} else if (b[0] == 0x92 && d->len == 1) {
+	} else if (b[0] == FWP_DFUSE_CMD_READ_UNPROTECT && d->len == 1) {
 		/* Read unprotect: the part erases everything and resets. */
 		memset(d->flash, 0xff, FLASH_SIZE);
 		d->leaving = 1;
 	} else {
-		return errTARGET;
+		return FWP_DFU_ERR_TARGET;
 	}
-	return OK;
+	return FWP_DFU_OK;
 }
 
 /* Programs a data block; a byte that is not erased stops it there, as the
@@ -113,23 +102,23 @@ static uint8_t program(struct dfuse *d)
 	d->blocks++;
 	if (d->fail && d->blocks == d->fail_at)
 		return d->fail;
-	uint32_t a = d->addr + (uint32_t)(d->block - 2) * XFER_SIZE;
-	if (d->addr + (uint64_t)(d->block - 2) * XFER_SIZE > UINT32_MAX || !in_flash(a, d->len))
-		return errADDRESS;
+	uint32_t a = d->addr + (uint32_t)(d->block - FWP_DFUSE_FIRST_DATA_BLOCK) * XFER_SIZE;
+	if (d->addr + (uint64_t)(d->block - FWP_DFUSE_FIRST_DATA_BLOCK) * XFER_SIZE > UINT32_MAX || !in_flash(a, d->len))
+		return FWP_DFU_ERR_ADDRESS;
 	uint8_t *p = d->flash + (a - FLASH_BASE);
 	for (uint16_t i = 0; i < d->len; i++) {
 		if (p[i] != 0xff)
-			return errCHECK_ERASED;
+			return FWP_DFU_ERR_CHECK_ERASED;
 		p[i] = d->buf[i];
 	}
-	return OK;
+	return FWP_DFU_OK;
 }
 
 static int stall(struct dfuse *d)
 {
-	if (d->state != dfuERROR) {
-		d->state = dfuERROR;
-		d->status = errSTALLEDPKT;
+	if (d->state != FWP_DFU_ERROR) {
+		d->state = FWP_DFU_ERROR;
+		d->status = FWP_DFU_ERR_STALLEDPKT;
 	}
 	return USBEMU_STALL;
 }
@@ -137,65 +126,67 @@ static int stall(struct dfuse *d)
 static int get_status(struct dfuse *d, uint8_t *data, uint16_t wLength)
 {
 	uint32_t poll = 0;
-	if (d->state == dfuDNLOAD_SYNC) {
+	if (d->state == FWP_DFU_DNLOAD_SYNC) {
 		d->pending = d->block == 0 ? command(d) : program(d);
-		d->state = dfuDNBUSY;
+		d->state = FWP_DFU_DNBUSY;
 		poll = d->poll_ms;
-	} else if (d->state == dfuDNBUSY) {
-		d->state = d->pending ? dfuERROR : dfuDNLOAD_IDLE;
+	} else if (d->state == FWP_DFU_DNBUSY) {
+		d->state = d->pending ? FWP_DFU_ERROR : FWP_DFU_DNLOAD_IDLE;
 		d->status = d->pending;
-	} else if (d->state == dfuMANIFEST_SYNC) {
-		d->state = dfuMANIFEST;
+	} else if (d->state == FWP_DFU_MANIFEST_SYNC) {
+		d->state = FWP_DFU_MANIFEST;
 		d->leaving = 1;
 		poll = d->poll_ms;
 	}
-	uint8_t r[6] = {d->status, (uint8_t)poll, (uint8_t)(poll >> 8), (uint8_t)(poll >> 16),
-			d->state, 0};
+	uint8_t r[FWP_DFU_STATUS_LEN];
+	fwp_dfu_status_put(r, d->status, poll, d->state);
 	if (d->leaving) {
 		usbemu_leave();
 		d->left = 1;
 		fprintf(stderr, "dfuse %s: leaves DFU mode (reset)\n", d->serial);
 	}
-	uint16_t n = wLength < 6 ? wLength : 6;
+	uint16_t n = wLength < sizeof(r) ? wLength : sizeof(r);
 	memcpy(data, r, n);
 	return n;
 }
 
 static int dnload(struct dfuse *d, const struct usbemu_setup *s, const uint8_t *data)
 {
-	if (d->state != dfuIDLE && d->state != dfuDNLOAD_IDLE)
+	if (d->state != FWP_DFU_IDLE && d->state != FWP_DFU_DNLOAD_IDLE)
 		return stall(d);
 	if (s->wLength == 0) {
 		/* "Leave": DfuSe manifests by jumping to the address pointer. */
-		d->state = dfuMANIFEST_SYNC;
+		d->state = FWP_DFU_MANIFEST_SYNC;
 		return 0;
 	}
-	if (s->wLength > XFER_SIZE || s->wValue == 1 || (s->wValue == 0 && data[0] != 0x21 &&
-							   data[0] != 0x41 && data[0] != 0x92))
+	if (s->wLength > XFER_SIZE || s->wValue == 1 ||
+	    (s->wValue == 0 && data[0] != FWP_DFUSE_CMD_SET_ADDRESS &&
+	     data[0] != FWP_DFUSE_CMD_ERASE && data[0] != FWP_DFUSE_CMD_READ_UNPROTECT))
 		return stall(d);
 	memcpy(d->buf, data, s->wLength);
 	d->len = s->wLength;
 	d->block = s->wValue;
-	d->state = dfuDNLOAD_SYNC;
+	d->state = FWP_DFU_DNLOAD_SYNC;
 	return 0;
 }
 
 static int upload(struct dfuse *d, const struct usbemu_setup *s, uint8_t *data)
 {
-	static const uint8_t commands[] = {0x00, 0x21, 0x41, 0x92};
-	if ((d->state != dfuIDLE && d->state != dfuUPLOAD_IDLE) || s->wValue == 1 ||
+	static const uint8_t commands[] = {FWP_DFUSE_CMD_GET_COMMANDS, FWP_DFUSE_CMD_SET_ADDRESS,
+					   FWP_DFUSE_CMD_ERASE, FWP_DFUSE_CMD_READ_UNPROTECT};
+	if ((d->state != FWP_DFU_IDLE && d->state != FWP_DFU_UPLOAD_IDLE) || s->wValue == 1 ||
 	    s->wLength > XFER_SIZE)
 		return stall(d);
-	d->state = dfuUPLOAD_IDLE;
+	d->state = FWP_DFU_UPLOAD_IDLE;
 	if (s->wValue == 0) {
 		uint16_t n = s->wLength < sizeof(commands) ? s->wLength : sizeof(commands);
 		memcpy(data, commands, n);
 		return n;
 	}
-	uint64_t a = d->addr + (uint64_t)(s->wValue - 2) * XFER_SIZE;
+	uint64_t a = d->addr + (uint64_t)(s->wValue - FWP_DFUSE_FIRST_DATA_BLOCK) * XFER_SIZE;
 	if (a > UINT32_MAX || !in_flash((uint32_t)a, s->wLength)) {
 		stall(d);
-		d->status = errADDRESS;
+		d->status = FWP_DFU_ERR_ADDRESS;
 		return USBEMU_STALL;
 	}
 	memcpy(data, d->flash + (a - FLASH_BASE), s->wLength);
@@ -208,27 +199,27 @@ static int dfu_request(struct dfuse *d, const struct usbemu_setup *s, uint8_t *d
 	if (s->wIndex != 0)
 		return USBEMU_STALL;
 	switch (s->bRequest) {
-	case DFU_DNLOAD:
+	case FWP_DFU_REQ_DNLOAD:
 		return in ? stall(d) : dnload(d, s, data);
-	case DFU_UPLOAD:
+	case FWP_DFU_REQ_UPLOAD:
 		return in ? upload(d, s, data) : stall(d);
-	case DFU_GETSTATUS:
+	case FWP_DFU_REQ_GETSTATUS:
 		return in ? get_status(d, data, s->wLength) : stall(d);
-	case DFU_GETSTATE:
+	case FWP_DFU_REQ_GETSTATE:
 		if (!in || s->wLength < 1)
 			return stall(d);
 		data[0] = d->state;
 		return 1;
-	case DFU_CLRSTATUS:
-		if (in || d->state != dfuERROR)
+	case FWP_DFU_REQ_CLRSTATUS:
+		if (in || d->state != FWP_DFU_ERROR)
 			return stall(d);
-		d->state = dfuIDLE;
-		d->status = OK;
+		d->state = FWP_DFU_IDLE;
+		d->status = FWP_DFU_OK;
 		return 0;
-	case DFU_ABORT:
-		if (in || d->state == dfuDNBUSY || d->state == dfuERROR)
+	case FWP_DFU_REQ_ABORT:
+		if (in || d->state == FWP_DFU_DNBUSY || d->state == FWP_DFU_ERROR)
 			return stall(d);
-		d->state = dfuIDLE;
+		d->state = FWP_DFU_IDLE;
 		return 0;
 	default: /* DETACH means nothing in DFU mode */
 		return stall(d);
@@ -265,7 +256,7 @@ static int dfuse_control(void *dev, const struct usbemu_setup *s, uint8_t *data)
 	struct dfuse *d = dev;
 	if (d->left)
 		return USBEMU_VANISH;
-	if ((s->bmRequestType & 0x7f) == 0x21)
+	if ((s->bmRequestType & 0x7f) == FWP_DFU_RT_OUT)
 		return dfu_request(d, s, data);
 	return standard_request(d, s, data);
 }
@@ -308,8 +299,8 @@ static int load_flash(struct dfuse *d)
 
 static int parse_fail(const char *v, uint8_t *out)
 {
-	for (size_t i = 1; i < sizeof(status_names) / sizeof(status_names[0]); i++)
-		if (strcmp(v, status_names[i]) == 0) {
+	for (unsigned i = FWP_DFU_ERR_TARGET; i <= FWP_DFU_ERR_STALLEDPKT; i++)
+		if (strcmp(v, fwp_dfu_status_name(i)) == 0) {
 			*out = (uint8_t)i;
 			return 0;
 		}
@@ -330,7 +321,7 @@ static void *dfuse_create(int nopts, char *const *keys, char *const *values)
 		return NULL;
 	}
 	snprintf(d->serial, sizeof(d->serial), "DFUSE1");
-	d->state = dfuIDLE;
+	d->state = FWP_DFU_IDLE;
 	d->addr = FLASH_BASE;
 	d->poll_ms = 1;
 	int bad = 0;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwpack/dfu.h"
 #include "usbemu.h"
 
 struct runtime {
@@ -36,7 +37,7 @@ static int runtime_control(void *dev, const struct usbemu_setup *s, uint8_t *dat
 		return USBEMU_VANISH;
 	if (s->bmRequestType == 0x80 && s->bRequest == 6 && type == 3 && index < 5)
 		return usbemu_string_desc(strings[index], data, s->wLength);
-	if (s->bmRequestType == 0x21 && s->bRequest == 0 && s->wIndex == 0) {
+	if (s->bmRequestType == FWP_DFU_RT_OUT && s->bRequest == FWP_DFU_REQ_DETACH && s->wIndex == 0) {
 		fprintf(stderr, "runtime %s: DFU_DETACH (%u ms), %s\n", d->serial, s->wValue,
 			d->will_detach ? "leaving the bus" : "waiting for a USB reset");
 		if (d->will_detach) {
@@ -48,10 +49,11 @@ static int runtime_control(void *dev, const struct usbemu_setup *s, uint8_t *dat
 		d->detached = 1;
 		return 0;
 	}
-	if (s->bmRequestType == 0xa1 && s->bRequest == 3 && s->wLength >= 6) {
-		memset(data, 0, 6); /* OK, appIDLE or appDETACH */
-		data[4] = (uint8_t)d->detached;
-		return 6;
+	if (s->bmRequestType == FWP_DFU_RT_IN && s->bRequest == FWP_DFU_REQ_GETSTATUS &&
+	    s->wLength >= FWP_DFU_STATUS_LEN) {
+		fwp_dfu_status_put(data, FWP_DFU_OK, 0,
+				   d->detached ? FWP_DFU_APP_DETACH : FWP_DFU_APP_IDLE);
+		return FWP_DFU_STATUS_LEN;
 	}
 	if (s->bmRequestType == 0x00 && s->bRequest == 9 && s->wValue == 1)
 		return 0;
@@ -73,7 +75,7 @@ static size_t runtime_descriptors(void *dev, uint8_t *buf, size_t size)
 		/* DFU functional: can download (+ will detach), 1000 ms, 2048, DFU 1.1 */
 		9, 0x21, 0x01, 0xe8, 0x03, 0x00, 0x08, 0x10, 0x01};
 	if (d->will_detach)
-		desc[38] |= 0x08;
+		desc[38] |= FWP_DFU_ATTR_WILL_DETACH;
 	if (size < sizeof(desc))
 		return 0;
 	memcpy(buf, desc, sizeof(desc));

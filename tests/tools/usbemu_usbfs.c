@@ -122,8 +122,7 @@ static void log_transfer(struct dev *d, const struct usbemu_setup *s, int r)
 
 static struct usbemu_setup parse_setup(const uint8_t *p)
 {
-	struct usbemu_setup s = {p[0], p[1], (uint16_t)(p[2] | p[3] << 8),
-				 (uint16_t)(p[4] | p[5] << 8), (uint16_t)(p[6] | p[7] << 8)};
+	struct usbemu_setup s = {p[0], p[1], fwp_le16(p + 2), fwp_le16(p + 4), fwp_le16(p + 6)};
 	return s;
 }
 
