@@ -579,7 +579,10 @@ int fwp_rec_run_image(struct fwp_rec *r, int64_t run_id, const char *name, const
 
 static const char *result_name(enum fwp_rec_result res)
 {
-	return res == FWP_REC_PASS ? "pass" : res == FWP_REC_FAIL ? "fail" : "skipped";
+	return res == FWP_REC_PASS		? "pass"
+	       : res == FWP_REC_SKIPPED	? "skipped"
+	       : res == FWP_REC_INTERRUPTED ? "interrupted"
+					: "fail";
 }
 
 int fwp_rec_run_step(struct fwp_rec *r, int64_t run_id, const struct fwp_rec_step *s,
@@ -604,7 +607,7 @@ int fwp_rec_run_end(struct fwp_rec *r, int64_t run_id, enum fwp_rec_result resul
 	snprintf(id, sizeof(id), "%" PRId64, run_id);
 	now_iso(now);
 	const char *state = result == FWP_REC_PASS || identity_written ? "used" : "abandoned";
-	const char *p[] = {id, now, result == FWP_REC_PASS ? "pass" : "fail", error};
+	const char *p[] = {id, now, result_name(result), error};
 	int rc = r->ops->begin_exclusive(r, err);
 	if (rc < 0)
 		return rc;

@@ -735,11 +735,21 @@ int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *r
 	if (r.record_failed) {
 		/* The record is what makes a board traceable: the station stops. */
 		struct fwp_err ignored;
-		fwp_station_board_end(st, &r.sb, 0, r.identity_written, err->msg, &ignored);
+		fwp_station_board_end(st, &r.sb, FWP_REC_FAIL, r.identity_written, err->msg, &ignored);
 		return err->code ? err->code : FWP_ERR_IO;
 	}
 	res->passed = ok;
+	/* Stopped mid-board, whatever step it was in: the record says so, not "fail". */
+	res->interrupted = !ok && o->cancel && *o->cancel;
+	if (res->interrupted && strstr(res->err.msg, "interrupted") == NULL) {
+		char why[sizeof(res->err.msg)];
+		memcpy(why, res->err.msg, sizeof(why)); /* not formatted into itself */
+		fwp_fail(&res->err, FWP_ERR_NO_DEVICE, "interrupted: %s", why);
+	}
 	/* A value is used once a provision step wrote it (or the run passed). */
-	return fwp_station_board_end(st, &r.sb, ok, r.identity_written, ok ? NULL : res->err.msg,
-				     err);
+	return fwp_station_board_end(st, &r.sb,
+				     ok ? FWP_REC_PASS
+				     : res->interrupted ? FWP_REC_INTERRUPTED
+							: FWP_REC_FAIL,
+				     r.identity_written, ok ? NULL : res->err.msg, err);
 }
