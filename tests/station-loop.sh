@@ -20,9 +20,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
-}
 S=$T/s
 station_fixture "$S" || { not_ok "the station's images and recipes"; finish; exit 1; }
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS
@@ -114,4 +111,25 @@ for n in 1 2 3; do
 	if grep -q "^PASS [0-9a-f]\{24\} identity FW-00000$n " "$T/log"; then ok "...board $n's result line"; else
 		not_ok "...board $n's result line"; fi
 done
+
+# 3. --wait (no --loop): the board named is plugged in 1.5 s after the start.
+st_loader_flash "$T/wl1"
+expect_exit 0 "--wait: a USB board plugged in after the start gets its run" \
+	timeout -k 5 60 "$ST_EMU" --device "dfuse,serial=W1,flash=$T/wd1,plug-ms=1500,reappear=loader,loader.flash=$T/wl1" -- \
+	"$FWPACK" run --wait=20 --serial W1 --record "$T/w.db" "$S/usb.json"
+expect_output "PASS W1" "...it passes"
+t0=$(date +%s)
+expect_exit 69 "--wait=1: a board that comes too late fails" \
+	timeout -k 5 30 "$ST_EMU" --device "dfuse,serial=W2,flash=$T/wd2,plug-ms=8000" -- \
+	"$FWPACK" run --wait=1 --timeout 500 --serial W2 --record "$T/w.db" "$S/usb.json"
+expect_eq "$(($(date +%s) - t0 < 6))" 1 "...without waiting for it longer than asked"
+
+# 4. Refused before any board.
+expect_exit 64 "--loop with --wait" "$FWPACK" run --loop --wait=5 --all "$S/usb.json"
+expect_output "--loop waits for boards by itself" "...says why"
+expect_exit 64 "--loop with a recipe that pairs USB devices with ports" \
+	"$FWPACK" run --loop --record "$T/x.db" --port "$T/fix/*" "$S/ser.json"
+expect_output "pair only in a list given up front" "...says why"
+expect_exit 64 "--loop, a serial recipe, no --port" "$FWPACK" run --loop --record "$T/x.db" --all "$S/ser-prov.json"
+expect_output "give --port with a glob" "...says what to give"
 finish
