@@ -17,8 +17,8 @@
 #include "dfu.h"
 #include "loop.h"
 #include "run.h"
-#include "usbwatch.h"
 #include "station.h"
+#include "usbwatch.h"
 #include "util.h"
 
 /* What every board's transfers use unless a step says otherwise (as fwpack flash). */
@@ -66,8 +66,7 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		if (arg && (fwp_parse_ulong(arg, 86400, &v) || v == 0))
 			a->bad = 1;
 		a->wait_ms = (unsigned)v * 1000u;
-	}
-	else if (strcmp(name, "baud") == 0) {
+	} else if (strcmp(name, "baud") == 0) {
 		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
 			a->bad = 1;
 		a->f.baud = (uint32_t)v;
