@@ -8,8 +8,9 @@
 # leaves, the fwpack Loader takes its place with the same USB serial
 # number): one run each, not two. Over serial: posix boards appearing on a
 # glob's ports, each provisioned with a serial number its Application
-# prints; a fourth board is plugged in and SIGINT comes during its run: the
-# record says "interrupted", every step of it recorded, none left running.
+# prints; a fourth that has no Loader fails; a fifth is plugged in and
+# SIGINT comes during its run: the record says "interrupted" for it (and
+# "fail" for the fourth), every step recorded, no run left running.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-station.sh"
 
@@ -72,7 +73,7 @@ expect_eq "$all" 1 "...each board's Loader committed the Application"
 
 # 2. Serial: posix boards appear on the fixture's ports; the recipe provisions
 #    each with a serial number its Application prints (the factory steps done).
-jq '.board.rom = "none" | .steps |= .[3:]' "$S/prov.json" >"$S/ser-prov.json"
+jq '.board.rom = "none" | .steps |= .[3:] | .steps[0].timeout_ms = 3000' "$S/prov.json" >"$S/ser-prov.json"
 mkdir "$T/fix"
 rm -f "$T/pid"
 sh -c "echo \$\$ >'$T/pid'; LD_PRELOAD='$ST_SHIM' exec '$FWPACK' run --loop --port '$T/fix/*' \
@@ -86,27 +87,36 @@ done
 expect_output "station: 3 passed, 0 failed, 0 interrupted" "serial: three boards plugged in one after another pass"
 sleep 1 # a few more scans: nobody gets a second run
 expect_eq "$(runs "$T/s.db")" 3 "...one run each in the record"
-# A fourth board; SIGINT while it is in its recipe.
-st_board 4 "$T" && ln -s "$(readlink "$T/dev4")" "$T/fix/b4" || not_ok "posix board 4"
-wait_for 30 sh -c "[ \"\$(sqlite3 '$T/s.db' 'SELECT count(*) FROM runs')\" = 4 ]" ||
-	not_ok "the fourth board's run started"
-sleep 0.3
+# A fourth board with no Loader in its flash: nothing answers on its port; it fails.
+head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$T/pf4"
+"$ST_DEV" --flash "$T/pf4" --link "$T/raw4" >"$T/board4.log" 2>&1 &
+ST_PIDS="$ST_PIDS $!"
+st_wait_link "$T/raw4" && ln -s "$(readlink "$T/raw4")" "$T/fix/b4" || not_ok "posix board 4"
+wait_for 30 logged "station: 3 passed, 1 failed, 0 interrupted" ||
+	{ not_ok "a board without a Loader fails, counted"; sed 's/^/    /' "$T/log"; }
+# A fifth board; SIGINT while it is in its recipe (after its Loader reported its unique ID).
+st_board 5 "$T" && ln -s "$(readlink "$T/dev5")" "$T/fix/b5" || not_ok "posix board 5"
+wait_for 30 sh -c "[ \"\$(sqlite3 '$T/s.db' 'SELECT count(*) FROM runs')\" = 5 ]" ||
+	not_ok "the fifth board's run started"
+sleep 0.3 # its Loader answers within 50 ms; its Application takes over a second to send
 stop_station "serial: the station ends on SIGINT during a board's run"
-expect_eq "$rc" 69 "...exit 69: a board was left unfinished"
+expect_eq "$rc" 69 "...exit 69: a board failed (its Loader never answered)"
 expect_output "STOPPED " "...that board is reported as stopped"
-expect_output "3 passed, 0 failed, 1 interrupted (station loop-ser)" "...and the counts say so"
-expect_eq "$(hist "$T/s.db" 'map(.result) | sort | join(" ")')" "interrupted pass pass pass" \
-	"the record: three passed, the fourth interrupted"
+expect_output "3 passed, 1 failed, 1 interrupted (station loop-ser)" "...and the counts say so"
+expect_eq "$(hist "$T/s.db" 'map(.result) | join(" ")')" "pass pass pass fail interrupted" \
+	"the record: three passed, the fourth failed (not interrupted: it failed before the stop), the fifth interrupted"
+expect_eq "$(hist "$T/s.db" '.[3].steps | map(.name + ":" + .result) | join(" ")')" \
+	"wait_loader:fail write:skipped provision:skipped boot:skipped expect:skipped" "...the fourth: its Loader never answered"
 expect_eq "$(sqlite3 "$T/s.db" "SELECT count(*) FROM runs WHERE result = 'running' OR finished IS NULL")" 0 \
 	"...no run left half-recorded"
-expect_eq "$(hist "$T/s.db" 'map(.steps | length) | join(" ")')" "5 5 5 5" \
+expect_eq "$(hist "$T/s.db" 'map(.steps | length) | join(" ")')" "5 5 5 5 5" \
 	"...every step of every run recorded (the interrupted one's rest as skipped)"
 expect_eq "$(hist "$T/s.db" '[.[] | select(.result == "interrupted") | .steps[-1].result] | join(" ")')" "skipped" \
 	"...the interrupted run's last step skipped"
 expect_eq "$(hist "$T/s.db" '[.[] | select(.result == "pass") | .identity] | sort | join(" ")')" \
 	"FW-000001 FW-000002 FW-000003" "...three distinct serial numbers for the boards that passed"
 expect_eq "$(hist "$T/s.db" '[.[] | .board | select(test("^[0-9a-f]{24}$"))] | unique | length')" 4 \
-	"...four boards, each by the unique ID its Loader reported"
+	"...four boards by the unique ID their Loader reported (the fifth's too)"
 for n in 1 2 3; do
 	if grep -q "^PASS [0-9a-f]\{24\} identity FW-00000$n " "$T/log"; then ok "...board $n's result line"; else
 		not_ok "...board $n's result line"; fi
