@@ -6,11 +6,7 @@
 # is tests/serial-client over the real libserialport.
 . "$top_srcdir/tests/lib.sh"
 
-DEV=$top_builddir/device/ports/posix/fwd-posix
-CLIENT=$top_builddir/tests/serial-client
-SHIM=$top_builddir/tests/tools/ptyshim.so
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-I=$top_builddir/device-build/posix
+I=$POSIX_IMAGES
 if [ -f "$I/.stamp" ] && [ -f "$I/app.bin" ] && [ -f "$I/keys/station.pem" ]; then
 	ok "the posix images and the provisioning key are built"
 else
@@ -19,40 +15,28 @@ fi
 STATION=$I/keys/station.pem
 PROV_ADDR=0xE0000 # device/ports/posix/layout.c: the last 128K sector
 
-factory() {
-	rm -f "$1"
-	head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$1"
-	dd if="$I/loader.bin" of="$1" bs=1024 seek=16 conv=notrunc status=none
+trap 'posix_stop; rm -rf "$T"' EXIT
+# fwpack flash on the board's pty, through the shim as pty_client (tests/lib.sh)
+flash_pty() {
+	LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		"$FWPACK" flash --port "$(readlink "$T/tty")" "$@"
 }
-PID=
-start() {
-	rm -f "$T/tty"
-	"$DEV" --flash "$1" --link "$T/tty" >"$T/dev.log" 2>&1 &
-	PID=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -L "$T/tty" ] && break; sleep 0.1; done
-}
-stop() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	PID=
-}
-trap 'stop; rm -rf "$T"' EXIT
-client() { LD_PRELOAD=$SHIM "$CLIENT" --port "$(readlink "$T/tty")" "$@"; }
 uid_of() { sed -n 's/^uid: \([0-9a-f]*\)$/\1/p' "$T/log"; }
 
 # Two boards; each reports its unique ID.
-factory "$T/a"
-factory "$T/b"
-start "$T/b"
-client --info >"$T/log" 2>&1
+posix_factory "$T/a"
+posix_factory "$T/b"
+posix_start "$T/b"
+posix_client --info >"$T/log" 2>&1
 ub=$(uid_of)
-stop
-start "$T/a"
-expect_exit 0 "board A: the release-signed Application" client --no-boot "$I/app.bin"
-client --info >"$T/log" 2>&1
+posix_stop
+posix_start "$T/a"
+expect_exit 0 "board A: the release-signed Application" posix_client --no-boot "$I/app.bin"
+posix_client --info >"$T/log" 2>&1
 ua=$(uid_of)
 if [ -n "$ua" ] && [ -n "$ub" ] && [ "$ua" != "$ub" ]; then ok "two boards, two IDs ($ua, $ub)"; else
 	not_ok "two boards, two IDs ('$ua', '$ub')"; fi
-expect_exit 0 "INFO lists the provisioning slot" client --info
+expect_exit 0 "INFO lists the provisioning slot" posix_client --info
 expect_output "slot 3: 0x000e0000, 131072 bytes, writable" "slot 3 is the provisioning slot"
 
 # 1. Code signed with the provisioning key: the Application slot refuses it.
@@ -60,12 +44,12 @@ mkdir -p "$T/rogue"
 cp "$I"/*-payload.bin "$T/rogue/" && cp -r "$I/keys" "$T/rogue/"
 sed "s|keys/dev.pem|keys/station.pem|" "$I/manifest.json" >"$T/rogue/manifest.json"
 "$FWPACK" build -q -o "$T/rogue" "$T/rogue/manifest.json"
-expect_exit 1 "an Application signed with the provisioning key is refused" client --no-boot "$T/rogue/app.bin"
+expect_exit 1 "an Application signed with the provisioning key is refused" posix_client --no-boot "$T/rogue/app.bin"
 expect_output "device refused the image: wrong key" "the reason is wrong key"
 # ... and the provisioning slot refuses an Application whatever its key
 # (this one's header names the Application slot: refused as a bad header).
 expect_exit 1 "an Application sent to the provisioning slot is refused" \
-	client --slot 3 --no-boot "$T/rogue/app.bin"
+	posix_client --slot 3 --no-boot "$T/rogue/app.bin"
 expect_output "device refused the image" "refused by the device"
 
 # 2. A provisioning image carrying code into the Application slot: refused.
@@ -73,28 +57,28 @@ expect_exit 0 "fwpack provision builds an image for the app slot's address" \
 	"$FWPACK" provision --uid "$ua" --address 0x20000 --field serial=FW-000001 \
 	--key "$STATION" -o "$T/p-app.img"
 expect_exit 1 "a provisioning image into the Application slot is refused" \
-	client --no-boot "$T/p-app.img"
+	posix_client --no-boot "$T/p-app.img"
 expect_output "wrong slot" "the reason is the slot"
 # ... and signed with the release key, the provisioning slot refuses it.
 expect_exit 0 "a record signed with the release key" "$FWPACK" provision --uid "$ua" \
 	--address $PROV_ADDR --field serial=FW-000001 --key "$I/keys/dev.pem" -o "$T/p-rel.img"
-expect_exit 1 "the provisioning slot refuses the release key" client --slot 3 --no-boot "$T/p-rel.img"
+expect_exit 1 "the provisioning slot refuses the release key" posix_client --slot 3 --no-boot "$T/p-rel.img"
 expect_output "device refused the image: wrong key" "the reason is wrong key"
 
 # 3. Board B's record is refused by board A.
 expect_exit 0 "board B's record" "$FWPACK" provision --uid "$ub" --address $PROV_ADDR \
 	--field serial=FW-000002 --key "$STATION" -o "$T/p-b.img"
-expect_exit 1 "board A refuses board B's record" client --slot 3 --no-boot "$T/p-b.img"
+expect_exit 1 "board A refuses board B's record" posix_client --slot 3 --no-boot "$T/p-b.img"
 expect_output "device refused the image: bad image" "the reason is the image"
 expect_exit 2 "fwpack flash: board A refuses board B's record" \
-	env LD_PRELOAD="$SHIM" "$FWPACK" flash --port "$(readlink "$T/tty")" --no-boot "$T/p-b.img"
+	flash_pty --no-boot "$T/p-b.img"
 expect_output "the device refused the image: the provisioning record is for another board (UID $ua is this board)" \
 	"...in words, naming this board's UID (not \"bad image (verdict 13)\")"
 
 # 4. Board A's own record: accepted, and its Application prints the serial number.
 # (A refused session has erased the Application slot it was aimed at: the
 # release-signed Application goes back first.)
-expect_exit 0 "board A: the Application again" client --no-boot "$I/app.bin"
+expect_exit 0 "board A: the Application again" posix_client --no-boot "$I/app.bin"
 expect_exit 0 "board A's record" "$FWPACK" provision --uid "$ua" --address $PROV_ADDR \
 	--field serial=FW-000042 --field mac=02:00:00:00:00:2a --security-counter 2 \
 	--key "$STATION" -o "$T/p-a.img"
@@ -104,28 +88,28 @@ expect_output "uid                 $ua" "its board"
 expect_output "fields.serial       FW-000042" "its serial number"
 expect_exit 0 "fwpack verify with the provisioning key" "$FWPACK" verify --key "$I/keys/station.pub.pem" "$T/p-a.img"
 expect_exit 0 "board A takes its record and boots" \
-	client --slot 3 --expect "app: serial number FW-000042" "$T/p-a.img"
-stop
+	posix_client --slot 3 --expect "app: serial number FW-000042" "$T/p-a.img"
+posix_stop
 # After a power cycle the Application reads it again.
-start "$T/a"
-expect_exit 0 "after a power cycle the Application runs" client --send u --expect "app: update requested"
+posix_start "$T/a"
+expect_exit 0 "after a power cycle the Application runs" posix_client --send u --expect "app: update requested"
 expect_exit 0 "and, booted again, prints the same serial number" \
-	client --info --boot --expect "app: serial number FW-000042"
+	posix_client --info --boot --expect "app: serial number FW-000042"
 
 # 5. An older record (lower counter) is refused; the same one again is accepted.
 expect_exit 0 "an older record" "$FWPACK" provision --uid "$ua" --address $PROV_ADDR \
 	--field serial=FW-000007 --security-counter 1 --key "$STATION" -o "$T/p-old.img"
-expect_exit 0 "the Application asked for an update" client --send u --expect "app: update requested"
-expect_exit 1 "the older record is refused" client --slot 3 --no-boot "$T/p-old.img"
+expect_exit 0 "the Application asked for an update" posix_client --send u --expect "app: update requested"
+expect_exit 1 "the older record is refused" posix_client --slot 3 --no-boot "$T/p-old.img"
 expect_output "rollback" "the reason is rollback"
-expect_exit 0 "the same record again is accepted" client --slot 3 --expect "app: serial number FW-000042" "$T/p-a.img"
+expect_exit 0 "the same record again is accepted" posix_client --slot 3 --expect "app: serial number FW-000042" "$T/p-a.img"
 # fwpack flash sends it to slot 3 by its type, as the station does.
-expect_exit 0 "back in the Loader" client --send u --expect "app: update requested"
+expect_exit 0 "back in the Loader" posix_client --send u --expect "app: update requested"
 expect_exit 0 "fwpack flash writes the record to the provisioning slot by its type" \
-	env LD_PRELOAD="$SHIM" "$FWPACK" flash --port "$(readlink "$T/tty")" --no-boot "$T/p-a.img"
+	flash_pty --no-boot "$T/p-a.img"
 expect_exit 0 "and the Application prints it after the boot" \
-	client --info --boot --expect "app: serial number FW-000042"
-stop
+	posix_client --info --boot --expect "app: serial number FW-000042"
+posix_stop
 
 # 6. Bad input to the builder: clear errors, no file.
 expect_exit 64 "a UID that is not hex" "$FWPACK" provision --uid xyz --address $PROV_ADDR \

@@ -20,9 +20,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
-}
 S=$T/s
 station_fixture "$S" || { not_ok "the station's images and recipes"; finish; exit 1; }
 DB=$T/r.db

@@ -195,6 +195,10 @@ expect_eq "$? $(grep -c ',FW-000001,' "$T/out" | sed 's/^[1-9][0-9]*$/some/')" "
 	"history reads a read-only record"
 "$FWPACK" history --record "$T/none.db" >"$T/out" 2>&1
 expect_eq "$?" 74 "history: a missing record file is an error"
+sqlite3 "$T/other.db" "CREATE TABLE other (a)"
+"$FWPACK" history --record "$T/other.db" >"$T/out" 2>&1
+expect_eq "$? $(grep -c 'no station record in it' "$T/out")" "66 1" \
+	"history: an SQLite file without the record's tables is not a record"
 
 # ---- PostgreSQL: a private cluster ----
 if pg_start; then
@@ -203,6 +207,9 @@ if pg_start; then
 	stations pg "$shared"
 	history pg "$shared"
 	faults pg "$(pg_createdb faults)"
+	"$FWPACK" history --record "$(pg_createdb blank)" >"$T/out" 2>&1
+	expect_eq "$? $(grep -c 'no station record in it' "$T/out")" "66 1" \
+		"pg: history on a database without the record's tables"
 	url="postgresql://fwpack@/csvpool?host=$PG_DIR"
 	pg_createdb csvpool >/dev/null
 	seq 1 20 | sed '1i mac' | sed 's/^\([0-9]\)/02:00:00:00:00:\1/' >"$T/macs.csv"

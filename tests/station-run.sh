@@ -16,9 +16,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
-}
 S=$T/s
 station_fixture "$S" || { not_ok "the station's images and recipes"; finish; exit 1; }
 STEPS_USB="dfuse_mass_erase:pass dfuse_write:pass dfuse_leave:pass wait_loader:pass write:pass boot:pass"

@@ -72,7 +72,7 @@ static int through_recipe(const char *recipe, const struct fwp_station_opts *o,
 						   &err) < 0)
 				rc = die(&err);
 		}
-		if (rc == 0 && fwp_station_board_end(&st, &b, !failed, 1,
+		if (rc == 0 && fwp_station_board_end(&st, &b, failed ? FWP_REC_FAIL : FWP_REC_PASS, 1,
 						     failed ? "expect: no such line in 5000 ms" : NULL,
 						     &err) < 0)
 			rc = die(&err);

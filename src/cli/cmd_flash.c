@@ -26,10 +26,6 @@
 #include "usbwatch.h"
 #include "util.h"
 
-/* --wait without a value: long enough for a person to plug a board in. */
-#define FWP_WAIT_DEFAULT_S 60
-/* How often a station looks for new boards. */
-#define FWP_SCAN_INTERVAL_MS 200
 
 /* Options that mean one transport: given with the other, they are refused, not ignored. */
 enum { FOR_SERIAL = 1, FOR_USB = 2 };
@@ -389,69 +385,10 @@ static int fail(const struct flash_args *a, struct fwp_err *err);
 /* The boards there now, each with its key: the port it resolves to, or its USB serial number. */
 static int scan(void *ctx, struct fwp_target **out, size_t *n)
 {
-	struct flash_args *a = ctx;
-	struct targets ts = {NULL, 0, NULL};
-	struct fwp_err err;
-	int rc = FWP_OK;
-	*out = NULL;
-	*n = 0;
-	if (a->nports) {
-		for (size_t i = 0; i < a->nports && rc == FWP_OK; i++) {
-			glob_t g;
-			if (glob(a->ports[i], GLOB_NOCHECK, NULL, &g) != 0)
-				continue;
-			for (size_t k = 0; k < g.gl_pathc && rc == FWP_OK; k++) {
-				char real[PATH_MAX];
-				if (!realpath(g.gl_pathv[k], real))
-					continue; /* not (or no longer) there */
-				struct fwp_target *t = add(&ts, &fwp_transport_serial, g.gl_pathv[k]);
-				if (!t)
-					rc = FWP_ERR_NOMEM;
-				else
-					snprintf(t->key, sizeof(t->key), "serial:%.255s", real);
-			}
-			globfree(&g);
-		}
-	} else {
-		struct fwp_dfu_ctx *c = NULL;
-		struct fwp_dfu_info *found = NULL;
-		size_t nfound = 0;
-		struct fwp_dfu_select any = {a->vid, a->pid, NULL, NULL, NULL};
-		rc = fwp_dfu_init(&c, &err);
-		if (rc == FWP_OK)
-			rc = fwp_dfu_list(c, &any, &found, &nfound, &err);
-		for (size_t k = 0; rc == FWP_OK && k < nfound; k++) {
-			int wanted = a->nserials + a->npaths == 0;
-			for (size_t i = 0; i < a->nserials; i++)
-				wanted |= !strcmp(a->serials[i], found[k].serial);
-			for (size_t i = 0; i < a->npaths; i++)
-				wanted |= !strcmp(a->paths[i], found[k].path);
-			if (!wanted)
-				continue;
-			struct fwp_target *t = add(&ts, &fwp_transport_dfu, found[k].path);
-			if (!t) {
-				rc = FWP_ERR_NOMEM;
-				break;
-			}
-			t->sel = any;
-			snprintf(t->usb_path, sizeof(t->usb_path), "%s", found[k].path);
-			/* The serial number survives a re-enumeration into the Loader; the path too. */
-			if (found[k].serial[0])
-				snprintf(t->key, sizeof(t->key), "usb:%.200s", found[k].serial);
-			else
-				snprintf(t->key, sizeof(t->key), "usb@%s", found[k].path);
-		}
-		free(found);
-		fwp_dfu_exit(c);
-	}
-	free(ts.dup);
-	if (rc < 0) {
-		free(ts.t);
-		return rc;
-	}
-	*out = ts.t;
-	*n = ts.n;
-	return FWP_OK;
+	const struct flash_args *a = ctx;
+	struct fwp_scan_spec spec = {a->ports, a->nports, a->vid, a->pid,
+				     a->serials, a->paths, a->nserials, a->npaths};
+	return fwp_station_scan(&spec, out, n);
 }
 
 static void on_count(const struct fwp_station_counts *c, void *ctx)
@@ -479,7 +416,8 @@ static int station(struct flash_args *a, int n, char **files)
 		sigaction(SIGINT, &sa, &old);
 		sigaction(SIGTERM, &sa, NULL);
 		a->o.cancel = &interrupted;
-		rc = fwp_station_loop(scan, a, imgs, (size_t)n, &a->o, !a->nports, FWP_SCAN_INTERVAL_MS,
+		struct fwp_flash_work w = {imgs, (size_t)n, &a->o};
+		rc = fwp_station_loop(scan, a, fwp_flash_work, &w, !a->nports, FWP_SCAN_INTERVAL_MS,
 				      &interrupted, fwp_render_event, r, on_count, &res, &nres, &err);
 		sigaction(SIGINT, &old, NULL);
 	}

@@ -1,8 +1,10 @@
 /*
  * fwpack run: a station recipe, on one board or several, one after
- * another. This file turns the command line into boards (the same
- * selection as fwpack flash: --port repeated or a glob, --serial, --path,
- * --all); src/station/run.c takes each board through the steps.
+ * another, or (--loop) on each board as it is plugged in, through the
+ * station engine fwpack flash --loop uses (src/station/loop.c). This file
+ * turns the command line into boards (the same selection as fwpack flash:
+ * --port repeated or a glob, --serial, --path, --all); src/station/run.c
+ * takes each board through the steps.
  */
 #include <glob.h>
 #include <pthread.h>
@@ -13,8 +15,10 @@
 
 #include "cli.h"
 #include "dfu.h"
+#include "loop.h"
 #include "run.h"
 #include "station.h"
+#include "usbwatch.h"
 #include "util.h"
 
 /* What every board's transfers use unless a step says otherwise (as fwpack flash). */
@@ -25,8 +29,8 @@
 #define RUN_JOBS_MAX 64u
 
 struct run_args {
-	int dry_run, all, bad, quiet;
-	unsigned jobs;
+	int dry_run, all, bad, quiet, loop;
+	unsigned jobs, wait_ms;
 	struct fwp_station_opts o;
 	struct fwp_flash_opts f;
 	const char **ports, **serials, **paths;
@@ -55,7 +59,14 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->all = 1;
 	else if (strcmp(name, "quiet") == 0)
 		a->quiet = 1;
-	else if (strcmp(name, "baud") == 0) {
+	else if (strcmp(name, "loop") == 0)
+		a->loop = 1;
+	else if (strcmp(name, "wait") == 0) {
+		v = FWP_WAIT_DEFAULT_S;
+		if (arg && (fwp_parse_ulong(arg, 86400, &v) || v == 0))
+			a->bad = 1;
+		a->wait_ms = (unsigned)v * 1000u;
+	} else if (strcmp(name, "baud") == 0) {
 		if (fwp_parse_ulong(arg, 16000000, &v) || v == 0)
 			a->bad = 1;
 		a->f.baud = (uint32_t)v;
@@ -274,17 +285,68 @@ static void boards_free(struct boards *bs)
 struct pool {
 	struct fwp_station *st;
 	const struct fwp_run_images *ri;
-	const struct boards *bs;
+	const struct boards *bs; /* NULL with --loop: the boards come as they are plugged in */
 	const struct fwp_flash_opts *f;
 	int quiet;
 	pthread_mutex_t lock; /* next, the counts, stdout */
 	size_t next;
-	unsigned passed, failed;
+	unsigned passed, failed, stopped_mid; /* stopped_mid: interrupted on a board */
 	int stopped; /* the record failed: no board may start */
 	int exit_code;
 	int live; /* one board at a time: its steps straight to stdout */
 	struct fwp_err err;
 };
+
+/*
+ * Board b through the recipe, its steps printed as one block (boards
+ * running at once do not interleave), then its result and (--loop) the
+ * running count. Returns 1 when it passed.
+ */
+static int run_one(struct pool *p, const struct fwp_run_board *b, struct fwp_err *why)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *log = p->quiet ? NULL : p->live ? stdout : open_memstream(&text, &len);
+	struct fwp_run_result res;
+	struct fwp_err err;
+	fwp_err_clear(&err);
+	int rc = fwp_station_run_board(p->st, p->ri, b, p->f, log, &res, &err);
+	if (log && log != stdout)
+		fclose(log);
+	pthread_mutex_lock(&p->lock);
+	if (text)
+		fputs(text, stdout);
+	free(text);
+	if (rc < 0) {
+		if (!p->stopped)
+			p->err = err;
+		p->stopped = 1;
+		*why = err;
+		/* The record is what makes a board traceable: no board may start now. */
+		interrupted = 1;
+	} else {
+		if (res.passed)
+			p->passed++;
+		else if (res.interrupted)
+			p->stopped_mid++;
+		else
+			p->failed++;
+		printf("%s %s%s%s (%.1f s, %llu bytes)%s%s\n",
+		       res.passed ? "PASS" : res.interrupted ? "STOPPED" : "FAIL", res.board_uid,
+		       res.identity[0] ? " identity " : "", res.identity, res.seconds,
+		       (unsigned long long)res.bytes, res.passed ? "" : ": ",
+		       res.passed ? "" : res.err.msg);
+		if (!p->bs)
+			printf("station: %u passed, %u failed, %u interrupted\n", p->passed, p->failed,
+			       p->stopped_mid);
+		if (!res.passed && p->exit_code == FWP_EXIT_OK)
+			p->exit_code = fwp_exit_code(res.err.code);
+		*why = res.err;
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&p->lock);
+	return rc == FWP_OK && res.passed;
+}
 
 static void *worker(void *arg)
 {
@@ -298,39 +360,140 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (!go)
 			return NULL;
-		/* A board's steps as one block: boards running at once do not interleave. */
-		char *text = NULL;
-		size_t len = 0;
-		FILE *log = p->quiet ? NULL : p->live ? stdout : open_memstream(&text, &len);
-		struct fwp_run_result res;
-		struct fwp_err err;
-		fwp_err_clear(&err);
-		int rc = fwp_station_run_board(p->st, p->ri, &p->bs->b[i], p->f, log, &res, &err);
-		if (log && log != stdout)
-			fclose(log);
-		pthread_mutex_lock(&p->lock);
-		if (text)
-			fputs(text, stdout);
-		free(text);
-		if (rc < 0) {
-			if (!p->stopped)
-				p->err = err;
-			p->stopped = 1;
-		} else {
-			if (res.passed)
-				p->passed++;
-			else
-				p->failed++;
-			printf("%s %s%s%s (%.1f s, %llu bytes)%s%s\n", res.passed ? "PASS" : "FAIL",
-			       res.board_uid, res.identity[0] ? " identity " : "", res.identity,
-			       res.seconds, (unsigned long long)res.bytes, res.passed ? "" : ": ",
-			       res.passed ? "" : res.err.msg);
-			if (!res.passed && p->exit_code == FWP_EXIT_OK)
-				p->exit_code = fwp_exit_code(res.err.code);
-		}
-		fflush(stdout);
-		pthread_mutex_unlock(&p->lock);
+		struct fwp_err why;
+		run_one(p, &p->bs->b[i], &why);
 	}
+}
+
+/* --loop: the station engine's work for one board that was plugged in. */
+static void loop_work(void *ctx, struct fwp_target *t, fwp_event_fn emit, void *ectx,
+		      struct fwp_board_result *res)
+{
+	struct fwp_run_board b = {NULL, NULL, NULL};
+	size_t pre = strlen(FWP_SCAN_USB_SERIAL);
+	(void)emit;
+	(void)ectx;
+	if (t->ops == &fwp_transport_serial)
+		b.port = t->name;
+	else if (!strncmp(t->key, FWP_SCAN_USB_SERIAL, pre))
+		b.usb_serial = t->key + pre; /* found again by it after each re-enumeration */
+	else
+		b.usb_path = t->usb_path;
+	memset(res, 0, sizeof(*res));
+	fwp_err_clear(&res->err);
+	if (!run_one(ctx, &b, &res->err))
+		res->rc = res->err.code < 0 ? res->err.code : FWP_ERR_VERIFY;
+}
+
+/* --wait: 0 when every --port matches a port and every USB board named is on the bus, else 1. */
+static int present(void *ctx, struct fwp_err *err)
+{
+	const struct run_args *a = ctx;
+	struct fwp_target *t = NULL;
+	size_t n = 0;
+	(void)err;
+	for (size_t i = 0; i < a->nports; i++) {
+		struct fwp_scan_spec one = {&a->ports[i], 1, -1, -1, NULL, NULL, 0, 0};
+		int rc = fwp_station_scan(&one, &t, &n);
+		free(t);
+		if (rc < 0 || n == 0)
+			return 1;
+	}
+	if (!a->all && a->nserials + a->npaths == 0)
+		return 0;
+	struct fwp_scan_spec usb = {NULL, 0, -1, -1, a->serials, a->paths, a->nserials, a->npaths};
+	int missing = fwp_station_scan(&usb, &t, &n) < 0 || n == 0;
+	/* Each one named: there (a device may match several selectors, so count each). */
+	for (size_t i = 0; !missing && i < a->nserials + a->npaths; i++) {
+		int seen = 0;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = i < a->nserials
+				       ? !strncmp(t[k].key, FWP_SCAN_USB_SERIAL, strlen(FWP_SCAN_USB_SERIAL)) &&
+						 !strcmp(t[k].key + strlen(FWP_SCAN_USB_SERIAL), a->serials[i])
+				       : !strcmp(t[k].usb_path, a->paths[i - a->nserials]);
+		missing = !seen;
+	}
+	free(t);
+	return missing;
+}
+
+/* --wait: for the boards named to be plugged in, at most wait_ms (USB: on hotplug events). */
+static void wait_boards(const struct run_args *a)
+{
+	struct fwp_err err;
+	if (!a->nports) {
+		fwp_usb_wait_for(a->wait_ms, &interrupted, present, (void *)a, &err);
+		return;
+	}
+	for (unsigned w = 0; w < a->wait_ms && !interrupted && present((void *)a, &err);
+	     w += FWP_SCAN_INTERVAL_MS) {
+		struct timespec pause = {0, FWP_SCAN_INTERVAL_MS * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * --loop: how the station finds its boards. A recipe that reaches each
+ * board both over USB and over serial pairs them only in a list given up
+ * front: a board plugged in is one device, found one way.
+ */
+static int loop_spec(const struct run_args *a, const struct fwp_recipe *r,
+		     struct fwp_scan_spec *spec, struct fwp_err *err)
+{
+	int need_usb, need_serial;
+	recipe_needs(r, &need_usb, &need_serial);
+	memset(spec, 0, sizeof(*spec));
+	spec->vid = spec->pid = -1;
+	if (need_usb && need_serial)
+		return fwp_fail(err, FWP_ERR_USAGE,
+				"%s: --loop: the recipe reaches each board over USB and over serial, "
+				"which pair only in a list given up front (--serial with --port), "
+				"not as boards are plugged in",
+				r->path);
+	if (need_serial && !a->nports)
+		return fwp_fail(err, FWP_ERR_USAGE,
+				"%s: --loop: the recipe reaches its boards over serial: give --port "
+				"with a glob for the ports they appear on",
+				r->path);
+	if (need_serial && (a->all || a->nserials || a->npaths))
+		return fwp_fail(err, FWP_ERR_USAGE,
+				"%s: the recipe reaches its boards over serial only: give --port, "
+				"not USB devices",
+				r->path);
+	if (!need_serial && a->nports)
+		return fwp_fail(err, FWP_ERR_USAGE,
+				"%s: the recipe reaches its boards over USB only: give --serial, "
+				"--path or --all, not --port",
+				r->path);
+	spec->ports = a->ports;
+	spec->nports = a->nports;
+	spec->serials = a->serials;
+	spec->nserials = a->nserials;
+	spec->paths = a->paths;
+	spec->npaths = a->npaths;
+	return FWP_OK;
+}
+
+static int scan(void *spec, struct fwp_target **out, size_t *n)
+{
+	return fwp_station_scan(spec, out, n);
+}
+
+static int run_loop(struct run_args *a, struct pool *p, struct fwp_err *err)
+{
+	struct fwp_scan_spec spec;
+	struct fwp_board_result *res = NULL;
+	size_t nres = 0;
+	int rc = loop_spec(a, &p->st->recipe, &spec, err);
+	if (rc < 0)
+		return rc;
+	printf("station %s: waiting for boards (Ctrl-C to stop)\n", p->st->name);
+	fflush(stdout);
+	rc = fwp_station_loop(scan, &spec, loop_work, p, !spec.nports,
+			      FWP_SCAN_INTERVAL_MS, &interrupted, NULL, NULL, NULL, &res, &nres,
+			      err);
+	free(res);
+	return rc;
 }
 
 static int run_boards(struct run_args *a, const char *recipe)
@@ -355,52 +518,71 @@ static int run_boards(struct run_args *a, const char *recipe)
 		fprintf(stderr, "fwpack: --record %s: nothing is recorded; these boards cannot be "
 				"traced (for measuring the record's cost only)\n",
 			FWP_STATION_NO_RECORD);
-	int rc = select_boards(a, &st.recipe, &bs, &err);
-	if (rc == FWP_OK)
-		rc = fwp_run_images_load(&st, &a->f, &ri, &err);
-	if (rc < 0) {
-		boards_free(&bs);
-		fwp_station_close(&st);
-		return fwp_report(&err);
-	}
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	a->f.cancel = &interrupted;
+	if (a->wait_ms)
+		wait_boards(a);
+	int rc = a->loop ? FWP_OK : select_boards(a, &st.recipe, &bs, &err);
+	if (rc == FWP_OK)
+		rc = fwp_run_images_load(&st, &a->f, &ri, &err);
+	if (rc < 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		boards_free(&bs);
+		fwp_station_close(&st);
+		return fwp_report(&err);
+	}
 
 	unsigned nthreads = a->jobs > 1 ? a->jobs : 1;
 	if (nthreads > bs.n)
 		nthreads = (unsigned)bs.n;
-	struct pool p = {&st, &ri, &bs, &a->f, a->quiet, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0,
-			 FWP_EXIT_OK, nthreads <= 1, {0}};
+	/* --loop: every board in its own thread, so their steps are printed as blocks. */
+	struct pool p = {&st, &ri, a->loop ? NULL : &bs, &a->f, a->quiet,
+			 PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, FWP_EXIT_OK,
+			 !a->loop && nthreads <= 1, {0}};
 	fwp_err_clear(&p.err);
 	double t0 = now_s();
 	pthread_t th[RUN_JOBS_MAX];
 	unsigned started = 0;
-	/* One board after another in this thread; with --jobs, that many at once. */
-	if (nthreads <= 1)
+	if (a->loop) {
+		rc = run_loop(a, &p, &err);
+		if (rc < 0 && !p.stopped) {
+			p.err = err;
+			p.stopped = 1;
+		}
+	} else if (nthreads <= 1) {
+		/* One board after another in this thread; with --jobs, that many at once. */
 		worker(&p);
-	else
+	} else {
 		for (; started < nthreads; started++)
 			if (pthread_create(&th[started], NULL, worker, &p) != 0)
 				break;
-	if (nthreads > 1 && started == 0)
-		worker(&p);
+		if (started == 0)
+			worker(&p);
+	}
 	for (unsigned k = 0; k < started; k++)
 		pthread_join(th[k], NULL);
 	pthread_mutex_destroy(&p.lock);
 	int exit_code = p.exit_code;
-	unsigned passed = p.passed, failed = p.failed;
+	unsigned passed = p.passed, failed = p.failed + (a->loop ? 0 : p.stopped_mid);
 	if (p.stopped)
 		exit_code = fwp_report(&p.err); /* the record failed: the station stopped */
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	printf("%u passed, %u failed, %zu not run (station %s) in %.3f s\n", passed, failed,
-	       bs.n - passed - failed, st.name, now_s() - t0);
-	if (interrupted && exit_code == FWP_EXIT_OK)
-		exit_code = FWP_EXIT_NO_DEVICE;
+	if (a->loop) {
+		/* Ctrl-C is how a station's shift ends: not an error by itself. */
+		printf("%u passed, %u failed, %u interrupted (station %s) in %.3f s\n", passed,
+		       failed, p.stopped_mid, st.name, now_s() - t0);
+	} else {
+		printf("%u passed, %u failed, %zu not run (station %s) in %.3f s\n", passed, failed,
+		       bs.n - passed - failed, st.name, now_s() - t0);
+		if (interrupted && exit_code == FWP_EXIT_OK)
+			exit_code = FWP_EXIT_NO_DEVICE;
+	}
 	fwp_run_images_free(&ri);
 	boards_free(&bs);
 	fwp_station_close(&st);
@@ -419,7 +601,11 @@ int fwp_cmd_run(const struct fwp_cmd *cmd, int argc, char **argv)
 	a.f.stop_after = -1;
 	a.f.address = -1;
 	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 1, 1, "RECIPE", &rc);
-	if (first >= 0)
+	if (first >= 0 && a.loop && a.wait_ms)
+		rc = fwp_cli_usage_error(cmd, "--loop waits for boards by itself: no --wait with it");
+	else if (first >= 0 && a.loop && a.jobs > 1)
+		rc = fwp_cli_usage_error(cmd, "--loop runs each board as it comes, all at once: no --jobs with it");
+	else if (first >= 0)
 		rc = a.dry_run ? dry_run(argv[first], &a.o) : run_boards(&a, argv[first]);
 	free(a.ports);
 	free(a.serials);

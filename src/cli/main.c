@@ -102,6 +102,8 @@ static const struct fwp_opt run_opts[] = {
 	{"baud", 'b', "RATE", "the serial rate to connect at (default 115200)"},
 	{"timeout", 't', "MS", "how long a board may leave a request unanswered (default 2000); steps' own timeouts apply where they wait"},
 	{"jobs", 'j', "N", "take up to N boards through the recipe at once (default 1: one after another)"},
+	{"wait", 0, "[=SECONDS]", "wait for the boards named to be plugged in, at most SECONDS (default 60)"},
+	{"loop", 0, NULL, "station mode: run the recipe once on each board as it is plugged in (--port glob, or USB), until interrupted (Ctrl-C), with a running pass/fail count"},
 	{"quiet", 'q', NULL, "print only each board's result and the summary"},
 	{0, 0, 0, 0},
 };

@@ -22,9 +22,8 @@ struct station {
 	pthread_mutex_t lock; /* emit, and the jobs' running flags */
 	fwp_event_fn emit;
 	void *ectx;
-	const struct fwp_job_image *imgs;
-	size_t nimg;
-	const struct fwp_flash_opts *o;
+	fwp_board_work_fn work;
+	void *wctx;
 	struct fwp_usb_watch *watch; /* USB: hotplug (NULL: serial ports, polled) */
 };
 
@@ -40,7 +39,7 @@ static void locked_emit(const struct fwp_event *e, void *ctx)
 static void *run_job(void *arg)
 {
 	struct job *j = arg;
-	fwp_flash_board(&j->t, j->s->imgs, j->s->nimg, j->s->o, locked_emit, j->s, &j->res);
+	j->s->work(j->s->wctx, &j->t, locked_emit, j->s, &j->res);
 	pthread_mutex_lock(&j->s->lock);
 	j->running = 0;
 	pthread_mutex_unlock(&j->s->lock);
@@ -49,20 +48,26 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
+void fwp_flash_work(void *ctx, struct fwp_target *t, fwp_event_fn emit, void *ectx,
+		    struct fwp_board_result *res)
+{
+	const struct fwp_flash_work *w = ctx;
+	fwp_flash_board(t, w->imgs, w->nimg, w->o, emit, ectx, res);
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
-int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *imgs, size_t nimg,
-		     const struct fwp_flash_opts *o, int usb, unsigned interval_ms,
+int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void *wctx, int usb, unsigned interval_ms,
 		     const volatile int *stop,
 		     fwp_event_fn emit, void *ectx,
 		     void (*on_count)(const struct fwp_station_counts *c, void *ctx),
 		     struct fwp_board_result **res, size_t *nres, struct fwp_err *err)
 {
-	struct station s = {PTHREAD_MUTEX_INITIALIZER, emit, ectx, imgs, nimg, o, NULL};
+	struct station s = {PTHREAD_MUTEX_INITIALIZER, emit, ectx, work, wctx, NULL};
 	struct job **jobs = NULL;
 	size_t njobs = 0;
 	struct fwp_station_counts c = {0, 0, 0};
@@ -139,7 +144,7 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *i
 		for (unsigned waited = 0; waited < interval_ms && !*stop; waited += 50)
 			sleep_ms(50);
 	}
-	/* Stopped: the boards still running stop at their next safe point (o->cancel). */
+	/* Stopped: the boards still running stop at their next safe point (their cancel flag). */
 	for (size_t k = 0; k < njobs; k++)
 		if (!jobs[k]->joined) {
 			pthread_join(jobs[k]->th, NULL);

@@ -1,7 +1,8 @@
 /*
- * Station mode (fwpack flash --loop): boards are plugged in one after
- * another all shift long; each is flashed once when it appears, in its own
- * thread, while the station keeps looking for the next, until stopped.
+ * Station mode (fwpack flash --loop, fwpack run --loop): boards are plugged
+ * in one after another all shift long; each gets its work (flash these
+ * images, or run this recipe) once when it appears, in its own thread,
+ * while the station keeps looking for the next, until stopped.
  * A board is known by its key (USB serial number, else its port or path):
  * one that re-enumerates during its own update is the same board, and one
  * that passed is not flashed again while the run lasts; one that failed is
@@ -14,8 +15,49 @@
 
 #include "board.h"
 
+/* --wait without a value: long enough for a person to plug a board in. */
+#define FWP_WAIT_DEFAULT_S 60
+/* How often a station looks for new serial ports (USB: on hotplug events). */
+#define FWP_SCAN_INTERVAL_MS 200
+
 /* The boards present now: *out (malloc'd, the caller's to free) with their keys set. */
 typedef int (*fwp_scan_fn)(void *ctx, struct fwp_target **out, size_t *n);
+
+/* What a station looks for: serial ports (nports) or else USB DFU devices. */
+struct fwp_scan_spec {
+	const char **ports; /* paths or globs */
+	size_t nports;
+	long vid, pid; /* -1: any */
+	const char **serials, **paths; /* none of either: every DFU device */
+	size_t nserials, npaths;
+};
+
+/* A USB board's key: this prefix, then its USB serial number. */
+#define FWP_SCAN_USB_SERIAL "usb:"
+
+/*
+ * The boards spec selects, present now: a port keyed by the device it
+ * resolves to, a USB device by its serial number (else its bus path).
+ */
+int fwp_station_scan(const struct fwp_scan_spec *spec, struct fwp_target **out, size_t *n);
+
+/*
+ * One board's work, in the board's own thread: emit its events through
+ * emit (serialised by the loop) and leave its outcome in *res (res->rc <
+ * 0: it failed). A station that must stop altogether (its record cannot be
+ * written) sets the loop's stop flag through its own ctx.
+ */
+typedef void (*fwp_board_work_fn)(void *ctx, struct fwp_target *t, fwp_event_fn emit,
+				  void *ectx, struct fwp_board_result *res);
+
+/* The work of fwpack flash --loop: these images on every board (ctx: a struct fwp_flash_work). */
+struct fwp_flash_work {
+	const struct fwp_job_image *imgs;
+	size_t nimg;
+	const struct fwp_flash_opts *o;
+};
+void fwp_flash_work(void *ctx, struct fwp_target *t, fwp_event_fn emit, void *ectx,
+		    struct fwp_board_result *res);
 
 struct fwp_station_counts {
 	unsigned passed, failed, running;
@@ -24,14 +66,13 @@ struct fwp_station_counts {
 /*
  * Scan until *stop: serial ports every interval_ms; USB (usb set) when
  * libusb reports a device arriving or leaving (polling every
- * FWP_USB_POLL_MS where libusb has no hotplug). Flash each new board; after each
- * board, emit an FWP_EVENT_RESULT (as fwp_flash_board does) and call
- * on_count with the running counts. On stop, boards still running are
- * cancelled through o->cancel (which must be stop) and waited for.
+ * FWP_USB_POLL_MS where libusb has no hotplug). Give each new board work(wctx, ...); after each
+ * board, call on_count with the running counts. On stop, boards still
+ * running are cancelled through their own cancel flag (which must be stop)
+ * and waited for; every wait is bounded by the work's own timeouts.
  * res, nres: every board's result, malloc'd, the caller's to free.
  */
-int fwp_station_loop(fwp_scan_fn scan, void *sctx, const struct fwp_job_image *imgs, size_t nimg,
-		     const struct fwp_flash_opts *o, int usb, unsigned interval_ms,
+int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void *wctx, int usb, unsigned interval_ms,
 		     const volatile int *stop,
 		     fwp_event_fn emit, void *ectx,
 		     void (*on_count)(const struct fwp_station_counts *c, void *ctx),

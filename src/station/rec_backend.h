@@ -40,8 +40,8 @@ struct fwp_rec_ops {
 		    struct fwp_rec_rows *rows, struct fwp_err *err);
 	/* Begin a transaction that excludes every other writer until it ends. */
 	int (*begin_exclusive)(struct fwp_rec *r, struct fwp_err *err);
-	/* Whether the record's tables exist (*present = 0 in a fresh database). */
-	int (*has_schema)(struct fwp_rec *r, int *present, struct fwp_err *err);
+	/* A query whose one row's one cell is 1 when the record's tables exist, else 0. */
+	const char *has_schema;
 };
 
 extern const struct fwp_rec_ops fwp_rec_sqlite_ops;

@@ -124,18 +124,6 @@ static int pg_begin_exclusive(struct fwp_rec *r, struct fwp_err *err)
 	return rc;
 }
 
-static int pg_has_schema(struct fwp_rec *r, int *present, struct fwp_err *err)
-{
-	struct fwp_rec_rows rows;
-	int rc = pg_exec(r, "SELECT to_regclass('fwpack_meta') IS NOT NULL", 0, NULL, &rows, err);
-	if (rc < 0)
-		return rc;
-	*present = rows.nrows == 1 && fwp_rec_cell(&rows, 0, 0) &&
-		   strcmp(fwp_rec_cell(&rows, 0, 0), "t") == 0;
-	fwp_rec_rows_free(&rows);
-	return FWP_OK;
-}
-
 const struct fwp_rec_ops fwp_rec_pg_ops = {
 	.name = "postgresql",
 	.serial_key = "BIGSERIAL PRIMARY KEY",
@@ -144,5 +132,5 @@ const struct fwp_rec_ops fwp_rec_pg_ops = {
 	.script = pg_script,
 	.exec = pg_exec,
 	.begin_exclusive = pg_begin_exclusive,
-	.has_schema = pg_has_schema,
+	.has_schema = "SELECT CASE WHEN to_regclass('fwpack_meta') IS NULL THEN 0 ELSE 1 END",
 };

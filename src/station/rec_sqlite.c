@@ -138,18 +138,6 @@ static int sq_begin_exclusive(struct fwp_rec *r, struct fwp_err *err)
 	return FWP_OK;
 }
 
-static int sq_has_schema(struct fwp_rec *r, int *present, struct fwp_err *err)
-{
-	struct fwp_rec_rows rows;
-	int rc = sq_exec(r, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fwpack_meta'",
-			 0, NULL, &rows, err);
-	if (rc < 0)
-		return rc;
-	*present = rows.nrows > 0;
-	fwp_rec_rows_free(&rows);
-	return FWP_OK;
-}
-
 const struct fwp_rec_ops fwp_rec_sqlite_ops = {
 	.name = "sqlite",
 	.serial_key = "INTEGER PRIMARY KEY",
@@ -158,5 +146,5 @@ const struct fwp_rec_ops fwp_rec_sqlite_ops = {
 	.script = sq_script,
 	.exec = sq_exec,
 	.begin_exclusive = sq_begin_exclusive,
-	.has_schema = sq_has_schema,
+	.has_schema = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'fwpack_meta'",
 };

@@ -115,6 +115,18 @@ static int create_schema(struct fwp_rec *r, struct fwp_err *err)
 	return rc;
 }
 
+static int has_schema(struct fwp_rec *r, int *present, struct fwp_err *err)
+{
+	struct fwp_rec_rows rows;
+	int rc = exec(r, r->ops->has_schema, 0, NULL, &rows, err);
+	if (rc < 0)
+		return rc;
+	*present = rows.nrows == 1 && fwp_rec_cell(&rows, 0, 0) &&
+		   strcmp(fwp_rec_cell(&rows, 0, 0), "1") == 0;
+	fwp_rec_rows_free(&rows);
+	return FWP_OK;
+}
+
 static int check_version(struct fwp_rec *r, int write, struct fwp_err *err)
 {
 	struct fwp_rec_rows rows;
@@ -169,7 +181,7 @@ int fwp_rec_open(const char *target, enum fwp_rec_mode mode, struct fwp_rec **ou
 				rollback(r);
 		}
 	} else if (rc == FWP_OK) {
-		rc = r->ops->has_schema(r, &present, err);
+		rc = has_schema(r, &present, err);
 		if (rc == FWP_OK && !present)
 			rc = fwp_fail(err, FWP_ERR_NOT_FOUND, "record %s: no station record in it",
 				      r->where);
@@ -579,7 +591,10 @@ int fwp_rec_run_image(struct fwp_rec *r, int64_t run_id, const char *name, const
 
 static const char *result_name(enum fwp_rec_result res)
 {
-	return res == FWP_REC_PASS ? "pass" : res == FWP_REC_FAIL ? "fail" : "skipped";
+	return res == FWP_REC_PASS		? "pass"
+	       : res == FWP_REC_SKIPPED	? "skipped"
+	       : res == FWP_REC_INTERRUPTED ? "interrupted"
+					: "fail";
 }
 
 int fwp_rec_run_step(struct fwp_rec *r, int64_t run_id, const struct fwp_rec_step *s,
@@ -604,7 +619,7 @@ int fwp_rec_run_end(struct fwp_rec *r, int64_t run_id, enum fwp_rec_result resul
 	snprintf(id, sizeof(id), "%" PRId64, run_id);
 	now_iso(now);
 	const char *state = result == FWP_REC_PASS || identity_written ? "used" : "abandoned";
-	const char *p[] = {id, now, result == FWP_REC_PASS ? "pass" : "fail", error};
+	const char *p[] = {id, now, result_name(result), error};
 	int rc = r->ops->begin_exclusive(r, err);
 	if (rc < 0)
 		return rc;

@@ -103,7 +103,8 @@ int fwp_rec_identity_acquire(struct fwp_rec *r, const struct fwp_idsrc *src, int
 int fwp_rec_run_image(struct fwp_rec *r, int64_t run_id, const char *name, const char *version,
 		      const char *sha256, struct fwp_err *err);
 
-enum fwp_rec_result { FWP_REC_PASS = 1, FWP_REC_FAIL, FWP_REC_SKIPPED };
+/* INTERRUPTED: a run's end only, when its station was stopped (SIGINT) mid-board. */
+enum fwp_rec_result { FWP_REC_PASS = 1, FWP_REC_FAIL, FWP_REC_SKIPPED, FWP_REC_INTERRUPTED };
 
 struct fwp_rec_step {
 	unsigned seq;

@@ -155,8 +155,11 @@ static void step_skipped(struct board_run *r, size_t i)
 /* The board's first failure, with its code (which sets fwpack's exit status). Returns 0: not ok. */
 static int fail_board(struct board_run *r, int code, const char *path, const char *why)
 {
-	if (r->res->err.code == FWP_OK)
+	if (r->res->err.code == FWP_OK) {
 		fwp_fail(&r->res->err, code < 0 ? code : FWP_ERR_VERIFY, "%s: %s", path, why);
+		/* Stopped by the station, not failed by itself: the failure came after the stop. */
+		r->res->interrupted = r->o->cancel && *r->o->cancel;
+	}
 	return 0;
 }
 
@@ -735,11 +738,21 @@ int fwp_station_run_board(struct fwp_station *st, const struct fwp_run_images *r
 	if (r.record_failed) {
 		/* The record is what makes a board traceable: the station stops. */
 		struct fwp_err ignored;
-		fwp_station_board_end(st, &r.sb, 0, r.identity_written, err->msg, &ignored);
+		fwp_station_board_end(st, &r.sb, FWP_REC_FAIL, r.identity_written, err->msg, &ignored);
 		return err->code ? err->code : FWP_ERR_IO;
 	}
 	res->passed = ok;
+	/* Stopped mid-board, whatever step it was in: the record says so, not "fail". */
+	res->interrupted = !ok && res->interrupted;
+	if (res->interrupted && strstr(res->err.msg, "interrupted") == NULL) {
+		char why[sizeof(res->err.msg)];
+		memcpy(why, res->err.msg, sizeof(why)); /* not formatted into itself */
+		fwp_fail(&res->err, FWP_ERR_NO_DEVICE, "interrupted: %s", why);
+	}
 	/* A value is used once a provision step wrote it (or the run passed). */
-	return fwp_station_board_end(st, &r.sb, ok, r.identity_written, ok ? NULL : res->err.msg,
-				     err);
+	return fwp_station_board_end(st, &r.sb,
+				     ok ? FWP_REC_PASS
+				     : res->interrupted ? FWP_REC_INTERRUPTED
+							: FWP_REC_FAIL,
+				     r.identity_written, ok ? NULL : res->err.msg, err);
 }

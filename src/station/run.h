@@ -35,6 +35,7 @@ struct fwp_run_board {
 
 struct fwp_run_result {
 	int passed;
+	int interrupted; /* its first failure came after the station was stopped (o->cancel) */
 	char identity[FWP_IDENTITY_MAX];
 	int identity_kept;
 	char board_uid[300];

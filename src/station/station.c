@@ -221,13 +221,13 @@ static int board_step_locked(struct fwp_station *st, struct fwp_station_board *b
 	return fwp_rec_run_step(st->rec, b->run_id, &s, err);
 }
 
-static int board_end_locked(struct fwp_station *st, struct fwp_station_board *b, int passed,
+static int board_end_locked(struct fwp_station *st, struct fwp_station_board *b,
+			    enum fwp_rec_result result,
 			  int identity_written, const char *error, struct fwp_err *err)
 {
 	if (!st->rec)
 		return FWP_OK;
-	return fwp_rec_run_end(st->rec, b->run_id, passed ? FWP_REC_PASS : FWP_REC_FAIL,
-			       identity_written, error, err);
+	return fwp_rec_run_end(st->rec, b->run_id, result, identity_written, error, err);
 }
 
 /* The public calls: each under the station's lock. */
@@ -271,8 +271,9 @@ int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, 
 	LOCKED(board_step_locked(st, b, step, result, duration_ms, bytes, error, err));
 }
 
-int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b, int passed,
-			  int identity_written, const char *error, struct fwp_err *err)
+int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b,
+			  enum fwp_rec_result result, int identity_written, const char *error,
+			  struct fwp_err *err)
 {
-	LOCKED(board_end_locked(st, b, passed, identity_written, error, err));
+	LOCKED(board_end_locked(st, b, result, identity_written, error, err));
 }

@@ -101,8 +101,9 @@ int fwp_station_board_step(struct fwp_station *st, struct fwp_station_board *b, 
 			   enum fwp_rec_result result, uint64_t duration_ms, uint64_t bytes,
 			   const char *error, struct fwp_err *err);
 
-/* End a board's run; identity_written: the board holds its identity now. */
-int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b, int passed,
+/* End a board's run (pass, fail or interrupted); identity_written: the board holds its identity now. */
+int fwp_station_board_end(struct fwp_station *st, struct fwp_station_board *b,
+			  enum fwp_rec_result result,
 			  int identity_written, const char *error, struct fwp_err *err);
 
 #endif /* FWP_STATION_STATION_H */
