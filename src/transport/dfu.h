@@ -85,11 +85,10 @@ const struct fwp_dfu_info *fwp_dfu_dev_info(const struct fwp_dfu_dev *d);
 const struct fwp_dfu_alt *fwp_dfu_dev_alt(const struct fwp_dfu_dev *d);
 /* "0483:df11 serial 123 at 1-2.3": for messages. */
 const char *fwp_dfu_dev_label(const struct fwp_dfu_dev *d);
-
-/* An fwpack Loader or Updater (device/apps/loader_usb.c names its product "fwpack ..."). */
-int fwp_dfu_is_fwpack(const struct fwp_dfu_info *in);
 /* wTransferSize, or a safe default when the descriptor lacks it. */
 unsigned fwp_dfu_transfer_size(const struct fwp_dfu_dev *d);
+/* An fwpack Loader or Updater (device/apps/loader_usb.c names its product "fwpack ..."). */
+int fwp_dfu_is_fwpack(const struct fwp_dfu_info *in);
 
 /*
  * Switch to another alt setting (a number or a name) of the open device and

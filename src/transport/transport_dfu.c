@@ -151,11 +151,12 @@ static void wrong_board(struct fwp_link *l, const struct fwp_job_image *img, str
 	if (fwc_prov_check(&src, info.hdr.hdr_size, info.hdr.payload_size, NULL, NULL, &r) != FWC_OK)
 		return;
 	fwp_hex(r.prov_uid, r.prov_uid_len, its);
+	if (strcmp(its, uid) == 0)
+		return; /* refused for another reason */
 	char was[sizeof(err->msg)];
 	snprintf(was, sizeof(was), "%s", err->msg);
-	if (strcmp(its, uid) != 0)
-		fwp_fail(err, FWP_ERR_REFUSED, "%s: %s (its UID %s; UID %s is this board)", was,
-			 fwp_verdict_name(FWC_WRONG_BOARD), its, uid);
+	fwp_fail(err, FWP_ERR_REFUSED, "%s: %s (its UID %s; UID %s is this board)", was,
+		 fwp_verdict_name(FWC_WRONG_BOARD), its, uid);
 }
 
 static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
