@@ -3,10 +3,9 @@
 # table (device/ports/PORT/layout.c, printed by tests/tools/portlayout-PORT),
 # its linker scripts (bootloader.ld, loader.ld, app.ld: where each program
 # is linked) and its manifest (examples/manifests/device-PORT.json), plus
-# the F429 manifests (factory-f429.json, and station-f429.json, which is
-# factory-f429.json with the last sector given to provisioning, laid out
-# as the posix port is). The built ELFs' vector tables sit where the linker
-# scripts say (the images qemu-boot.sh and device-ports.sh build).
+# the F429 manifest (factory-f429.json: the stm32f4 port's slots, and the
+# posix port's layout moved to the F429's flash). The built ELFs' vector
+# tables sit where the linker scripts say (the images qemu-boot.sh and device-ports.sh build).
 . "$top_srcdir/tests/lib.sh"
 M=$top_srcdir/examples/manifests
 
@@ -103,23 +102,26 @@ for port in qemu-mps2 stm32f4; do
 	done
 done
 
-# The F429 manifests: factory-f429.json is the stm32f4 port's slots;
-# station-f429.json the same flash with the Application slot split as the
-# posix port splits it (app, then provisioning in the last sector).
+# The F429 manifest: factory-f429.json is the stm32f4 port's slots (the
+# provisioning slot included), and the posix port's layout is the same,
+# moved to the F429's flash (so the station's emulated boards are F429s).
 manifest_slots "$M/factory-f429.json" >"$T/factory"
-manifest_slots "$M/station-f429.json" >"$T/station"
 if cmp -s "$T/factory" "$T/stm32f4.c"; then ok "factory-f429.json has the stm32f4 port's slots"; else
 	not_ok "factory-f429.json and the stm32f4 port's layout.c disagree"; diff "$T/stm32f4.c" "$T/factory" | sed 's/^/    /'; fi
-jq -S .regions "$M/factory-f429.json" >"$T/factory.regions"
-jq -S .regions "$M/station-f429.json" >"$T/station.regions"
-cmp -s "$T/factory.regions" "$T/station.regions" && ok "station-f429.json has factory-f429.json's flash regions" ||
-	not_ok "station-f429.json's regions differ from factory-f429.json's"
-base=$(awk '$1 == "bootloader" { print $2 }' "$T/station")
-awk -v b="$base" '{ print $1, $2 - b, $3 - b }' "$T/station" >"$T/station.rel"
-if cmp -s "$T/station.rel" "$T/posix.c"; then ok "station-f429.json's slots are the posix port's, moved to the F429's flash"; else
-	not_ok "station-f429.json and the posix port's layout.c disagree"; diff "$T/posix.c" "$T/station.rel" | sed 's/^/    /'; fi
-fa_end=$(awk '$1 == "app" { print $3 }' "$T/factory")
-st_end=$(awk '$1 == "provisioning" { print $3 }' "$T/station")
-[ "$fa_end" = "$st_end" ] && ok "station-f429.json's app and provisioning slots fill factory-f429.json's app slot" ||
-	not_ok "station-f429.json's provisioning slot ends at $st_end, factory-f429.json's app at $fa_end"
+base=$(awk '$1 == "bootloader" { print $2 }' "$T/factory")
+awk -v b="$base" '{ print $1, $2 - b, $3 - b }' "$T/factory" >"$T/factory.rel"
+if cmp -s "$T/factory.rel" "$T/posix.c"; then ok "factory-f429.json's slots are the posix port's, moved to the F429's flash"; else
+	not_ok "factory-f429.json and the posix port's layout.c disagree"; diff "$T/posix.c" "$T/factory.rel" | sed 's/^/    /'; fi
+# Every port with a provisioning slot: its last 128K, after the Application's.
+for port in posix qemu-mps2 stm32f4; do
+	read -r _ ps pe <<-END
+	$(grep '^provisioning ' "$T/$port.c")
+	END
+	read -r _ as ae <<-END
+	$(grep '^app ' "$T/$port.c")
+	END
+	[ -n "$ps" ] && [ "$ae" -eq "$ps" ] && [ $((pe - ps)) -eq 131072 ] &&
+		ok "$port: the provisioning slot is the 128K after the Application slot" ||
+		not_ok "$port: no 128K provisioning slot right after the Application slot (app ${as:-?}-${ae:-?}, provisioning ${ps:-?}-${pe:-?})"
+done
 finish

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 EX=$top_srcdir/examples
 R=$EX/recipes/factory-f429.json
-MAN=$top_builddir/examples/manifests/station-f429.json
+MAN=$top_builddir/examples/manifests/factory-f429.json
 
 expect_exit 0 "the example recipe's plan" "$FWPACK" run --dry-run "$R"
 expect_output "dfuse_mass_erase: the ROM erases all flash" "...starts with the ROM's mass erase"
@@ -47,9 +47,8 @@ bad unused 'del(.provisioning_key) | .steps |= map(select(.do != "expect" and .d
 bad noid 'del(.identity)' 'a step uses {identity} but the recipe names no "identity" source' "{identity} without a source"
 bad ph '.steps[7].line = "sn {serial}"' 'steps[7].line: unknown placeholder in "sn {serial}"' "an unknown placeholder"
 bad two '.identity.csv = {"file": "x.csv"}' 'identity: give exactly one of counter, csv or command' "two identity sources"
-bad slot ".manifest = \"$EX/manifests/factory-f429.json\"" 'steps[5].slot: the manifest' "provisioning without a slot in the manifest"
+bad slot '.steps[5].slot = "nvram"' 'steps[5].slot: the manifest' "provisioning to a slot the manifest lacks"
 bad slot2 '.steps[5].slot = "app"' 'slot "app" holds the image "app": the provisioning record needs a slot of its own' "provisioning into an image's slot"
-bad provdfu '.steps[5].over = "dfu"' 'steps[5].over: provision over dfu: the record is bound to the board'"'"'s unique ID' "provisioning over DFU (no unique ID from the DFU Loader)"
 bad nokey 'del(.provisioning_key)' 'steps[5]: provision: the recipe names no "provisioning_key"' "a provision step without a provisioning key"
 bad spare '.steps |= map(select(.do != "provision"))' 'provisioning_key: no step provisions a board with it' "a provisioning key nothing uses"
 bad enter '.steps[3].enter = "jump"' 'steps[3].enter: "jump": expected "reset", "1200", "console" or "console=CMD"' "an unknown way to enter the Loader"

@@ -28,7 +28,8 @@ st_loader_flash "$T/lf1"
 expect_exit 0 "one board: DfuSe factory images, then the Application through the DFU Loader" \
 	st_usb "--device dfuse,serial=B1,flash=$T/d1,reappear=loader,loader.flash=$T/lf1" \
 	"$FWPACK" run --record "$T/r.db" --station line1 --operator ann --serial B1 "$S/usb.json"
-expect_output "PASS B1" "...the board passes"
+# (The fwpack Loader's iSerialNumber is its unique ID: the Loader in B1's place reports UID b1.)
+expect_output "PASS b1" "...the board passes, under the unique ID its DFU Loader reports"
 expect_output "1 passed, 0 failed, 0 not run (station line1)" "...and the summary says so"
 blsz=$(wc -c <"$S/out/bootloader.bin")
 if tail -c +1 "$T/d1" | head -c "$blsz" | cmp -s - "$S/out/bootloader.bin"; then
@@ -41,7 +42,7 @@ if st_app_in "$T/lf1"; then ok "...the Loader committed the Application"; else
 expect_eq "$(steps "$T/r.db")" "$STEPS_USB" "the record: every step of the recipe, in order, passed"
 "$FWPACK" history --record "$T/r.db" --json >"$T/h.json"
 expect_eq "$(jq -r '.[0] | .station + " " + .operator + " " + .board + " " + .result' "$T/h.json")" \
-	"line1 ann B1 pass" "...the station, operator, board and result"
+	"line1 ann b1 pass" "...the station, operator, board and result"
 bytes=$(jq -r '.[0].steps | map(select(.name == "dfuse_write" or .name == "write") | .bytes) | join(" ")' "$T/h.json")
 expect_eq "$bytes" "$(( $(wc -c <"$S/out/bootloader.bin") + ldsz )) $(wc -c <"$S/out/app.bin")" \
 	"...the bytes each write step sent"

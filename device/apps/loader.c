@@ -31,17 +31,19 @@ int main(void)
 				fwd_port_boot_select());
 	if (a == FWD_BOOT_APP) {
 		if (fwd_counter_raise(&counter, img.hdr.security_counter) != 0)
-			fwd_puts("loader: warning: cannot store the security counter\n");
+			fwd_puts("loader: cannot store the security counter\n");
 		fwd_puts(img.hdr.image_type == FWP_IMAGE_TYPE_UPDATER ? "loader: updater "
 									: "loader: application ");
 		fwd_report_version(&img.hdr);
+		/* One string for both: the stm32f4 Loader's 32 KiB budget is tight. */
+		fwd_puts(" valid, booting it (");
 		if (img.hdr.flags & FWP_IMAGE_F_CONFIRMED) {
-			fwd_puts(" valid, booting it (confirmed)\n");
+			fwd_puts("confirmed");
 		} else {
-			fwd_puts(" valid, booting it (boot ");
+			fwd_puts("boot ");
 			fwd_put_u32(sh->boot_count);
-			fwd_puts(")\n");
 		}
+		fwd_puts(")\n");
 		fwd_port_jump(img.hdr.vector_addr);
 	}
 	fwd_puts("loader: update mode: ");
@@ -74,12 +76,12 @@ int main(void)
 	 * board's UID only, and never older than the record installed.
 	 */
 	uint8_t uid[FWP_UID_MAX];
-	struct fwd_policy prov = {fwd_provisioning_keys, fwd_provisioning_key_count,
-				  1u << FWP_IMAGE_TYPE_PROVISIONING, 0, 0, uid, fwd_port_uid(uid)};
-	if (fwd_image_check(fwd_port_flash(), fwd_port_prov_slot[0], fwd_port_prov_slot[1], &prov,
+	struct fwd_policy *prov = &targets[3].pol;
+	*prov = (struct fwd_policy){fwd_provisioning_keys, fwd_provisioning_key_count,
+				    1u << FWP_IMAGE_TYPE_PROVISIONING, 0, 0, uid, fwd_port_uid(uid)};
+	if (fwd_image_check(fwd_port_flash(), fwd_port_prov_slot[0], fwd_port_prov_slot[1], prov,
 			    &img) == FWD_IMAGE_OK)
-		prov.min_security_counter = img.hdr.security_counter;
-	targets[3].pol = prov;
+		prov->min_security_counter = img.hdr.security_counter;
 #endif
 	fwd_update_mode(targets, sizeof(targets) / sizeof(targets[0]), FWP_ROLE_LOADER);
 }

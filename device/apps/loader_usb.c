@@ -8,7 +8,8 @@
  */
 static const char *const slot_names[] = {[FWP_SLOT_ID_BOOTLOADER] = "slot 0: bootloader",
 					 [FWP_SLOT_ID_LOADER] = "slot 1: loader",
-					 [FWP_SLOT_ID_APP] = "slot 2: application"};
+					 [FWP_SLOT_ID_APP] = "slot 2: application",
+					 [FWP_SLOT_ID_PROVISIONING] = "slot 3: provisioning"};
 
 void fwd_loader_usb_config(struct fwd_usb_config *cfg, uint8_t role, const char *serial,
 			   const struct fwd_update_target *targets, uint8_t ntargets)

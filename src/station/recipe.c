@@ -679,13 +679,6 @@ int fwp_recipe_check(struct fwp_recipe *r, const struct fwp_manifest *m, struct 
 			break;
 		case FWP_STEP_PROVISION: {
 			size_t k;
-			if (s->over != FWP_OVER_SERIAL) {
-				join(p, s->path, "over");
-				return fail(&c, p,
-					    "provision over dfu: the record is bound to the board's "
-					    "unique ID, which this fwpack reads from the Loader's INFO "
-					    "over serial only");
-			}
 			for (k = 0; k < m->nslots; k++)
 				if (strcmp(m->slots[k].name, s->slot_name) == 0)
 					break;

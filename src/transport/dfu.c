@@ -372,13 +372,18 @@ int fwp_dfu_abort(struct fwp_dfu_dev *d, struct fwp_err *err)
 	return rc < 0 ? rc : FWP_OK;
 }
 
+int fwp_dfu_is_fwpack(const struct fwp_dfu_info *in)
+{
+	return !strncmp(in->product, "fwpack", 6);
+}
+
 /* The device's refusal in words, with its status string when it offers one. */
 static int refused(struct fwp_dfu_dev *d, const struct fwp_dfu_status *st, const char *when,
 		   struct fwp_err *err)
 {
 	char why[256] = "";
 	const char *text = fwp_dfu_status_text(st->status);
-	if (!strncmp(d->info.product, "fwpack", 6) && loader_text(st->status))
+	if (fwp_dfu_is_fwpack(&d->info) && loader_text(st->status))
 		text = loader_text(st->status);
 	read_string(d->h, st->istring, why, sizeof(why));
 	return fwp_fail(err, FWP_ERR_REFUSED, "DFU device %s: %s: %s (%s)%s%s", d->label, when,

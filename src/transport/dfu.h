@@ -87,6 +87,8 @@ const struct fwp_dfu_alt *fwp_dfu_dev_alt(const struct fwp_dfu_dev *d);
 const char *fwp_dfu_dev_label(const struct fwp_dfu_dev *d);
 /* wTransferSize, or a safe default when the descriptor lacks it. */
 unsigned fwp_dfu_transfer_size(const struct fwp_dfu_dev *d);
+/* An fwpack Loader or Updater (device/apps/loader_usb.c names its product "fwpack ..."). */
+int fwp_dfu_is_fwpack(const struct fwp_dfu_info *in);
 
 /*
  * Switch to another alt setting (a number or a name) of the open device and

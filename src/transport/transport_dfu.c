@@ -1,4 +1,5 @@
 /* The USB DFU/DfuSe backend: libusb (one context per board) and dfuflash.h's policy. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,9 @@
 #include "dfu.h"
 #include "dfuflash.h"
 #include "dfuse.h"
+#include "fwc_prov.h"
+#include "fwpack/verdict.h"
+#include "slotimage.h"
 #include "transport.h"
 #include "usbwatch.h"
 
@@ -22,6 +26,25 @@ struct open_args {
 	const struct fwp_dfu_select *sel;
 	const struct fwp_dfu_opts *dopts;
 };
+
+/*
+ * The board's unique ID, lower-case hex as INFO gives it over serial: an
+ * fwpack Loader's (or Updater's) iSerialNumber is its UID in hex
+ * (device/apps/loader_usb.c); anything else reports none (""), and so does
+ * a serial number that is not 1..FWP_UID_MAX bytes of hex.
+ */
+static void board_uid(const struct fwp_dfu_info *in, int dfuse, char out[2 * FWP_UID_MAX + 1])
+{
+	size_t n = strlen(in->serial);
+	out[0] = 0;
+	if (dfuse || !fwp_dfu_is_fwpack(in) || n == 0 || n % 2 || n > 2 * FWP_UID_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)in->serial[i]))
+			return;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)in->serial[i]);
+}
 
 /* A libusb context per board: nothing shared between the boards' threads.
    A new one enumerates afresh: what appeared since is in it. 1: not there (yet). */
@@ -84,6 +107,7 @@ static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	char ver[8];
 	fwp_dfu_version_str(in->dfu_version, ver);
 	struct fwp_board_desc *d = &l->c.desc;
+	board_uid(in, l->session.dfuse, l->c.sink.id->uid);
 	snprintf(d->usb_id, sizeof(d->usb_id), "%04x:%04x", in->vid, in->pid);
 	snprintf(d->protocol, sizeof(d->protocol), "%s", l->session.dfuse ? "dfuse" : "dfu");
 	snprintf(d->alt_name, sizeof(d->alt_name), "%s", alt->name);
@@ -106,6 +130,35 @@ static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	return 1;
 }
 
+/*
+ * A refused provisioning record made for another board: DFU's status has
+ * no room for the Loader's verdict (errVERIFY covers it), but the record
+ * names its UID and the board's iSerialNumber is this one's, so say so in
+ * the words the serial transport uses for FWD_IMAGE_WRONG_BOARD.
+ */
+static void wrong_board(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
+{
+	struct fwp_image_info info;
+	struct fwp_err ignored;
+	const char *uid = l->c.sink.id->uid;
+	if (!uid[0] || fwp_image_parse(img->data, img->len, &info, &ignored) < 0 ||
+	    info.hdr.image_type != FWP_IMAGE_TYPE_PROVISIONING)
+		return;
+	struct fwp_buf file = {(uint8_t *)(uintptr_t)img->data, img->len, 0};
+	struct fwc_source src = {fwp_buf_read, &file, 0, (uint32_t)img->len};
+	struct fwc_result r;
+	char its[2 * FWP_UID_MAX + 1];
+	if (fwc_prov_check(&src, info.hdr.hdr_size, info.hdr.payload_size, NULL, NULL, &r) != FWC_OK)
+		return;
+	fwp_hex(r.prov_uid, r.prov_uid_len, its);
+	if (strcmp(its, uid) == 0)
+		return; /* refused for another reason */
+	char was[sizeof(err->msg)];
+	snprintf(was, sizeof(was), "%s", err->msg);
+	fwp_fail(err, FWP_ERR_REFUSED, "%s: %s (its UID %s; UID %s is this board)", was,
+		 fwp_verdict_name(FWC_WRONG_BOARD), its, uid);
+}
+
 static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
 {
 	/* DfuSe: the host erases before it writes, not the device on the way. */
@@ -116,6 +169,8 @@ static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fw
 	l->c.x = x;
 	int rc = fwp_dfu_flash_file(&l->session, img->data, img->len, err);
 	l->c.x.img = NULL;
+	if (rc == FWP_ERR_REFUSED)
+		wrong_board(l, img, err);
 	return rc;
 }
 

@@ -7,11 +7,15 @@
  *   serial=SN      the iSerialNumber text; by default the board's unique ID
  *                  in upper-case hex, derived from the flash file as fwd-posix
  *                  derives it (device/ports/posix/uid.c) and reports it in
- *                  INFO, so a host sees one board over both carriers
+ *                  INFO, so a host sees one board over both carriers. The
+ *                  provisioning slot's UID stays the flash file's: with
+ *                  serial= the model is a board whose USB name lies.
  *   role=updater   the Updater instead (one target: the Loader's slot)
  * The Loader's targets, keys (the posix port's, device/ports/posix/keys.c)
  * and rollback counter (read from the counter sector) are those of
- * device/apps/loader.c; the Updater's (root keys, Loader images, never
+ * device/apps/loader.c, its provisioning slot included (alt 3: type 5
+ * only, the provisioning keys only, this board's UID, never older than
+ * the record installed); the Updater's (root keys, Loader images, never
  * older than the installed Loader) those of device/apps/updater.c. Deferred flash work runs right after each control
  * transfer: a GETSTATUS that answered dfuDNBUSY is followed by the write,
  * and the host's next GETSTATUS finds it done.
@@ -28,8 +32,8 @@
 #include "posix.h"
 #include "usbemu.h"
 
-extern const uint8_t fwd_loader_keys[][65], fwd_root_keys[][65];
-extern const uint32_t fwd_loader_key_count, fwd_root_key_count;
+extern const uint8_t fwd_loader_keys[][65], fwd_root_keys[][65], fwd_provisioning_keys[][65];
+extern const uint32_t fwd_loader_key_count, fwd_root_key_count, fwd_provisioning_key_count;
 
 #define VECTOR_TABLE_SIZE_POSIX 256u /* as the posix port is built */
 
@@ -40,7 +44,9 @@ struct loader_dev {
 	uint8_t *mem;
 	struct fwd_flash_sim sim;
 	struct fwd_flash fl;
-	struct fwd_update_target t[3];
+	uint8_t uid[FWP_UID_MAX]; /* the provisioning policy's, from the flash file */
+	unsigned uid_len;
+	struct fwd_update_target t[4];
 	struct fwd_update up;
 	struct fwd_usb_config cfg;
 	struct fwd_usb usb;
@@ -121,14 +127,13 @@ static void *create(int nopts, char *const *keys, char *const *values)
 		destroy(d);
 		return NULL;
 	}
+	d->uid_len = fwd_posix_uid(d->path, d->uid);
 	if (!d->serial) {
 		static const char hex[] = "0123456789ABCDEF";
-		uint8_t uid[FWP_UID_MAX];
-		unsigned n = fwd_posix_uid(d->path, uid);
 		d->serial = calloc(1, 2 * FWP_UID_MAX + 1);
-		for (unsigned i = 0; d->serial && i < n; i++) {
-			d->serial[2 * i] = hex[uid[i] >> 4];
-			d->serial[2 * i + 1] = hex[uid[i] & 15];
+		for (unsigned i = 0; d->serial && i < d->uid_len; i++) {
+			d->serial[2 * i] = hex[d->uid[i] >> 4];
+			d->serial[2 * i + 1] = hex[d->uid[i] & 15];
 		}
 	}
 	if (load_flash(d) != 0) {
@@ -157,7 +162,15 @@ static void *create(int nopts, char *const *keys, char *const *values)
 		2, {fwd_port_app_slot[0], fwd_port_app_slot[1], 1}, pol};
 	d->t[0].pol.type_mask = 1u << FWP_IMAGE_TYPE_BOOTLOADER;
 	d->t[1].pol.type_mask = 1u << FWP_IMAGE_TYPE_LOADER;
-	uint8_t ntargets = 3;
+	struct fwd_policy prov = {fwd_provisioning_keys, fwd_provisioning_key_count,
+				  1u << FWP_IMAGE_TYPE_PROVISIONING, 0, 0, d->uid, d->uid_len};
+	struct fwd_image installed;
+	if (fwd_image_check(&d->fl, fwd_port_prov_slot[0], fwd_port_prov_slot[1], &prov,
+			    &installed) == FWD_IMAGE_OK)
+		prov.min_security_counter = installed.hdr.security_counter;
+	d->t[3] = (struct fwd_update_target){
+		FWP_SLOT_ID_PROVISIONING, {fwd_port_prov_slot[0], fwd_port_prov_slot[1], 1}, prov};
+	uint8_t ntargets = 4;
 	if (updater) {
 		/* As device/apps/updater.c: a Loader the Bootloader will accept. */
 		struct fwd_policy lp = {fwd_root_keys, fwd_root_key_count,

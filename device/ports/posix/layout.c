@@ -7,7 +7,7 @@
 const char fwd_port_board[] = "posix";
 const uint32_t fwd_port_bootloader_slot[2] = {0x00000000u, 0x4000u};
 const uint32_t fwd_port_loader_slot[2] = {0x00004000u, 0x1C000u};
-/* The last 128K sector is the provisioning slot, as on station-f429.json's F429. */
+/* The last 128K sector is the provisioning slot, as on the F429 (examples/manifests/factory-f429.json). */
 const uint32_t fwd_port_app_slot[2] = {0x00020000u, 0xC0000u};
 const uint32_t fwd_port_prov_slot[2] = {0x000E0000u, 0x20000u};
 const uint32_t fwd_port_counter_sector[2] = {0x00100000u, 0x4000u};
