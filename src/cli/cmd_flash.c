@@ -22,6 +22,7 @@
 #include "slotimage.h"
 #include "slotpolicy.h"
 #include "loop.h"
+#include "portpath.h"
 #include "transport.h"
 #include "usbwatch.h"
 #include "util.h"
@@ -231,10 +232,13 @@ static int serial_targets(const struct flash_args *a, struct targets *ts, struct
 	/* Two names for one port (a symlink, a glob and a path): the same board. */
 	for (size_t i = 0; i < ts->n; i++) {
 		char ri[PATH_MAX], rj[PATH_MAX];
-		if (!realpath(ts->t[i].name, ri))
+		struct fwp_err lerr;
+		if (fwp_port_resolve(ts->t[i].name, ri, sizeof(ri), &lerr) < 0)
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (!ts->dup[j][0] && realpath(ts->t[j].name, rj) && !strcmp(ri, rj)) {
+			if (!ts->dup[j][0] &&
+			    fwp_port_resolve(ts->t[j].name, rj, sizeof(rj), &lerr) == FWP_OK &&
+			    !strcmp(ri, rj)) {
 				snprintf(ts->dup[i], sizeof(ts->dup[i]), "%.255s", ts->t[j].name);
 				break;
 			}
@@ -402,7 +406,7 @@ static int scan(void *ctx, struct fwp_target **out, size_t *n)
 				continue;
 			for (size_t k = 0; k < g.gl_pathc && rc == FWP_OK; k++) {
 				char real[PATH_MAX];
-				if (!realpath(g.gl_pathv[k], real))
+				if (fwp_port_resolve(g.gl_pathv[k], real, sizeof(real), &err) < 0)
 					continue; /* not (or no longer) there */
 				struct fwp_target *t = add(&ts, &fwp_transport_serial, g.gl_pathv[k]);
 				if (!t)
