@@ -46,7 +46,7 @@ static void *probe(void *arg)
 	/* a by-id name is opened as what it names, as the serial transport does */
 	const char *path = fwp_port_resolve(p->name, real, sizeof(real), &err) == FWP_OK ? real
 											 : p->name;
-	struct fwp_flasher_opts fo = {FWP_PROBE_WRITE_MS, 0, -1, 0, pr->o->cancel, NULL, NULL};
+	struct fwp_flasher_opts fo = {FWP_PROBE_WRITE_MS, FWP_PROBE_RETRIES, -1, 0, pr->o->cancel, NULL, NULL};
 	int rc = fwp_serial_open(path, pr->o->baud ? pr->o->baud : 115200, &port, &err);
 	if (rc == FWP_OK)
 		rc = fwp_flasher_new(port, &fo, &f, &err);

@@ -15,10 +15,11 @@
 #include "fwpack/protocol.h"
 
 /*
- * A probe is the flasher's connect with no retry: HELLOs backing off from
- * 20 ms to 500 ms, about 1.1 s for a port that never answers. Writing one
- * byte may take this long before the port counts as stuck.
+ * A probe is the flasher's connect with one retry: seven HELLOs, backing
+ * off from 20 ms to 500 ms, about 1.6 s for a port that never answers.
  */
+#define FWP_PROBE_RETRIES 1
+/* Writing one frame may take this long before the port counts as stuck. */
 #define FWP_PROBE_WRITE_MS 300
 /* Ports probed at once (each a thread holding one open port). */
 #define FWP_PROBE_PARALLEL 32
