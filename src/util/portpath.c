@@ -1,6 +1,7 @@
 /* Following a port's symlinks without realpath() (portpath.h). */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,7 +36,25 @@ static void normalize(char *p)
 	*w = 0;
 }
 
+static int resolve(const char *path, char *out, size_t size, struct fwp_err *err);
+
+/*
+ * One lookup at a time: the boards of a run open their ports from threads
+ * of their own, and umockdev's stat() wrappers (the emulated ports of the
+ * tests, tests/tools/ttyemu) share one path buffer between threads, which
+ * aborts the process. A lookup takes microseconds; nothing waits here long.
+ */
+static pthread_mutex_t lookup = PTHREAD_MUTEX_INITIALIZER;
+
 int fwp_port_resolve(const char *path, char *out, size_t size, struct fwp_err *err)
+{
+	pthread_mutex_lock(&lookup);
+	int rc = resolve(path, out, size, err);
+	pthread_mutex_unlock(&lookup);
+	return rc;
+}
+
+static int resolve(const char *path, char *out, size_t size, struct fwp_err *err)
 {
 	char cur[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
 	if (path[0] == '/') {
