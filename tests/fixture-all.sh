@@ -4,7 +4,8 @@
 # joined to posix-port Loaders, one with nothing behind it. --all probes
 # each, flashes the three, skips the silent one and says so (-v, the JSON,
 # the summary); --port GLOB and --device narrow what is probed; --all --wait
-# finds a board that appears after the run started.
+# finds a board that appears after the run started; two ports with one
+# board behind them (one UID) flash it once.
 . "$top_srcdir/tests/lib.sh"
 
 DEV=$top_builddir/device/ports/posix/fwd-posix
@@ -134,10 +135,30 @@ start=$(date +%s)
 timeout -k 5 60 "$TTYEMU" --port ttyUSB0=none -- "$FWPACK" flash --all --wait=3 "$I/app.bin" >"$T/log" 2>&1
 rc=$?
 took=$(($(date +%s) - start))
-if [ $rc -eq 69 ] && [ $took -lt 15 ] && grep -q "no fwpack Loader or Updater on a serial port (1 probed" "$T/log"; then
+if [ $rc -eq 69 ] && [ $took -lt 15 ] && grep -q "no serial port answers as an fwpack Loader or Updater (1 probed" "$T/log"; then
 	ok "--all --wait=3 with no board: exit 69 after ${took} s, saying why"
 else
 	not_ok "--all --wait=3 with no board (exit $rc after $took s)"; sed 's/^/    /' "$T/log"
+fi
+stop_all
+
+# 7. Two ports, one board (two posix processes on one flash file report one UID):
+# flashed once, the second port skipped, naming the first.
+device 5
+rm -f "$T/dev5b"
+"$DEV" --flash "$T/f5" --link "$T/dev5b" >"$T/dev5b.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_link "$T/dev5b"
+timeout -k 5 90 "$TTYEMU" --port ttyACM0="$(readlink "$T/dev5")" --port ttyACM1="$(readlink "$T/dev5b")" -- \
+	"$FWPACK" flash --all -v --json "$I/app.bin" >"$T/log" 2>"$T/err"
+rc=$?
+printf '/dev/ttyACM0 pass\n' >"$T/want"
+results >"$T/got"
+if [ $rc -eq 0 ] && cmp -s "$T/got" "$T/want" &&
+	grep -q "skipping /dev/ttyACM1: /dev/ttyACM1: the same board as /dev/ttyACM0 (UID [0-9a-f]*): flashed once" "$T/err"; then
+	ok "--all: two ports reporting one UID are one board, flashed once"
+else
+	not_ok "--all: one board behind two ports (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
 fi
 stop_all
 

@@ -33,6 +33,8 @@
 #define FWP_WAIT_DEFAULT_S 60
 /* How often a station looks for new boards. */
 #define FWP_SCAN_INTERVAL_MS 200
+/* --all --wait: how long one look for USB devices waits before the serial ports are probed again. */
+#define FWP_ALL_USB_SLICE_MS 1000
 
 /* Options that mean one transport: given with the other, they are refused, not ignored. */
 enum { FOR_SERIAL = 1, FOR_USB = 2 };
@@ -369,15 +371,20 @@ static int all_targets(const struct flash_args *a, struct targets *ts, size_t *n
 	struct fwp_serial_scan_opts so = {a->o.baud, a->vid, a->pid, a->ports, a->nports,
 					  &interrupted};
 	struct flash_args usb = *a;
-	usb.o.wait_ms = 0; /* waited for here, with the serial ports */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct fwp_scan_port *sp = NULL;
 		size_t nsp = 0;
 		int rc = fwp_serial_scan(&so, &sp, &nsp, err);
-		if (rc < 0)
+		if (rc == FWP_ERR_NOMEM)
 			return rc;
+		if (rc < 0) {
+			/* no tty class here (a container, an emulated USB bus): USB only */
+			if (a->verbose)
+				fprintf(stderr, "fwpack: --all: no serial ports listed: %s\n", err->msg);
+			rc = FWP_OK;
+		}
 		free(*skipped);
 		*skipped = sp; /* the boards found are moved out; the rest stay */
 		*nskipped = 0;
@@ -392,20 +399,36 @@ static int all_targets(const struct flash_args *a, struct targets *ts, size_t *n
 			sp[(*nskipped)++] = sp[i];
 		}
 		*nserial = ts->n;
-		if (rc == FWP_OK)
-			rc = usb_targets(&usb, ts, err);
-		if (rc != FWP_ERR_NO_DEVICE || ts->n)
-			return rc;
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		double waited = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
-		if (interrupted || waited * 1000 >= a->o.wait_ms)
+		double waited_ms = (double)(t.tv_sec - t0.tv_sec) * 1e3 +
+				   (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
+		/* --wait: USB devices on libusb's hotplug events, a slice at a time,
+		   so that a serial board plugged in meanwhile is probed soon too */
+		double left_ms = a->o.wait_ms > waited_ms ? a->o.wait_ms - waited_ms : 0;
+		usb.o.wait_ms = *nserial ? 0 : (unsigned)(left_ms < FWP_ALL_USB_SLICE_MS ? left_ms
+										  : FWP_ALL_USB_SLICE_MS);
+		if (rc == FWP_OK)
+			rc = usb_targets(&usb, ts, err);
+		if (rc < 0 && rc != FWP_ERR_NO_DEVICE && rc != FWP_ERR_NOMEM && *nserial) {
+			/* no USB here (no access to the bus): the serial boards still are */
+			fprintf(stderr, "fwpack: warning: --all: no USB DFU devices listed: %s\n",
+				err->msg);
+			rc = FWP_OK;
+		}
+		if (rc != FWP_ERR_NO_DEVICE || ts->n)
+			return rc;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited_ms = (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
+		if (interrupted || waited_ms >= a->o.wait_ms)
 			return fwp_fail(err, FWP_ERR_NO_DEVICE,
-					"--all: no fwpack Loader or Updater on a serial port (%zu "
-					"probed%s) and no USB DFU device found",
+					"--all: no USB DFU device found and no serial port answers as "
+					"an fwpack Loader or Updater (%zu probed%s)",
 					nsp, a->verbose || !nsp ? "" : "; -v says why each was skipped");
-		struct timespec pause = {0, FWP_SCAN_INTERVAL_MS * 1000000L};
-		nanosleep(&pause, NULL);
+		if (!usb.o.wait_ms) {
+			struct timespec pause = {0, FWP_SCAN_INTERVAL_MS * 1000000L};
+			nanosleep(&pause, NULL);
+		}
 	}
 }
 

@@ -328,6 +328,8 @@ static int run(UMockdevTestbed *tb, char **argv, double timeout)
 		struct timespec ts = {0, 10000000L};
 		nanosleep(&ts, NULL);
 	}
+	/* What COMMAND left running in its group goes too: nothing outlives ttyemu. */
+	kill(-pid, SIGKILL);
 	if (timed_out)
 		return EXIT_TIMEOUT;
 	if (WIFSIGNALED(status))
