@@ -38,19 +38,24 @@ static void normalize(char *p)
 
 static int resolve(const char *path, char *out, size_t size, struct fwp_err *err);
 
-/*
- * One lookup at a time: the boards of a run open their ports from threads
- * of their own, and umockdev's stat() wrappers (the emulated ports of the
- * tests, tests/tools/ttyemu) share one path buffer between threads, which
- * aborts the process. A lookup takes microseconds; nothing waits here long.
- */
+/* One lookup at a time (portpath.h: umockdev); each takes microseconds. */
 static pthread_mutex_t lookup = PTHREAD_MUTEX_INITIALIZER;
+
+void fwp_port_lookup_lock(void)
+{
+	pthread_mutex_lock(&lookup);
+}
+
+void fwp_port_lookup_unlock(void)
+{
+	pthread_mutex_unlock(&lookup);
+}
 
 int fwp_port_resolve(const char *path, char *out, size_t size, struct fwp_err *err)
 {
-	pthread_mutex_lock(&lookup);
+	fwp_port_lookup_lock();
 	int rc = resolve(path, out, size, err);
-	pthread_mutex_unlock(&lookup);
+	fwp_port_lookup_unlock();
 	return rc;
 }
 

@@ -22,4 +22,14 @@
  */
 int fwp_port_resolve(const char *path, char *out, size_t size, struct fwp_err *err);
 
+/*
+ * Held by fwp_port_resolve, and around opening a port by name: boards
+ * opened from threads of their own must not look up /dev paths at the same
+ * time under umockdev's preload (tests/tools/ttyemu), whose stat() and
+ * open() wrappers share one path buffer between threads and abort. Only
+ * for calls that return at once (an open with O_NONBLOCK, not a read).
+ */
+void fwp_port_lookup_lock(void);
+void fwp_port_lookup_unlock(void);
+
 #endif /* FWP_PORTPATH_H */
