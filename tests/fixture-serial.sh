@@ -83,7 +83,8 @@ rc=$?
 if [ $rc -ne 0 ]; then ok "one board cut off: the run fails (exit $rc)"; else
 	not_ok "one board cut off: the run fails"; sed 's/^/    /' "$T/log"; fi
 expect_output "7 of 8 boards passed" "the summary counts 7 passed"
-if grep -E "^$P5 .* FAIL +.*$P5: write" "$T/log" >/dev/null; then ok "the summary names the failing board and why"; else
+# (A cut cable shows as a write or a read error: whichever the flasher was doing when it went.)
+if grep -E "^$P5 .* FAIL +.*$P5: (write|read)" "$T/log" >/dev/null; then ok "the summary names the failing board and why"; else
 	not_ok "the summary names the failing board and why"; sed 's/^/    /' "$T/log"; fi
 if [ "$(grep -c ' pass *$' "$T/log")" -eq 7 ]; then ok "7 boards pass in the summary"; else
 	not_ok "7 boards pass in the summary"; fi

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "check_util.h"
+#include "portpath.h"
 #include "util.h"
 
 /* Out of memory only when zlib says so; anything else is zlib's own words and code. */
@@ -72,12 +73,55 @@ START_TEST(file_set)
 }
 END_TEST
 
+/* udev's by-id links: relative, through "..", chained; a loop and a missing name refused. */
+START_TEST(port_links_followed)
+{
+	char *dir = tmpdir_new(), p[512], want[512], got[4096];
+	struct fwp_err err;
+	snprintf(p, sizeof(p), "%s/ttyACM0", dir);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	snprintf(want, sizeof(want), "%s", p);
+	snprintf(p, sizeof(p), "%s/by-id", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/by-id/usb-fwpack_0001-if00", dir);
+	ck_assert_int_eq(symlink("../ttyACM0", p), 0);
+	snprintf(p, sizeof(p), "%s/board", dir);
+	ck_assert_int_eq(symlink("./by-id//usb-fwpack_0001-if00", p), 0);
+	ck_assert_int_eq(fwp_port_resolve(p, got, sizeof(got), &err), FWP_OK);
+	ck_assert_str_eq(got, want);
+	/* not a link: itself */
+	ck_assert_int_eq(fwp_port_resolve(want, got, sizeof(got), &err), FWP_OK);
+	ck_assert_str_eq(got, want);
+	/* relative to the current directory */
+	char cwd[4096];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(fwp_port_resolve("board", got, sizeof(got), &err), FWP_OK);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_str_eq(got, want);
+	/* too small an output is refused, not cut */
+	ck_assert_int_eq(fwp_port_resolve(p, got, 8, &err), FWP_ERR_RANGE);
+	snprintf(p, sizeof(p), "%s/loop", dir);
+	ck_assert_int_eq(symlink("loop", p), 0);
+	ck_assert_int_eq(fwp_port_resolve(p, got, sizeof(got), &err), FWP_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "symbolic links"));
+	snprintf(p, sizeof(p), "%s/gone", dir);
+	ck_assert_int_eq(symlink("ttyACM9", p), 0);
+	ck_assert_int_eq(fwp_port_resolve(p, got, sizeof(got), &err), FWP_ERR_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "gone"));
+	tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, zlib_failures_named);
 	tcase_add_test(tc, file_set);
+	tcase_add_test(tc, port_links_followed);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,6 +1,7 @@
 /*
  * fwpack flash: images to one board or a whole fixture, over serial ports
- * (--port, repeated or a glob) or USB DFU (--dfu, --serial, --path, --all).
+ * (--port, repeated or a glob) or USB DFU (--dfu, --serial, --path), or
+ * both (--all: the serial ports that answer HELLO and the DFU devices).
  * This file turns the command line into targets and options; the boards
  * are flashed by fwp_flash_boards (board.h) through the transport
  * backends, and shown by a renderer (render.h).
@@ -19,13 +20,17 @@
 #include "dfu.h"
 #include "enter.h"
 #include "render.h"
+#include "serial_scan.h"
 #include "slotimage.h"
 #include "slotpolicy.h"
 #include "loop.h"
+#include "portpath.h"
 #include "transport.h"
 #include "usbwatch.h"
 #include "util.h"
 
+/* --all --wait: how long one look for USB devices waits before the serial ports are probed again. */
+#define FWP_ALL_USB_SLICE_MS 1000
 
 /* Options that mean one transport: given with the other, they are refused, not ignored. */
 enum { FOR_SERIAL = 1, FOR_USB = 2 };
@@ -34,9 +39,10 @@ struct flash_args {
 	struct fwp_flash_opts o;
 	enum fwp_render_mode mode;
 	unsigned long jobs;
-	int all, bad, jobs_given, loop;
-	/* the first option seen for each transport, for the refusal */
-	const char *serial_opt, *usb_opt;
+	int all, bad, jobs_given, loop, verbose;
+	/* the first option seen for each transport, for the refusal; --all takes
+	   --device for both, so usb_strict is the first USB one but --device */
+	const char *serial_opt, *usb_opt, *usb_strict;
 	/* every --port, --serial and --path, in order: none is dropped */
 	const char **ports, **serials, **paths;
 	size_t nports, nserials, npaths;
@@ -54,7 +60,7 @@ static int for_transport(struct flash_args *a, const char *name)
 		{"stop-after", FOR_SERIAL}, {"enter", FOR_SERIAL},     {"dfu", FOR_USB},
 		{"device", FOR_USB},	  {"serial", FOR_USB},	       {"path", FOR_USB},
 		{"alt", FOR_USB},	  {"address", FOR_USB},	       {"mass-erase", FOR_USB},
-		{"unprotect", FOR_USB},	  {"all", FOR_USB},
+		{"unprotect", FOR_USB},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (strcmp(table[i].name, name))
@@ -63,6 +69,8 @@ static int for_transport(struct flash_args *a, const char *name)
 			a->serial_opt = table[i].name;
 		if (table[i].which == FOR_USB && !a->usb_opt)
 			a->usb_opt = table[i].name;
+		if (table[i].which == FOR_USB && !a->usb_strict && strcmp(name, "device"))
+			a->usb_strict = table[i].name;
 	}
 	return 0;
 }
@@ -110,6 +118,8 @@ static int on_opt(const char *name, const char *arg, void *ctx)
 		a->jobs_given = 1;
 	} else if (!strcmp(name, "all")) {
 		a->all = 1;
+	} else if (!strcmp(name, "verbose")) {
+		a->verbose = 1;
 	} else if (!strcmp(name, "wait")) {
 		v = FWP_WAIT_DEFAULT_S;
 		if (arg && (fwp_parse_ulong(arg, 86400, &v) || v == 0))
@@ -227,10 +237,13 @@ static int serial_targets(const struct flash_args *a, struct targets *ts, struct
 	/* Two names for one port (a symlink, a glob and a path): the same board. */
 	for (size_t i = 0; i < ts->n; i++) {
 		char ri[PATH_MAX], rj[PATH_MAX];
-		if (!realpath(ts->t[i].name, ri))
+		struct fwp_err lerr;
+		if (fwp_port_resolve(ts->t[i].name, ri, sizeof(ri), &lerr) < 0)
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (!ts->dup[j][0] && realpath(ts->t[j].name, rj) && !strcmp(ri, rj)) {
+			if (!ts->dup[j][0] &&
+			    fwp_port_resolve(ts->t[j].name, rj, sizeof(rj), &lerr) == FWP_OK &&
+			    !strcmp(ri, rj)) {
 				snprintf(ts->dup[i], sizeof(ts->dup[i]), "%.255s", ts->t[j].name);
 				break;
 			}
@@ -315,6 +328,8 @@ static int usb_targets(const struct flash_args *a, struct targets *ts, struct fw
 	}
 	/* Which device each selector names now; two that name one: the second is refused. */
 	for (size_t i = 0; ctx && i < ts->n; i++) {
+		if (ts->t[i].ops != &fwp_transport_dfu)
+			continue; /* --all: the serial boards found before */
 		const struct fwp_dfu_select *s = &ts->t[i].sel;
 		const char *path = ts->t[i].usb_path[0] ? ts->t[i].usb_path : s->path;
 		for (size_t k = 0; k < nfound; k++) {
@@ -339,9 +354,86 @@ out:
 	return rc;
 }
 
+/*
+ * --all: the serial ports the system lists that answer HELLO as an fwpack
+ * Loader or Updater (narrowed by --port globs and --device), then every
+ * matching USB DFU device; *nserial: how many of the targets are serial;
+ * *skipped (free()d by the caller): the probed ports that are not boards.
+ * --wait: again until at least one board is there (bounded).
+ */
+static int all_targets(const struct flash_args *a, struct targets *ts, size_t *nserial,
+		       struct fwp_scan_port **skipped, size_t *nskipped, struct fwp_err *err)
+{
+	struct fwp_serial_scan_opts so = {a->o.baud, a->vid, a->pid, a->ports, a->nports,
+					  &interrupted};
+	struct flash_args usb = *a;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct fwp_scan_port *sp = NULL;
+		size_t nsp = 0;
+		int rc = fwp_serial_scan(&so, &sp, &nsp, err);
+		if (rc == FWP_ERR_NOMEM)
+			return rc;
+		if (rc < 0) {
+			/* no tty class here (a container, an emulated USB bus): USB only */
+			if (a->verbose)
+				fprintf(stderr, "fwpack: --all: no serial ports listed: %s\n", err->msg);
+			rc = FWP_OK;
+		}
+		free(*skipped);
+		*skipped = sp; /* the boards found are moved out; the rest stay */
+		*nskipped = 0;
+		for (size_t i = 0; i < nsp && rc == FWP_OK; i++) {
+			if (sp[i].found) {
+				if (!add(ts, &fwp_transport_serial, sp[i].name))
+					rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+				continue;
+			}
+			if (a->verbose)
+				fprintf(stderr, "fwpack: --all: skipping %s: %s\n", sp[i].name, sp[i].why);
+			sp[(*nskipped)++] = sp[i];
+		}
+		*nserial = ts->n;
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		double waited_ms = (double)(t.tv_sec - t0.tv_sec) * 1e3 +
+				   (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
+		/* --wait: USB devices on libusb's hotplug events, a slice at a time,
+		   so that a serial board plugged in meanwhile is probed soon too */
+		double left_ms = a->o.wait_ms > waited_ms ? a->o.wait_ms - waited_ms : 0;
+		usb.o.wait_ms = *nserial ? 0 : (unsigned)(left_ms < FWP_ALL_USB_SLICE_MS ? left_ms
+										  : FWP_ALL_USB_SLICE_MS);
+		if (rc == FWP_OK)
+			rc = usb_targets(&usb, ts, err);
+		if (rc < 0 && rc != FWP_ERR_NO_DEVICE && rc != FWP_ERR_NOMEM && *nserial) {
+			/* no USB here (no access to the bus): the serial boards still are */
+			fprintf(stderr, "fwpack: warning: --all: no USB DFU devices listed: %s\n",
+				err->msg);
+			rc = FWP_OK;
+		}
+		if (rc != FWP_ERR_NO_DEVICE || ts->n)
+			return rc;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited_ms = (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
+		if (interrupted || waited_ms >= a->o.wait_ms)
+			return fwp_fail(err, FWP_ERR_NO_DEVICE,
+					"--all: no USB DFU device found and no serial port answers as "
+					"an fwpack Loader or Updater (%zu probed%s)",
+					nsp, a->verbose || !nsp ? "" : "; -v says why each was skipped");
+		if (!usb.o.wait_ms) {
+			struct timespec pause = {0, FWP_SCAN_INTERVAL_MS * 1000000L};
+			nanosleep(&pause, NULL);
+		}
+	}
+}
+
 /* ---- images ---- */
 
-/* Every image read and checked once, before any board is touched. */
+static int serial_images(const struct flash_args *a, int n, char **files, struct fwp_buf *bufs,
+			 struct fwp_job_image *imgs, struct fwp_err *err);
+
+/* Every image read and checked once, before any board is touched (--all: before any is flashed). */
 static int read_images(const struct flash_args *a, int n, char **files, struct fwp_buf *bufs,
 		       struct fwp_job_image *imgs, int serial, struct fwp_err *err)
 {
@@ -353,8 +445,17 @@ static int read_images(const struct flash_args *a, int n, char **files, struct f
 		imgs[i].data = bufs[i].data;
 		imgs[i].len = bufs[i].len;
 		imgs[i].slot = -1;
-		if (!serial)
-			continue; /* DFU files need not be fwpack images */
+	}
+	/* DFU files need not be fwpack images */
+	return serial ? serial_images(a, n, files, bufs, imgs, err) : FWP_OK;
+}
+
+/* The serial transport's part: each image an fwpack image, its slot, deflated once. */
+static int serial_images(const struct flash_args *a, int n, char **files, struct fwp_buf *bufs,
+			 struct fwp_job_image *imgs, struct fwp_err *err)
+{
+	for (int i = 0; i < n; i++) {
+		int rc;
 		struct fwp_image_info info;
 		if ((rc = fwp_image_parse(bufs[i].data, bufs[i].len, &info, err)) < 0)
 			return fwp_err_prefix(err, files[i]);
@@ -371,6 +472,20 @@ static int read_images(const struct flash_args *a, int n, char **files, struct f
 }
 
 /* ---- the run ---- */
+
+/* --json: each port --all probed and skipped, as a warning event naming it and why. */
+static void skipped_notes(const struct flash_args *a, struct fwp_render *r,
+			  const struct fwp_scan_port *skipped, size_t n)
+{
+	for (size_t i = 0; a->mode == FWP_RENDER_JSON && i < n; i++) {
+		struct fwp_board_id id = {"serial", "", "", "", ""};
+		char text[400];
+		snprintf(id.name, sizeof(id.name), "%s", skipped[i].name);
+		snprintf(text, sizeof(text), "skipped by --all: %s", skipped[i].why);
+		struct fwp_event e = {.type = FWP_EVENT_NOTE, .board = &id, .slot = -1, .text = text};
+		fwp_render_event(&e, r);
+	}
+}
 
 static void on_sigint(int sig)
 {
@@ -461,13 +576,21 @@ static int run(struct flash_args *a, int n, char **files)
 	struct fwp_job_image *imgs = calloc((size_t)n + 1, sizeof(*imgs));
 	struct fwp_board_result *res = NULL;
 	struct fwp_render *r = NULL;
-	int serial = a->nports > 0, exit_code = FWP_EXIT_OK;
+	int serial = a->nports > 0 && !a->all, exit_code = FWP_EXIT_OK;
+	size_t nserial = 0, nskipped = 0;
+	struct fwp_scan_port *skipped = NULL;
 	fwp_err_clear(&err);
 	int rc = bufs && imgs ? FWP_OK : fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
 	if (rc == FWP_OK)
 		rc = read_images(a, n, files, bufs, imgs, serial, &err);
-	if (rc == FWP_OK)
+	if (rc == FWP_OK && a->all) {
+		rc = all_targets(a, &ts, &nserial, &skipped, &nskipped, &err);
+		/* serial boards found: the images must be fwpack images for them */
+		if (rc == FWP_OK && nserial)
+			rc = serial_images(a, n, files, bufs, imgs, &err);
+	} else if (rc == FWP_OK) {
 		rc = serial ? serial_targets(a, &ts, &err) : usb_targets(a, &ts, &err);
+	}
 	if (rc == FWP_OK && !(res = calloc(ts.n, sizeof(*res))))
 		rc = fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
 	if (rc == FWP_OK && !(r = fwp_render_new(a->mode, ts.n)))
@@ -476,6 +599,7 @@ static int run(struct flash_args *a, int n, char **files)
 		exit_code = fail(a, &err);
 		goto out;
 	}
+	skipped_notes(a, r, skipped, nskipped);
 
 	/* A board named twice is flashed once; the repeat is a failure of its own. */
 	struct fwp_target *go = calloc(ts.n, sizeof(*go));
@@ -526,6 +650,13 @@ static int run(struct flash_args *a, int n, char **files)
 	free(go);
 	free(map);
 	fwp_render_summary(r, res, ts.n);
+	if (nskipped && (a->mode == FWP_RENDER_LINES || a->mode == FWP_RENDER_TTY)) {
+		printf("skipped by --all (not an fwpack Loader or Updater%s):",
+		       a->verbose ? "" : "; -v says why");
+		for (size_t i = 0; i < nskipped; i++)
+			printf(" %s", skipped[i].name);
+		printf("\n");
+	}
 	/* One board: its own exit code. Several: the first failure's. */
 	for (size_t i = 0; i < ts.n && exit_code == FWP_EXIT_OK; i++)
 		if (res[i].rc < 0)
@@ -534,6 +665,7 @@ static int run(struct flash_args *a, int n, char **files)
 		exit_code = FWP_EXIT_NO_DEVICE;
 out:
 	fwp_render_free(r);
+	free(skipped);
 	free(res);
 	free(ts.t);
 	free(ts.dup);
@@ -560,10 +692,18 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 	a.mode = isatty(STDOUT_FILENO) ? FWP_RENDER_TTY : FWP_RENDER_LINES;
 	int rc;
 	int first = fwp_cli_start(cmd, argc, argv, on_opt, &a, 0, -1, "image", &rc);
+	/* --all: --device narrows the serial ports too, --port (globs) names which are probed */
+	if (a.all)
+		a.usb_opt = a.usb_strict;
 	if (first < 0) {
 		/* rc says how it ended */
 	} else if (a.jobs_given && a.jobs == 0) {
 		rc = fwp_cli_usage_error(cmd, "--jobs 0: at least one board at a time");
+	} else if (a.verbose && !a.all) {
+		rc = fwp_cli_usage_error(cmd, "-v says which serial ports --all skipped: give --all");
+	} else if (a.all && a.o.enter != FWP_ENTER_NONE) {
+		rc = fwp_cli_usage_error(cmd, "--all finds boards already in their Loader or Updater: "
+					      "no --enter with it");
 	} else if (a.nports && a.usb_opt) {
 		rc = fwp_cli_usage_error(cmd, "--port (serial) and --%s (USB DFU) exclude each other",
 					 a.usb_opt);
@@ -572,14 +712,11 @@ int fwp_cmd_flash(const struct fwp_cmd *cmd, int argc, char **argv)
 					 "--%s applies to serial ports (--port) only, not to USB DFU "
 					 "(--%s)",
 					 a.serial_opt, a.usb_opt);
-	} else if (!a.nports && a.serial_opt) {
+	} else if (!a.nports && a.serial_opt && !a.all) {
 		rc = fwp_cli_usage_error(cmd, "--%s applies to serial ports: give --port",
 					 a.serial_opt);
 	} else if (!a.nports && !a.usb_opt && !a.all) {
 		rc = fwp_cli_usage_error(cmd, "no --port (serial) or --dfu (USB) given");
-	} else if (a.all && a.nports) {
-		rc = fwp_cli_usage_error(cmd, "--all finds USB DFU devices: for serial ports give "
-					      "--port with a glob, e.g. --port '/dev/ttyACM*'");
 	} else if (first == argc && !a.o.unprotect) {
 		rc = fwp_cli_usage_error(cmd, "no image given");
 	} else if (a.loop && a.o.wait_ms) {

@@ -39,8 +39,9 @@ static const struct fwp_opt keygen_opts[] = {
 
 static const struct fwp_opt flash_opts[] = {
 	{"port", 'p', "PATH", "flash over this serial port, e.g. /dev/ttyACM0; repeat it or give a glob ('/dev/ttyACM*') for several boards at once"},
-	{"dfu", 0, NULL, "flash over USB DFU instead (implied by --device, --serial, --path, --all, --alt, --address, --mass-erase, --unprotect)"},
-	{"all", 0, NULL, "USB DFU: every matching DFU device, all at once"},
+	{"dfu", 0, NULL, "flash over USB DFU instead (implied by --device, --serial, --path, --alt, --address, --mass-erase, --unprotect)"},
+	{"all", 0, NULL, "every serial port that answers HELLO as an fwpack Loader or Updater (narrowed by --port GLOB and --device) and every matching USB DFU device, all at once"},
+	{"verbose", 'v', NULL, "with --all: say which serial ports were skipped, and why"},
 	{"jobs", 'j', "N", "flash at most N boards at a time (default: all at once)"},
 	{"wait", 0, "[=SECONDS]", "wait for the boards to appear, at most SECONDS (default 60)"},
 	{"loop", 0, NULL, "station mode: flash each board once as it is plugged in, until interrupted (Ctrl-C), with a running pass/fail count"},

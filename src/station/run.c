@@ -9,6 +9,7 @@
 #include "board.h"
 #include "crypto.h"
 #include "enter.h"
+#include "portpath.h"
 #include "provimage.h"
 #include "run.h"
 #include "serial.h"
@@ -415,8 +416,11 @@ static void loader_session(struct board_run *r, size_t wait, size_t write, size_
 	if (over == FWP_OVER_SERIAL && boot != SIZE_MAX && next < rc->nsteps &&
 	    rc->steps[next].kind == FWP_STEP_EXPECT && r->console_hold < 0) {
 		char real[PATH_MAX];
+		struct fwp_err lerr;
 		/* Not read from: the Loader's answers stay the transport's. */
-		r->console_hold = open(realpath(r->b->port, real) ? real : r->b->port,
+		r->console_hold = open(fwp_port_resolve(r->b->port, real, sizeof(real), &lerr) == FWP_OK
+					       ? real
+					       : r->b->port,
 				       O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	}
 	struct fwp_board_result res;
@@ -614,8 +618,10 @@ static size_t run_expect(struct board_run *r, size_t i, int *ok)
 	uint64_t got = 0;
 	/* As the serial transport does: a link (udev's by-id names) opened as what it names. */
 	char real[PATH_MAX];
-	int rc = fwp_serial_open(realpath(r->b->port, real) ? real : r->b->port, r->o->baud, &sp,
-				 &e);
+	int rc = fwp_serial_open(fwp_port_resolve(r->b->port, real, sizeof(real), &e) == FWP_OK
+					 ? real
+					 : r->b->port,
+				 r->o->baud, &sp, &e);
 	if (r->console_hold >= 0) {
 		close(r->console_hold);
 		r->console_hold = -1;

@@ -10,6 +10,7 @@
 
 #include "dfu.h"
 #include "loop.h"
+#include "portpath.h"
 
 static struct fwp_target *append(struct fwp_target **t, size_t *n,
 				 const struct fwp_transport_ops *ops, const char *name)
@@ -34,7 +35,8 @@ static int scan_ports(const struct fwp_scan_spec *s, struct fwp_target **t, size
 			continue;
 		for (size_t k = 0; k < g.gl_pathc; k++) {
 			char real[PATH_MAX];
-			if (!realpath(g.gl_pathv[k], real))
+			struct fwp_err e;
+			if (fwp_port_resolve(g.gl_pathv[k], real, sizeof(real), &e) < 0)
 				continue; /* not (or no longer) there */
 			struct fwp_target *x = append(t, n, &fwp_transport_serial, g.gl_pathv[k]);
 			if (!x) {

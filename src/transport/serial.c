@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portpath.h"
 #include "serial.h"
 
 struct fwp_serial {
@@ -26,12 +27,16 @@ int fwp_serial_open(const char *path, uint32_t baud, struct fwp_serial **out,
 	if (!s)
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
 	snprintf(s->name, sizeof(s->name), "%s", path);
+	fwp_port_lookup_lock(); /* a lookup by name and an open that does not block */
 	if (sp_get_port_by_name(path, &s->port) != SP_OK) {
+		fwp_port_lookup_unlock();
 		int rc = fwp_fail(err, FWP_ERR_NOT_FOUND, "%s: no such serial port", path);
 		free(s);
 		return rc;
 	}
-	if (sp_open(s->port, SP_MODE_READ_WRITE) != SP_OK) {
+	enum sp_return opened = sp_open(s->port, SP_MODE_READ_WRITE);
+	fwp_port_lookup_unlock();
+	if (opened != SP_OK) {
 		int rc = sp_fail(s, "cannot open", err);
 		sp_free_port(s->port);
 		free(s);

@@ -8,6 +8,7 @@
 
 #include "enter.h"
 #include "flasher.h"
+#include "portpath.h"
 #include "serial.h"
 #include "transport.h"
 
@@ -36,7 +37,9 @@ static int s_open(const struct fwp_target *t, const struct fwp_flash_opts *o,
 	}
 	/* A symlink (udev's /dev/serial/by-id, a test's link) is opened as what it names. */
 	char real[PATH_MAX];
-	const char *path = realpath(t->name, real) ? real : t->name;
+	struct fwp_err lerr;
+	const char *path = fwp_port_resolve(t->name, real, sizeof(real), &lerr) == FWP_OK ? real
+											  : t->name;
 	if (o->enter != FWP_ENTER_NONE) {
 		fwp_sink_phase(&l->c.sink, FWP_PHASE_ENTER);
 		rc = fwp_enter_loader(path, o->enter, o->enter_cmd, baud, o->timeout_ms, err);
