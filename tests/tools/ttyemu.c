@@ -44,9 +44,10 @@
 
 #include <umockdev.h>
 
+#include "emurun.h"
+
 #define EXIT_USAGE 64
-#define EXIT_SOFTWARE 70
-#define EXIT_TIMEOUT 124
+#define EXIT_SOFTWARE EMURUN_EXIT_SOFTWARE
 #define MAX_PORTS 32
 #define PRELOAD "libumockdev-preload.so.0"
 
@@ -266,75 +267,30 @@ static char **child_env(void)
 	return env;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static int add_due(UMockdevTestbed *tb, double elapsed);
 
-/* argv in its own process group until it exits or the time is up; late ports added meanwhile. */
+struct due {
+	UMockdevTestbed *tb;
+	double start;
+};
+
+static int tick(void *ctx, double now)
+{
+	struct due *d = ctx;
+	return add_due(d->tb, now - d->start);
+}
+
+/* argv under the emulated ports until it exits or the time is up; late ports added meanwhile. */
 static int run(UMockdevTestbed *tb, char **argv, double timeout)
 {
-	char **env = child_env();
-	posix_spawnattr_t attr;
-	pid_t pid;
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	int e = env ? posix_spawnp(&pid, argv[0], NULL, &attr, argv, env) : ENOMEM;
-	posix_spawnattr_destroy(&attr);
-	for (size_t k = 0; env && env[k]; k++)
-		if (!strncmp(env[k], "LD_PRELOAD=", 11) || !strncmp(env[k], "ASAN_OPTIONS=", 13))
-			free(env[k]); /* made for it; the others are environ's */
-	free(env);
-	if (e) {
-		fprintf(stderr, "ttyemu: %s: %s\n", argv[0], strerror(e));
-		return 127;
-	}
-	double start = now_s(), deadline = start + timeout, kill_at = 0;
-	int status, timed_out = 0, sent = 0;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			perror("ttyemu: waitpid");
-			return EXIT_SOFTWARE;
-		}
-		double t = now_s();
-		int late = sent ? 0 : add_due(tb, t - start);
-		if (late) {
-			/* a port that cannot be made: the run is not what was asked for */
-			kill(-pid, SIGTERM);
-			waitpid(pid, &status, 0);
-			return late;
-		}
-		if (!sent && (t > deadline || got_signal)) {
-			if (t > deadline) {
-				fprintf(stderr, "ttyemu: %s still running after %g s, stopping it\n",
-					argv[0], timeout);
-				timed_out = 1;
-			}
-			kill(-pid, got_signal ? got_signal : SIGTERM);
-			sent = 1;
-			kill_at = t + 2;
-		} else if (sent && t > kill_at) {
-			kill(-pid, SIGKILL);
-			kill_at = t + 3600;
-		}
-		struct timespec ts = {0, 10000000L};
-		nanosleep(&ts, NULL);
-	}
-	/* What COMMAND left running in its group goes too: nothing outlives ttyemu. */
-	kill(-pid, SIGKILL);
-	if (timed_out)
-		return EXIT_TIMEOUT;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	struct due d = {tb, emurun_now()};
+	struct emurun r = {"ttyemu", child_env(), timeout, &got_signal, tick, &d};
+	int rc = emurun(&r, argv);
+	for (size_t k = 0; r.env && r.env[k]; k++)
+		if (!strncmp(r.env[k], "LD_PRELOAD=", 11) || !strncmp(r.env[k], "ASAN_OPTIONS=", 13))
+			free(r.env[k]); /* made for it; the others are environ's */
+	free(r.env);
+	return rc;
 }
 
 /* The ports whose time has come; 0, or how ttyemu must end. */

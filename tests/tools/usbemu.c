@@ -44,6 +44,7 @@
 
 #include <umockdev.h>
 
+#include "emurun.h"
 #include "usbemu.h"
 #include "usbemu_bus.h"
 
@@ -55,8 +56,7 @@ static const struct usbemu_model *const models[] = {
 };
 
 #define EXIT_USAGE 64
-#define EXIT_SOFTWARE 70
-#define EXIT_TIMEOUT 124
+#define EXIT_SOFTWARE EMURUN_EXIT_SOFTWARE
 #define MAX_OPTS 32
 #define PRELOAD "libumockdev-preload.so.0"
 #define NOYIELD "usbemu_noyield.so"
@@ -188,56 +188,19 @@ static void free_env(char **env)
 	free(env);
 }
 
-/* Runs argv in its own process group (so a timeout ends all it started)
- * until it exits or the time is up; its exit status as ours. */
+static int tick(void *bus, double now)
+{
+	usbemu_bus_poll(bus, now);
+	return 0;
+}
+
+/* argv on the emulated bus until it exits or the time is up: its exit status as ours. */
 static int run(struct usbemu_bus *bus, char **argv, double timeout)
 {
-	char **env = child_env();
-	posix_spawnattr_t attr;
-	pid_t pid;
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	int err = env ? posix_spawnp(&pid, argv[0], NULL, &attr, argv, env) : ENOMEM;
-	posix_spawnattr_destroy(&attr);
-	free_env(env);
-	if (err) {
-		fprintf(stderr, "usbemu: %s: %s\n", argv[0], strerror(err));
-		return 127;
-	}
-
-	double deadline = usbemu_now() + timeout, kill_at = 0;
-	int status, timed_out = 0, sent = 0;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			perror("usbemu: waitpid");
-			return EXIT_SOFTWARE;
-		}
-		double t = usbemu_now();
-		usbemu_bus_poll(bus, t);
-		if (!sent && (t > deadline || got_signal)) {
-			if (t > deadline) {
-				fprintf(stderr, "usbemu: %s still running after %g s, stopping it\n",
-					argv[0], timeout);
-				timed_out = 1;
-			}
-			kill(-pid, got_signal ? got_signal : SIGTERM);
-			sent = 1;
-			kill_at = t + 2;
-		} else if (sent && t > kill_at) {
-			kill(-pid, SIGKILL);
-			kill_at = t + 3600;
-		}
-		nanosleep(&(struct timespec){0, 10000000}, NULL); /* 10 ms: plug-ins, signals, the end */
-	}
-	if (timed_out)
-		return EXIT_TIMEOUT;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	struct emurun r = {"usbemu", child_env(), timeout, &got_signal, tick, bus};
+	int rc = emurun(&r, argv);
+	free_env(r.env);
+	return rc;
 }
 
 int main(int argc, char **argv)
