@@ -17,9 +17,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
-}
 if [ -f "$ST_POSIX/.stamp" ] && [ -f "$ST_POSIX/keys/station.pem" ]; then ok "the posix images are built"; else
 	not_ok "the posix images are built"; finish; exit 1; fi
 S=$T/s
@@ -77,7 +74,7 @@ st_app_in "$T/a" && ok "the Application went to its slot over DFU" || not_ok "th
 rm -f "$T/tty"
 "$ST_DEV" --flash "$T/a" --link "$T/tty" >"$T/dev.log" 2>&1 &
 ST_PIDS=$!
-st_wait_link "$T/tty" && timeout 2 cat "$(readlink "$T/tty")" >"$T/console" 2>&1
+wait_link "$T/tty" && timeout 2 cat "$(readlink "$T/tty")" >"$T/console" 2>&1
 st_stop_boards
 expect_eq "$(grep -c 'app: serial number FW-000001' "$T/console")" 1 \
 	"board A boots and its Application prints \"app: serial number FW-000001\""
@@ -105,7 +102,7 @@ expect_output "errVERIFY" "...as a verification failure"
 rm -f "$T/tty"
 "$ST_DEV" --flash "$T/b" --link "$T/tty" >"$T/dev.log" 2>&1 &
 ST_PIDS=$!
-st_wait_link "$T/tty" && timeout 2 cat "$(readlink "$T/tty")" >"$T/console" 2>&1
+wait_link "$T/tty" && timeout 2 cat "$(readlink "$T/tty")" >"$T/console" 2>&1
 st_stop_boards
 expect_output_file() { grep -qF "$1" "$T/console" && ok "$2" || not_ok "$2"; }
 expect_output_file "loader: update mode" "...board B's Loader boots nothing (nothing was committed)"

@@ -14,7 +14,6 @@ I=$top_builddir/device-build/posix
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 
 PIDS=
-wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
 device() { # N: a fresh board N on flash $T/fN (the Loader programmed), its UART at $T/devN
 	erased $((0x104000)) >"$T/f$1"
 	dd if="$I/loader.bin" of="$T/f$1" bs=1024 seek=16 conv=notrunc status=none
@@ -22,11 +21,6 @@ device() { # N: a fresh board N on flash $T/fN (the Loader programmed), its UART
 	"$DEV" --flash "$T/f$1" --link "$T/dev$1" >"$T/dev$1.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_link "$T/dev$1"
-}
-stop_all() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	PIDS=
 }
 trap 'stop_all; rm -rf "$T"' EXIT
 

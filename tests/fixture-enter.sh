@@ -22,13 +22,7 @@ mkdir -p "$T/modem"
 export FWP_MODEM_DIR=$T/modem
 
 PIDS=
-stop_all() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	PIDS=
-}
 trap 'stop_all; rm -rf "$T"' EXIT
-wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
 board() { # N: board N, its host end at $T/hostN
 	head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$T/f$1"
 	dd if="$I/loader.bin" of="$T/f$1" bs=1024 seek=16 conv=notrunc status=none

@@ -19,7 +19,6 @@ factory() { # FLASH: erased, the Loader programmed
 }
 
 PIDS=
-wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
 device() { # N: board N on flash $T/fN, its UART at $T/devN
 	rm -f "$T/dev$1"
 	"$DEV" --flash "$T/f$1" --link "$T/dev$1" >"$T/dev$1.log" 2>&1 &
@@ -35,11 +34,6 @@ link() { # N linkemu-options: the host's end of board N at $T/hostN
 	eval "EPID$n=$!"
 	PIDS="$PIDS $!"
 	wait_link "$T/host$n"
-}
-stop_all() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	PIDS=
 }
 trap 'stop_all; rm -rf "$T"' EXIT
 

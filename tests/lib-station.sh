@@ -105,13 +105,12 @@ st_board() {
 	st_loader_flash "$2/pf$1" && rm -f "$2/raw$1" "$2/dev$1" || return 1
 	"$ST_DEV" --flash "$2/pf$1" --link "$2/raw$1" >"$2/board$1.log" 2>&1 &
 	ST_PIDS="$ST_PIDS $!"
-	st_wait_link "$2/raw$1" || return 1
+	wait_link "$2/raw$1" || return 1
 	"$ST_LINK" --device "$(readlink "$2/raw$1")" --link "$2/dev$1" --baud 115200 \
 		>"$2/link$1.log" 2>&1 &
 	ST_PIDS="$ST_PIDS $!"
-	st_wait_link "$2/dev$1"
+	wait_link "$2/dev$1"
 }
-st_wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
 st_stop_boards() {
 	for p in $ST_PIDS; do kill "$p" 2>/dev/null || :; done
 	for p in $ST_PIDS; do wait "$p" 2>/dev/null || :; done

@@ -75,6 +75,14 @@ expect_erased_to_end() {
 }
 
 # usbemu ARGS...: tests/tools/usbemu, bounded (docs/usb-emulation.md).
+# wait_link PATH: up to 5 s for an emulator to make its link
+wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
+# The background processes a test started, in $PIDS: stopped, and waited for.
+stop_all() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	PIDS=
+}
 usbemu() { timeout -k 5 60 "$top_builddir/tests/tools/usbemu" "$@"; }
 
 # ---- the posix board (device/ports/posix) on a pty, and tests/serial-client ----

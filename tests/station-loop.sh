@@ -91,7 +91,7 @@ expect_eq "$(runs "$T/s.db")" 3 "...one run each in the record"
 head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$T/pf4"
 "$ST_DEV" --flash "$T/pf4" --link "$T/raw4" >"$T/board4.log" 2>&1 &
 ST_PIDS="$ST_PIDS $!"
-st_wait_link "$T/raw4" && ln -s "$(readlink "$T/raw4")" "$T/fix/b4" || not_ok "posix board 4"
+wait_link "$T/raw4" && ln -s "$(readlink "$T/raw4")" "$T/fix/b4" || not_ok "posix board 4"
 wait_for 30 logged "station: 3 passed, 1 failed, 0 interrupted" ||
 	{ not_ok "a board without a Loader fails, counted"; sed 's/^/    /' "$T/log"; }
 # A fifth board; SIGINT while it is in its recipe (after its Loader reported its unique ID).

@@ -68,10 +68,10 @@ on_port() { # FLASH N: the board on that flash behind a new link DIR/devN
 	rm -f "$T/raw$2" "$T/dev$2"
 	"$ST_DEV" --flash "$1" --link "$T/raw$2" >"$T/board$2.log" 2>&1 &
 	ST_PIDS="$ST_PIDS $!"
-	st_wait_link "$T/raw$2" || return 1
+	wait_link "$T/raw$2" || return 1
 	"$ST_LINK" --device "$(readlink "$T/raw$2")" --link "$T/dev$2" --baud 115200 >"$T/link$2.log" 2>&1 &
 	ST_PIDS="$ST_PIDS $!"
-	st_wait_link "$T/dev$2"
+	wait_link "$T/dev$2"
 }
 # A re-flash that keeps what the provisioning slot holds (a Loader-only line,
 # or a mass erase that spares it): the board's Loader takes the installed

@@ -16,13 +16,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 SIZE=$(wc -c <"$I/app.bin")
 
 PIDS=
-stop_all() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	PIDS=
-}
 trap 'stop_all; rm -rf "$T"' EXIT
-wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
 factory() {
 	head -c $((0x104000)) /dev/zero | tr '\000' '\377' >"$1"
 	dd if="$I/loader.bin" of="$1" bs=1024 seek=16 conv=notrunc status=none
