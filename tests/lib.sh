@@ -77,6 +77,13 @@ expect_erased_to_end() {
 # usbemu ARGS...: tests/tools/usbemu, bounded (docs/usb-emulation.md).
 # wait_link PATH: up to 5 s for an emulator to make its link
 wait_link() { for _ in $(seq 50); do [ -L "$1" ] && return 0; sleep 0.1; done; return 1; }
+# wait_for_line FILE TEXT SECONDS: until FILE (written by a process in the
+# background) holds TEXT, for at most SECONDS; a loaded machine takes longer
+# to boot an emulated board, a fixed wait would fail there.
+wait_for_line() {
+	for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
 # The background processes a test started, in $PIDS: stopped, and waited for.
 stop_all() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -122,7 +129,7 @@ qemu_loader() {
 	QEMU_PID=$!
 	QEMU_PTS=
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		QEMU_PTS=$(sed -n 's/.*redirected to \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/qemu.log")
+		QEMU_PTS=$(sed -n 's/.*redirected to \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/qemu.log" 2>/dev/null)
 		[ -n "$QEMU_PTS" ] && break
 		sleep 0.2
 	done

@@ -56,7 +56,11 @@ expect_exit 0 "fwpack provision: board A's record" "$FWPACK" provision --uid "$u
 stty -F "$QEMU_PTS" raw -echo 2>/dev/null
 exec 9<"$QEMU_PTS"
 expect_exit 0 "board A takes its own record and boots" flash "$T/pa.img"
-timeout 3 cat <&9 >"$T/console" 2>/dev/null
+cat <&9 >"$T/console" 2>/dev/null &
+cp=$!
+wait_for_line "$T/console" "app: marked good" 30
+kill "$cp" 2>/dev/null
+wait "$cp" 2>/dev/null
 exec 9<&-
 tr -d '\r' <"$T/console" >"$T/log"
 expect_output "app: fwpack example application" "the Application runs"
@@ -66,11 +70,15 @@ qemu_stop
 # The same record preloaded on board B's flash: board B's Application
 # reads nothing (the record is not for it).
 run_b() {
-	timeout 4 qemu-system-arm -M mps2-an386 -display none -monitor none -serial stdio \
+	qemu-system-arm -M mps2-an386 -display none -monitor none -serial stdio \
 		-kernel "$D/bootloader.elf" -device loader,file="$D/loader.bin",addr=0x4000 \
 		-device loader,file="$D/app.bin",addr=0x20000 -device loader,file="$1",addr=$PROV \
 		-device loader,file="$D/nvstate.bin",addr=0x100000 \
-		-device loader,file="$2",addr=$UID_AT </dev/null 2>&1 | tr -d '\r' >"$T/log"
+		-device loader,file="$2",addr=$UID_AT </dev/null >"$T/raw" 2>&1 &
+	QEMU_PID=$!
+	wait_for_line "$T/raw" "app: marked good" 30
+	qemu_stop
+	tr -d '\r' <"$T/raw" >"$T/log"
 }
 run_b "$T/pa.img" "$T/uid-b.bin"
 expect_output "app: fwpack example application" "board B with board A's record in its slot: the Application runs"
