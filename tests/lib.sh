@@ -120,8 +120,8 @@ QEMU_PID=
 qemu_loader() {
 	d=$1
 	shift
-	rm -f "$T/qemu.log"
-	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u \
+	rm -f "$T/qemu.log" "$T/uart.log"
+	qemu-system-arm -M mps2-an386 -display none -monitor none -chardev pty,id=u,logfile="$T/uart.log" \
 		-serial chardev:u -kernel "$d/bootloader.elf" "$@" \
 		-device loader,file="$d/loader.bin",addr="$(port_slot qemu-mps2 loader | cut -d' ' -f1)" \
 		-device loader,file="$d/nvstate.bin",addr="$(port_slot qemu-mps2 counter | cut -d' ' -f1)" \
