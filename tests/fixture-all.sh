@@ -24,16 +24,6 @@ device() { # N: a fresh board N on flash $T/fN (the Loader programmed), its UART
 }
 trap 'stop_all; rm -rf "$T"' EXIT
 
-boots() { # N: board N, restarted on its flash, starts the new application
-	rm -f "$T/boot$1"
-	"$DEV" --flash "$T/f$1" --link "$T/boot$1" >/dev/null 2>&1 &
-	bp=$!
-	wait_link "$T/boot$1"
-	timeout 3 cat "$(readlink "$T/boot$1")" >"$T/boot$1.out" 2>/dev/null
-	kill "$bp" 2>/dev/null
-	wait "$bp" 2>/dev/null
-	grep -q "app: fwpack example application" "$T/boot$1.out"
-}
 fixture() { # ttyemu with boards 1-3 on ttyACM0-2 and a silent ttyUSB0, then ARGS
 	timeout -k 5 90 "$TTYEMU" --port ttyACM0="$(readlink "$T/dev1")" \
 		--port ttyACM1="$(readlink "$T/dev2")" --usb 1209:0001:other --port ttyUSB0=none \

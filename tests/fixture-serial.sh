@@ -44,16 +44,6 @@ flash() {
 ports() { # N...: --port for each board
 	for n in "$@"; do printf ' --port %s' "$(readlink "$T/host$n")"; done
 }
-boots() { # N: board N, restarted on its flash, starts the new application
-	rm -f "$T/boot$1"
-	"$DEV" --flash "$T/f$1" --link "$T/boot$1" >/dev/null 2>&1 &
-	bp=$!
-	wait_link "$T/boot$1"
-	timeout 3 cat "$(readlink "$T/boot$1")" >"$T/boot$1.out" 2>/dev/null
-	kill "$bp" 2>/dev/null
-	wait "$bp" 2>/dev/null
-	grep -q "app: fwpack example application" "$T/boot$1.out"
-}
 header_erased() { # N: slot 2's header on board N was never written
 	[ "$(dd if="$T/f$1" bs=1 skip=$((0x20000)) count=64 status=none | od -An -v -tx1 |
 		tr -d ' \n' | tr -d f)" = "" ]

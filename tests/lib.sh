@@ -84,6 +84,16 @@ wait_for_line() {
 	for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
+boots() { # N: posix board N ($DEV on $T/fN), restarted on its flash, starts the new application
+	rm -f "$T/boot$1"
+	"$DEV" --flash "$T/f$1" --link "$T/boot$1" >/dev/null 2>&1 &
+	bp=$!
+	wait_link "$T/boot$1"
+	timeout 3 cat "$(readlink "$T/boot$1")" >"$T/boot$1.out" 2>/dev/null
+	kill "$bp" 2>/dev/null
+	wait "$bp" 2>/dev/null
+	grep -q "app: fwpack example application" "$T/boot$1.out"
+}
 # The background processes a test started, in $PIDS: stopped, and waited for.
 stop_all() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
