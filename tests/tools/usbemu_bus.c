@@ -3,10 +3,12 @@
  * (bus 001, port N, devnum N+1; libusb reads its descriptors there) plus a
  * /dev/bus/usb node whose ioctls usbemu_usbfs.c answers.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "usbemu_dev.h"
 
@@ -43,6 +45,7 @@ struct usbemu_bus *usbemu_bus_new(int verbose)
 		free(bus);
 		return NULL;
 	}
+	bus->root = umockdev_testbed_get_root_dir(bus->tb);
 	pthread_mutex_init(&bus->lock, NULL);
 	bus->verbose = verbose;
 	return bus;
@@ -109,6 +112,47 @@ static char *sysfs_record(struct dev *d, int port)
 	return g_string_free(s, FALSE);
 }
 
+/*
+ * A testbed of the device's own, its lane, whose one worker thread answers
+ * the ioctls of the device's node. umockdev answers all the nodes of a
+ * testbed on that testbed's one thread, each ioctl several round trips to
+ * the program: with every device on the bus's testbed, a program driving
+ * several devices at once waited on the others' round trips, and the
+ * emulator set the pace of a many-board run (bench/parallel). The program's
+ * preload looks for a node's socket under the bus's testbed only; plug()
+ * links it there. A new testbed points UMOCKDEV_DIR at itself: set back
+ * here, before COMMAND runs, while no other thread reads the variable.
+ */
+static UMockdevTestbed *lane_new(struct usbemu_bus *bus)
+{
+	UMockdevTestbed *lane = umockdev_testbed_new();
+	if (!lane || setenv("UMOCKDEV_DIR", bus->root, 1) != 0) {
+		fprintf(stderr, "usbemu: cannot make a umockdev testbed\n");
+		if (lane)
+			g_object_unref(lane);
+		return NULL;
+	}
+	return lane;
+}
+
+/* The device's node's socket, on its lane, where the bus's testbed has it. */
+static int lane_link(struct usbemu_bus *bus, struct dev *d)
+{
+	char *lane = umockdev_testbed_get_root_dir(d->lane);
+	char *at = g_build_filename(bus->root, "ioctl", d->node, NULL);
+	char *to = g_build_filename(lane, "ioctl", d->node, NULL);
+	char *dir = g_path_get_dirname(at);
+	int rc = g_mkdir_with_parents(dir, 0755) == 0 && symlink(to, at) == 0 ? 0 : -1;
+	if (rc)
+		fprintf(stderr, "usbemu: %s: cannot link its ioctl socket: %s\n", d->node,
+			strerror(errno));
+	g_free(dir);
+	g_free(to);
+	g_free(at);
+	g_free(lane);
+	return rc;
+}
+
 /* A device of model with its options, not plugged in yet; NULL + message. */
 static struct dev *make_dev(struct usbemu_bus *bus, const struct usbemu_model *model, int port,
 			    int nopts, char **keys, char **values)
@@ -126,7 +170,12 @@ static struct dev *make_dev(struct usbemu_bus *bus, const struct usbemu_model *m
 	if (take_opt("vanish-after", &nopts, keys, values, &d->vanish_after) != 0 ||
 	    take_opt("stall-after", &nopts, keys, values, &d->stall_after) != 0 ||
 	    take_opt("reappear-ms", &nopts, keys, values, &d->reappear_ms) != 0 ||
-	    !(d->m = model->create(nopts, keys, values))) {
+	    !(d->lane = lane_new(bus))) {
+		free(d);
+		return NULL;
+	}
+	if (!(d->m = model->create(nopts, keys, values))) {
+		g_object_unref(d->lane);
 		free(d);
 		return NULL;
 	}
@@ -136,6 +185,7 @@ static struct dev *make_dev(struct usbemu_bus *bus, const struct usbemu_model *m
 	if (d->desc_len < 18 + 9 || d->desc_len > sizeof(d->desc)) {
 		fprintf(stderr, "usbemu: %s: bad descriptors\n", model->name);
 		model->destroy(d->m);
+		g_object_unref(d->lane);
 		free(d);
 		return NULL;
 	}
@@ -151,8 +201,12 @@ static int plug(struct usbemu_bus *bus, struct dev *d, char *rec)
 {
 	GError *err = NULL;
 	/* The handler first: a program may open the node as soon as it appears. */
-	int ok = umockdev_testbed_attach_ioctl(bus->tb, d->node, d->handler, &err) &&
-		 umockdev_testbed_add_from_string(bus->tb, rec, &err);
+	int ok = umockdev_testbed_attach_ioctl(d->lane, d->node, d->handler, &err);
+	if (ok && lane_link(bus, d) != 0) {
+		g_free(rec);
+		return -1;
+	}
+	ok = ok && umockdev_testbed_add_from_string(bus->tb, rec, &err);
 	g_free(rec);
 	if (!ok) {
 		fprintf(stderr, "usbemu: %s: %s\n", d->node, err ? err->message : "umockdev failed");
@@ -246,10 +300,12 @@ int usbemu_bus_free(struct usbemu_bus *bus, struct usbemu_stats *stats)
 
 	for (int i = 0; i < bus->ndevs; i++)
 		if (bus->devs[i]->plugged)
-			umockdev_testbed_detach_ioctl(bus->tb, bus->devs[i]->node, NULL);
+			umockdev_testbed_detach_ioctl(bus->devs[i]->lane, bus->devs[i]->node, NULL);
 	g_object_unref(bus->tb);
+	g_free(bus->root);
 	for (int i = 0; i < bus->ndevs; i++) {
 		struct dev *d = bus->devs[i];
+		g_object_unref(d->lane);
 		usbemu_usbfs_free(d);
 		free(d);
 	}

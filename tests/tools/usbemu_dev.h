@@ -19,6 +19,7 @@ struct dev {
 	void *m; /* the model's device */
 	int port, devnum;
 	char node[64], syspath[64];
+	UMockdevTestbed *lane; /* whose worker thread answers the node (usbemu_bus.c) */
 	UMockdevIoctlBase *handler;
 	GHashTable *clients; /* UMockdevIoctlClient (an open fd) -> struct client */
 	uint8_t desc[DESC_MAX];
@@ -38,7 +39,8 @@ struct dev {
 
 struct usbemu_bus {
 	UMockdevTestbed *tb;
-	pthread_mutex_t lock; /* devices, their models and stats */
+	char *root; /* its directory */
+	pthread_mutex_t lock; /* devices' models and states, stats (usbemu_usbfs.c) */
 	struct dev *devs[MAX_DEVICES];
 	int ndevs;
 	int nports;      /* ports taken; successors share their predecessor's */

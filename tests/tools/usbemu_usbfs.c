@@ -1,8 +1,13 @@
 /*
  * The usbfs ioctls of an emulated device's /dev/bus/usb node, as the kernel
- * answers them, arriving on umockdev's worker thread. Control URBs are
- * carried out at submit time and wait in a per-client queue (one client per
- * open fd) until the program reaps them; claims are per client too.
+ * answers them, arriving on the worker thread of the device's own testbed
+ * (its lane, usbemu_bus.c). Control URBs are carried out at submit time and
+ * wait in a per-client queue (one client per open fd) until the program
+ * reaps them; claims are per client too. Clients and their queues are only
+ * touched on that thread; the model, the bus's state and the statistics
+ * only under the bus lock, which is never held across a round trip to the
+ * program (umockdev_ioctl_data_resolve reads its memory): one device's
+ * round trips would hold up every other device.
  */
 #include <errno.h>
 #include <sys/ioctl.h>
@@ -53,15 +58,15 @@ void usbemu_leave(void)
 
 /* One control transfer, as the device sees it: the harness's faults, the
  * descriptors it serves itself, the model. Returns the data stage length
- * or -EPIPE / -ESHUTDOWN. */
-static int transfer(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
+ * or -EPIPE / -ESHUTDOWN. Under the bus lock. */
+static int transfer_locked(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
 {
 	struct usbemu_stats *st = &d->bus->stats;
 	int in = s->bmRequestType & 0x80;
 	int r;
 
 	st->transfers++;
-	if (d->vanished)
+	if (d->vanished || d->bus->closing)
 		return -ESHUTDOWN;
 	if (!in && s->wLength) {
 		unsigned long long after = d->out_bytes + s->wLength;
@@ -103,6 +108,22 @@ static int transfer(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
 	}
 	if (in)
 		st->in += (unsigned)r;
+	return r;
+}
+
+static int transfer(struct dev *d, const struct usbemu_setup *s, uint8_t *data)
+{
+	pthread_mutex_lock(&d->bus->lock);
+	int r = transfer_locked(d, s, data);
+	pthread_mutex_unlock(&d->bus->lock);
+	return r;
+}
+
+static int gone(struct dev *d)
+{
+	pthread_mutex_lock(&d->bus->lock);
+	int r = d->bus->closing || d->vanished;
+	pthread_mutex_unlock(&d->bus->lock);
 	return r;
 }
 
@@ -199,7 +220,7 @@ static void reap(struct dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
 	struct urb_done *u = cl ? g_queue_pop_head(&cl->urbs) : NULL;
 	if (!u) {
 		/* The node is a plain file, always "ready": libusb polls here. */
-		umockdev_ioctl_client_complete(c, -1, d->vanished ? ENODEV : EAGAIN);
+		umockdev_ioctl_client_complete(c, -1, gone(d) ? ENODEV : EAGAIN);
 		return;
 	}
 	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)u->urb->data;
@@ -318,14 +339,17 @@ static void claim(struct dev *d, UMockdevIoctlClient *c, gulong req, UMockdevIoc
 /* USBDEVFS_RESET: the model may leave the bus on it (into its bootloader). */
 static void reset(struct dev *d, UMockdevIoctlClient *c)
 {
-	if (d->model->reset) {
+	pthread_mutex_lock(&d->bus->lock);
+	int r = d->bus->closing || d->vanished ? -1 : 0;
+	if (r == 0 && d->model->reset) {
 		calling = d;
 		d->model->reset(d->m);
 		calling = NULL;
 		if (d->leaving)
 			usbemu_dev_vanish(d);
 	}
-	umockdev_ioctl_client_complete(c, 0, 0);
+	pthread_mutex_unlock(&d->bus->lock);
+	umockdev_ioctl_client_complete(c, r, r ? ENODEV : 0);
 }
 
 /* The usbfs ioctls of a device that is there. */
@@ -378,8 +402,6 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
 	gboolean handled = TRUE;
 	(void)h;
 
-	pthread_mutex_lock(&d->bus->lock);
-	int gone = d->bus->closing || d->vanished;
 	switch (req) {
 	case USBDEVFS_REAPURB:
 	case USBDEVFS_REAPURBNDELAY:
@@ -400,7 +422,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
 	case USBDEVFS_CLEAR_HALT:
 	case USBDEVFS_RESETEP:
 	case USBDEVFS_SETCONFIGURATION:
-		if (gone)
+		if (gone(d))
 			umockdev_ioctl_client_complete(c, -1, ENODEV);
 		else
 			usbfs(d, c, req, arg);
@@ -408,7 +430,6 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
 	default:
 		handled = FALSE; /* the program gets ENOTTY */
 	}
-	pthread_mutex_unlock(&d->bus->lock);
 	return handled;
 }
 
@@ -416,9 +437,7 @@ static void on_client_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpo
 {
 	struct dev *d = user;
 	(void)h;
-	pthread_mutex_lock(&d->bus->lock);
 	g_hash_table_remove(d->clients, c);
-	pthread_mutex_unlock(&d->bus->lock);
 }
 
 void usbemu_usbfs_init(struct dev *d)
