@@ -15,11 +15,6 @@ ST_LINK=$top_builddir/tests/tools/linkemu
 ST_SHIM=$top_builddir/tests/tools/ptyshim.so
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 
-# expect_eq GOT WANT WHAT: one test line, with both values when they differ
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
-}
-
 # station_fixture DIR: DIR/m.json built into DIR/out, recipes DIR/usb.json
 # (the Loader over DFU) and DIR/ser.json (over serial, then the console check)
 station_fixture() {

@@ -43,6 +43,11 @@ expect_same() {
 	if cmp -s "$1" "$2"; then ok "$3"; else not_ok "$3 ($1 and $2 differ)"; fi
 }
 
+# expect_eq GOT WANT WHAT: one test line, with both values when they differ
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got \"$1\", expected \"$2\")"; fi
+}
+
 # flip_byte FILE OFFSET: invert every bit of one byte in place. Writing a
 # fixed value would change nothing where the byte already holds it (a
 # signature byte is 0x00 one build in 256).
