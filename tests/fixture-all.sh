@@ -5,7 +5,8 @@
 # each, flashes the three, skips the silent one and says so (-v, the JSON,
 # the summary); --port GLOB and --device narrow what is probed; --all --wait
 # finds a board that appears after the run started; two ports with one
-# board behind them (one UID) flash it once.
+# board behind them (one UID) flash it once; --loop --all probes each port
+# once, when it appears.
 . "$top_srcdir/tests/lib.sh"
 
 DEV=$top_builddir/device/ports/posix/fwd-posix
@@ -145,6 +146,43 @@ else
 	not_ok "--all: one board behind two ports (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
 fi
 stop_all
+
+# 8. --loop --all: a station that probes each serial port once, when it appears.
+# Board 6 is there at the start, board 7 is plugged in 2 s later, next to a
+# port that answers nothing: both flashed once, the silent port probed once
+# (not on every look), the count after each, exit 0 on SIGINT.
+device 6
+device 7
+timeout -k 5 90 "$TTYEMU" --port ttyACM0="$(readlink "$T/dev6")" --port ttyUSB0=none \
+	--after 2 --port ttyACM1="$(readlink "$T/dev7")" -- sh -c '
+	"$0" flash --loop --all -v --json "$1" >"$2/log" 2>"$2/err" &
+	pid=$!
+	for _ in $(seq 300); do
+		[ "$(grep -c "\"event\":\"result\"" "$2/log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	sleep 1 # more looks: nothing is probed or flashed twice
+	kill -INT $pid
+	wait $pid' "$FWPACK" "$I/app.bin" "$T"
+rc=$?
+printf '/dev/ttyACM0 pass\n/dev/ttyACM1 pass\n' >"$T/want"
+results >"$T/got"
+if [ $rc -eq 0 ] && cmp -s "$T/got" "$T/want"; then
+	ok "--loop --all: the board there and the one plugged in later, each flashed once; exit 0 on SIGINT"
+else
+	not_ok "--loop --all (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
+fi
+expect_eq "$(grep -c 'skipping /dev/ttyUSB0: /dev/ttyUSB0: no fwpack Loader or Updater answers' "$T/err")" 1 \
+	"--loop --all -v: the silent port probed once, and skipped with why"
+if grep '"event":"count"' "$T/log" | tail -1 | grep -q '"passed":2,"failed":0'; then
+	ok "--loop --all: the running count reaches 2 passed"
+else
+	not_ok "--loop --all: no count of 2 passed"; sed 's/^/    /' "$T/log"
+fi
+stop_all
+for n in 6 7; do
+	if boots $n; then ok "--loop --all: board $n boots the new application"; else not_ok "--loop --all: board $n does not boot it"; fi
+done
 
 # 6. --all takes boards already in their Loader: --enter is refused, not ignored.
 expect_exit 64 "--all --enter: refused" "$FWPACK" flash --all --enter reset "$I/app.bin"

@@ -497,13 +497,26 @@ static void on_sigint(int sig)
 
 static int fail(const struct flash_args *a, struct fwp_err *err);
 
+struct look {
+	const struct flash_args *a;
+	struct fwp_port_memo memo; /* --all */
+};
+
 /* The boards there now, each with its key: the port it resolves to, or its USB serial number. */
 static int scan(void *ctx, struct fwp_target **out, size_t *n)
 {
-	const struct flash_args *a = ctx;
+	struct look *l = ctx;
+	const struct flash_args *a = l->a;
 	struct fwp_scan_spec spec = {a->ports, a->nports, a->vid, a->pid,
 				     a->serials, a->paths, a->nserials, a->npaths};
-	return fwp_station_scan(&spec, out, n);
+	if (!a->all)
+		return fwp_station_scan(&spec, out, n);
+	/* --all: --port globs narrow the serial ports probed */
+	struct fwp_serial_scan_opts so = {a->o.baud, a->vid, a->pid, a->ports, a->nports,
+					  &interrupted};
+	spec.ports = NULL;
+	spec.nports = 0;
+	return fwp_station_scan_all(&spec, &so, &l->memo, out, n);
 }
 
 static void on_count(const struct fwp_station_counts *c, void *ctx)
@@ -523,7 +536,13 @@ static int station(struct flash_args *a, int n, char **files)
 	fwp_err_clear(&err);
 	int rc = bufs && imgs && r ? FWP_OK : fwp_fail(&err, FWP_ERR_NOMEM, "out of memory");
 	if (rc == FWP_OK)
-		rc = read_images(a, n, files, bufs, imgs, a->nports > 0, &err);
+		rc = read_images(a, n, files, bufs, imgs, a->nports > 0 && !a->all, &err);
+	/* --all: serial boards may be plugged in too. Images they cannot take
+	   (DFU files) fail on each such board, with why; USB boards still take them. */
+	struct fwp_err serr;
+	if (rc == FWP_OK && a->all && serial_images(a, n, files, bufs, imgs, &serr) < 0)
+		fprintf(stderr, "fwpack: warning: --all: serial boards cannot take these images: %s\n",
+			serr.msg);
 	if (rc == FWP_OK) {
 		struct sigaction sa, old;
 		memset(&sa, 0, sizeof(sa));
@@ -532,8 +551,13 @@ static int station(struct flash_args *a, int n, char **files)
 		sigaction(SIGTERM, &sa, NULL);
 		a->o.cancel = &interrupted;
 		struct fwp_flash_work w = {imgs, (size_t)n, &a->o};
-		rc = fwp_station_loop(scan, a, fwp_flash_work, &w, !a->nports, FWP_SCAN_INTERVAL_MS,
+		struct look l = {a, {NULL, 0, a->verbose}};
+		enum fwp_looks looks = a->all ? FWP_LOOK_SERIAL | FWP_LOOK_USB
+				       : a->nports ? FWP_LOOK_SERIAL
+						   : FWP_LOOK_USB;
+		rc = fwp_station_loop(scan, &l, fwp_flash_work, &w, looks, FWP_SCAN_INTERVAL_MS,
 				      &interrupted, fwp_render_event, r, on_count, &res, &nres, &err);
+		fwp_port_memo_clear(&l.memo);
 		sigaction(SIGINT, &old, NULL);
 	}
 	if (rc < 0) {

@@ -489,7 +489,7 @@ static int run_loop(struct run_args *a, struct pool *p, struct fwp_err *err)
 		return rc;
 	printf("station %s: waiting for boards (Ctrl-C to stop)\n", p->st->name);
 	fflush(stdout);
-	rc = fwp_station_loop(scan, &spec, loop_work, p, !spec.nports,
+	rc = fwp_station_loop(scan, &spec, loop_work, p, spec.nports ? FWP_LOOK_SERIAL : FWP_LOOK_USB,
 			      FWP_SCAN_INTERVAL_MS, &interrupted, NULL, NULL, NULL, &res, &nres,
 			      err);
 	free(res);

@@ -61,7 +61,8 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void *wctx, int usb, unsigned interval_ms,
+int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void *wctx,
+		     enum fwp_looks looks, unsigned interval_ms,
 		     const volatile int *stop,
 		     fwp_event_fn emit, void *ectx,
 		     void (*on_count)(const struct fwp_station_counts *c, void *ctx),
@@ -74,7 +75,7 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void 
 	*res = NULL;
 	*nres = 0;
 	/* Watching before the first look: a board plugged in meanwhile is not missed. */
-	int rc = usb ? fwp_usb_watch_new(&s.watch, err) : FWP_OK;
+	int rc = looks & FWP_LOOK_USB ? fwp_usb_watch_new(&s.watch, err) : FWP_OK;
 	for (int look = 1; !*stop && rc == FWP_OK;) {
 		struct fwp_target *now = NULL;
 		size_t n = 0;
@@ -138,7 +139,9 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void 
 			}
 		}
 		if (s.watch) {
-			look = fwp_usb_watch_wait(s.watch, FWP_LOOP_IDLE_MS, stop);
+			int serial = looks & FWP_LOOK_SERIAL;
+			look = fwp_usb_watch_wait(s.watch, serial ? interval_ms : FWP_LOOP_IDLE_MS,
+						  stop) || serial;
 			continue;
 		}
 		for (unsigned waited = 0; waited < interval_ms && !*stop; waited += 50)

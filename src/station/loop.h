@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "board.h"
+#include "serial_scan.h"
 
 /* --wait without a value: long enough for a person to plug a board in. */
 #define FWP_WAIT_DEFAULT_S 60
@@ -42,6 +43,21 @@ struct fwp_scan_spec {
 int fwp_station_scan(const struct fwp_scan_spec *spec, struct fwp_target **out, size_t *n);
 
 /*
+ * --all (fwpack flash --loop --all): the serial ports the system lists that
+ * answer as an fwpack Loader or Updater (so narrows them), each probed
+ * once when it appears (memo: what the last look found; zeroed at first,
+ * cleared at the end), then the USB DFU devices usb selects.
+ */
+struct fwp_port_memo {
+	struct fwp_scan_port *ports;
+	size_t n;
+	int verbose; /* say on stderr which new ports are skipped, and why */
+};
+int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_serial_scan_opts *so,
+			 struct fwp_port_memo *memo, struct fwp_target **out, size_t *n);
+void fwp_port_memo_clear(struct fwp_port_memo *memo);
+
+/*
  * One board's work, in the board's own thread: emit its events through
  * emit (serialised by the loop) and leave its outcome in *res (res->rc <
  * 0: it failed). A station that must stop altogether (its record cannot be
@@ -63,16 +79,24 @@ struct fwp_station_counts {
 	unsigned passed, failed, running;
 };
 
+/* What the scan of a station looks at: which sets when it looks. */
+enum fwp_looks {
+	FWP_LOOK_SERIAL = 1, /* every interval_ms */
+	FWP_LOOK_USB = 2,    /* when libusb reports a device arriving or leaving */
+};
+
 /*
- * Scan until *stop: serial ports every interval_ms; USB (usb set) when
- * libusb reports a device arriving or leaving (polling every
- * FWP_USB_POLL_MS where libusb has no hotplug). Give each new board work(wctx, ...); after each
+ * Scan until *stop, as looks says: serial ports every interval_ms; USB
+ * when libusb reports a device arriving or leaving (polling every
+ * FWP_USB_POLL_MS where libusb has no hotplug); both: every interval_ms
+ * and on each USB event. Give each new board work(wctx, ...); after each
  * board, call on_count with the running counts. On stop, boards still
  * running are cancelled through their own cancel flag (which must be stop)
  * and waited for; every wait is bounded by the work's own timeouts.
  * res, nres: every board's result, malloc'd, the caller's to free.
  */
-int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void *wctx, int usb, unsigned interval_ms,
+int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void *wctx,
+		     enum fwp_looks looks, unsigned interval_ms,
 		     const volatile int *stop,
 		     fwp_event_fn emit, void *ectx,
 		     void (*on_count)(const struct fwp_station_counts *c, void *ctx),

@@ -1,6 +1,7 @@
 /*
  * What a station (loop.h) finds on each look: the serial ports its globs
- * match, or the USB DFU devices it selects, each keyed by who the board is.
+ * match, or the USB DFU devices it selects, or (--all) both, each keyed by
+ * who the board is.
  */
 #include <glob.h>
 #include <limits.h>
@@ -26,25 +27,32 @@ static struct fwp_target *append(struct fwp_target **t, size_t *n,
 	return &nt[(*n)++];
 }
 
-/* A port by the device it resolves to: two names for one port are one board. */
+/* A port by the device it resolves to: two names for one port are one board.
+   1: not (or no longer) there. */
+static int append_port(struct fwp_target **t, size_t *n, const char *name)
+{
+	char real[PATH_MAX];
+	struct fwp_err e;
+	if (fwp_port_resolve(name, real, sizeof(real), &e) < 0)
+		return 1;
+	struct fwp_target *x = append(t, n, &fwp_transport_serial, name);
+	if (!x)
+		return FWP_ERR_NOMEM;
+	snprintf(x->key, sizeof(x->key), "serial:%.255s", real);
+	return FWP_OK;
+}
+
 static int scan_ports(const struct fwp_scan_spec *s, struct fwp_target **t, size_t *n)
 {
 	for (size_t i = 0; i < s->nports; i++) {
 		glob_t g;
 		if (glob(s->ports[i], GLOB_NOCHECK, NULL, &g) != 0)
 			continue;
-		for (size_t k = 0; k < g.gl_pathc; k++) {
-			char real[PATH_MAX];
-			struct fwp_err e;
-			if (fwp_port_resolve(g.gl_pathv[k], real, sizeof(real), &e) < 0)
-				continue; /* not (or no longer) there */
-			struct fwp_target *x = append(t, n, &fwp_transport_serial, g.gl_pathv[k]);
-			if (!x) {
+		for (size_t k = 0; k < g.gl_pathc; k++)
+			if (append_port(t, n, g.gl_pathv[k]) < 0) {
 				globfree(&g);
 				return FWP_ERR_NOMEM;
 			}
-			snprintf(x->key, sizeof(x->key), "serial:%.255s", real);
-		}
 		globfree(&g);
 	}
 	return FWP_OK;
@@ -100,4 +108,81 @@ int fwp_station_scan(const struct fwp_scan_spec *s, struct fwp_target **out, siz
 	*out = t;
 	*n = nt;
 	return FWP_OK;
+}
+
+/*
+ * --all: each port is probed once, when it appears in the list: never
+ * while its board is being flashed or runs its application afterwards.
+ * A port that leaves the list is forgotten, so plugging it in again
+ * probes it again. The ports known from the last look go first, as they
+ * were, so that a board's first port keeps it when a second port with
+ * the same UID appears.
+ */
+static int look_ports(const struct fwp_serial_scan_opts *so, struct fwp_port_memo *memo)
+{
+	struct fwp_scan_port *now = NULL;
+	size_t n = 0, known = 0;
+	struct fwp_err e;
+	int rc = fwp_serial_candidates(so, &now, &n, &e);
+	if (rc == FWP_ERR_NOMEM)
+		return rc;
+	/* no tty class here (a container, an emulated USB bus): no serial boards */
+	struct fwp_scan_port *all = calloc(n ? n : 1, sizeof(*all));
+	if (!all) {
+		free(now);
+		return FWP_ERR_NOMEM;
+	}
+	for (size_t i = 0; rc == FWP_OK && i < n; i++)
+		for (size_t k = 0; k < memo->n; k++)
+			if (!strcmp(memo->ports[k].name, now[i].name)) {
+				all[known++] = memo->ports[k];
+				now[i].probed = 1; /* taken */
+				break;
+			}
+	size_t m = known;
+	for (size_t i = 0; rc == FWP_OK && i < n; i++)
+		if (!now[i].probed)
+			all[m++] = now[i];
+	free(now);
+	if (fwp_serial_probe(so, all, m) < 0) {
+		free(all);
+		return FWP_ERR_NOMEM;
+	}
+	for (size_t i = known; memo->verbose && i < m; i++)
+		if (!all[i].found)
+			fprintf(stderr, "fwpack: --all: skipping %s: %s\n", all[i].name, all[i].why);
+	free(memo->ports);
+	memo->ports = all;
+	memo->n = m;
+	return FWP_OK;
+}
+
+int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_serial_scan_opts *so,
+			 struct fwp_port_memo *memo, struct fwp_target **out, size_t *n)
+{
+	struct fwp_target *t = NULL;
+	size_t nt = 0;
+	*out = NULL;
+	*n = 0;
+	int rc = look_ports(so, memo);
+	for (size_t i = 0; rc == FWP_OK && i < memo->n; i++)
+		if (memo->ports[i].found && append_port(&t, &nt, memo->ports[i].name) < 0)
+			rc = FWP_ERR_NOMEM;
+	/* no USB here (no access to the bus): the serial boards still are */
+	if (rc == FWP_OK && scan_usb(usb, &t, &nt) == FWP_ERR_NOMEM)
+		rc = FWP_ERR_NOMEM;
+	if (rc < 0) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	*n = nt;
+	return FWP_OK;
+}
+
+void fwp_port_memo_clear(struct fwp_port_memo *memo)
+{
+	free(memo->ports);
+	memo->ports = NULL;
+	memo->n = 0;
 }

@@ -71,8 +71,8 @@ static int by_name(const void *a, const void *b)
 		      ((const struct fwp_scan_port *)b)->name);
 }
 
-int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port **out, size_t *n,
-		    struct fwp_err *err)
+int fwp_serial_candidates(const struct fwp_serial_scan_opts *o, struct fwp_scan_port **out,
+			  size_t *n, struct fwp_err *err)
 {
 	struct fwp_port_desc *list = NULL;
 	size_t nlist = 0, k = 0;
@@ -82,11 +82,8 @@ int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port *
 	if (rc < 0)
 		return rc;
 	struct fwp_scan_port *ports = calloc(nlist ? nlist : 1, sizeof(*ports));
-	struct probe *pr = calloc(nlist ? nlist : 1, sizeof(*pr));
-	if (!ports || !pr) {
+	if (!ports) {
 		free(list);
-		free(ports);
-		free(pr);
 		return fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < nlist; i++)
@@ -94,6 +91,16 @@ int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port *
 			snprintf(ports[k++].name, sizeof(ports[0].name), "%s", list[i].name);
 	free(list);
 	qsort(ports, k, sizeof(*ports), by_name);
+	*out = ports;
+	*n = k;
+	return FWP_OK;
+}
+
+int fwp_serial_probe(const struct fwp_serial_scan_opts *o, struct fwp_scan_port *ports, size_t k)
+{
+	struct probe *pr = calloc(k ? k : 1, sizeof(*pr));
+	if (!pr)
+		return FWP_ERR_NOMEM;
 	/* in batches, each port in a thread of its own: a batch takes one probe's time */
 	for (size_t b = 0; b < k; b += FWP_PROBE_PARALLEL) {
 		size_t end = b + FWP_PROBE_PARALLEL < k ? b + FWP_PROBE_PARALLEL : k;
@@ -101,6 +108,9 @@ int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port *
 			pr[i].o = o;
 			pr[i].p = &ports[i];
 			pr[i].started = 0;
+			if (ports[i].probed)
+				continue;
+			ports[i].probed = 1;
 			if (o->cancel && *o->cancel)
 				snprintf(ports[i].why, sizeof(ports[i].why), "interrupted before probing");
 			else if (pthread_create(&pr[i].thread, NULL, probe, &pr[i]) == 0)
@@ -123,7 +133,18 @@ int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port *
 					 ports[i].name, ports[j].name, ports[i].uid);
 				break;
 			}
-	*out = ports;
-	*n = k;
 	return FWP_OK;
+}
+
+int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port **out, size_t *n,
+		    struct fwp_err *err)
+{
+	int rc = fwp_serial_candidates(o, out, n, err);
+	if (rc == FWP_OK && fwp_serial_probe(o, *out, *n) < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
+	}
+	return rc;
 }

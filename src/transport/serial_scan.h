@@ -38,6 +38,7 @@ struct fwp_scan_port {
 	char board[256];                 /* found: what it calls itself */
 	char uid[2 * FWP_UID_MAX + 1];   /* found: its unique ID ("" if it reports none) */
 	int updater;                     /* found: 1 Updater, 0 Loader */
+	int probed;                      /* 1: probed already (fwp_serial_probe leaves it as it is) */
 	char why[300];                   /* not found, or the same board as another port: why it is skipped */
 };
 
@@ -49,5 +50,14 @@ struct fwp_scan_port {
  */
 int fwp_serial_scan(const struct fwp_serial_scan_opts *o, struct fwp_scan_port **out, size_t *n,
 		    struct fwp_err *err);
+
+/* Its two halves: the listed ports that pass the options, sorted by name,
+ * none probed yet ... */
+int fwp_serial_candidates(const struct fwp_serial_scan_opts *o, struct fwp_scan_port **out,
+			  size_t *n, struct fwp_err *err);
+/* ... and the probe of those in ports[0..n) not probed yet; then a port
+ * whose UID an earlier one in the array reported is not found (its why
+ * says so). Fails (FWP_ERR_NOMEM) only when out of memory. */
+int fwp_serial_probe(const struct fwp_serial_scan_opts *o, struct fwp_scan_port *ports, size_t n);
 
 #endif /* FWP_SERIAL_SCAN_H */
