@@ -12,11 +12,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-station.sh"
 
-cleanup() {
-	st_stop_boards
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap st_cleanup EXIT
 if [ -f "$ST_POSIX/.stamp" ] && [ -f "$ST_POSIX/keys/station.pem" ]; then ok "the posix images are built"; else
 	not_ok "the posix images are built"; finish; exit 1; fi
 S=$T/s

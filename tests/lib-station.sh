@@ -112,6 +112,12 @@ st_stop_boards() {
 	ST_PIDS=
 }
 
+# st_cleanup: a test's EXIT trap when its boards are all it started
+st_cleanup() {
+	st_stop_boards
+	rm -rf "$T"
+}
+
 # st_usb "USBEMU-DEVICE-OPTIONS" COMMAND...: COMMAND under usbemu (the
 # options split at spaces: paths without them), with the pty shim ahead of
 # umockdev's preload (umockdev's own lstat would hide the ptys'

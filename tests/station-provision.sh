@@ -15,11 +15,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-station.sh"
 
-cleanup() {
-	st_stop_boards
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap st_cleanup EXIT
 S=$T/s
 station_fixture "$S" || { not_ok "the station's images and recipes"; finish; exit 1; }
 DB=$T/r.db

@@ -164,6 +164,14 @@ static int fail_board(struct board_run *r, int code, const char *path, const cha
 	return 0;
 }
 
+/* Step i cannot run on this board (the command line left out what it
+   needs): recorded as failed and the board failed, for the same reason. */
+static int step_refused(struct board_run *r, size_t i, const char *why)
+{
+	step_done(r, i, 0, 0, 0, why);
+	return fail_board(r, FWP_ERR_USAGE, r->st->recipe.steps[i].path, why);
+}
+
 /* The station image that is manifest image (or factory) name. */
 static const struct fwp_job_image *image_named(const struct board_run *r, const char *name)
 {
@@ -213,14 +221,13 @@ static size_t run_dfuse(struct board_run *r, size_t i, int *ok)
 	if (write == SIZE_MAX) {
 		/* The DfuSe backend erases and leaves as part of a write. */
 		size_t at = erase != SIZE_MAX ? erase : leave;
-		step_done(r, at, 0, 0, 0, "a DfuSe mass erase or leave needs a dfuse_write right after it (the ROM's steps run as one session)");
-		*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[at].path,
-				 "a DfuSe mass erase or leave needs a dfuse_write right after it");
+		*ok = step_refused(r, at, "a DfuSe mass erase or leave needs a dfuse_write right "
+					  "after it (the ROM's steps run as one session)");
 		return i;
 	}
 	if (!r->b->usb_serial && !r->b->usb_path) {
-		step_done(r, erase != SIZE_MAX ? erase : write, 0, 0, 0, "no USB DfuSe device given (--serial, --path or --all)");
-		*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[write].path, "no USB DfuSe device given (--serial, --path or --all)");
+		*ok = step_refused(r, erase != SIZE_MAX ? erase : write,
+				   "no USB DfuSe device given (--serial, --path or --all)");
 		return i;
 	}
 	const struct fwp_recipe_step *s = &rc->steps[write];
@@ -363,16 +370,16 @@ static void loader_session(struct board_run *r, size_t wait, size_t write, size_
 	memset(&t, 0, sizeof(t));
 	if (over == FWP_OVER_SERIAL) {
 		if (!r->b->port) {
-			step_done(r, first, 0, 0, 0, "the Loader is reached over serial: no --port given for this board");
-			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[first].path, "no --port given for this board");
+			*ok = step_refused(r, first, "the Loader is reached over serial: no --port "
+						     "given for this board");
 			return;
 		}
 		t.ops = &fwp_transport_serial;
 		snprintf(t.name, sizeof(t.name), "%s", r->b->port);
 	} else {
 		if (!r->b->usb_serial) {
-			step_done(r, first, 0, 0, 0, "the Loader is reached over USB DFU by the board's USB serial number: none given (--serial or --all)");
-			*ok = fail_board(r, FWP_ERR_USAGE, rc->steps[first].path, "no USB serial number for this board");
+			*ok = step_refused(r, first, "the Loader is reached over USB DFU by the board's "
+						     "USB serial number: none given (--serial or --all)");
 			return;
 		}
 		t.ops = &fwp_transport_dfu;
@@ -606,8 +613,7 @@ static size_t run_expect(struct board_run *r, size_t i, int *ok)
 	char want[CONSOLE_LINE_MAX], line[CONSOLE_LINE_MAX], why[CONSOLE_LINE_MAX + 64];
 	expand(r, s->line, want, sizeof(want));
 	if (!r->b->port) {
-		step_done(r, i, 0, 0, 0, "expect: no console port given for this board (--port)");
-		*ok = fail_board(r, FWP_ERR_USAGE, s->path, "no console port given for this board (--port)");
+		*ok = step_refused(r, i, "expect: no console port given for this board (--port)");
 		return i + 1;
 	}
 	unsigned timeout = s->timeout_ms ? s->timeout_ms : r->o->timeout_ms;
