@@ -33,6 +33,16 @@ fixture() { # ttyemu with boards 1-3 on ttyACM0-2 and a silent ttyUSB0, then ARG
 results() { # the result events of $T/log, "name result", sorted
 	grep '"event":"result"' "$T/log" | sed 's/.*"result":"\([a-z]*\)".*"name":"\([^"]*\)".*/\2 \1/' | sort
 }
+# expect_passed RC WHAT PORT...: exit status RC is 0 and $T/log has a pass
+# result for each PORT, none for another
+expect_passed() {
+	code=$1 what=$2
+	shift 2
+	printf '%s pass\n' "$@" >"$T/want"
+	results >"$T/got"
+	if [ "$code" -eq 0 ] && cmp -s "$T/got" "$T/want"; then ok "$what"; else
+		not_ok "$what (exit $code)"; sed 's/^/    /' "$T/log" "$T/err"; fi
+}
 
 # 1. Three Loaders and a port that answers nothing: the three flashed, the other skipped.
 device 1
@@ -83,13 +93,9 @@ device 2
 device 3
 fixture "$FWPACK" flash --all -v --port '/dev/ttyACM[01]' --json "$I/app.bin" >"$T/log" 2>"$T/err"
 rc=$?
-printf '/dev/ttyACM0 pass\n/dev/ttyACM1 pass\n' >"$T/want"
-results >"$T/got"
-if [ $rc -eq 0 ] && cmp -s "$T/got" "$T/want" && ! grep -q ttyUSB0 "$T/log" "$T/err"; then
-	ok "--all --port GLOB: only the matching ports probed and flashed"
-else
-	not_ok "--all --port GLOB (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
-fi
+expect_passed $rc "--all --port GLOB: the matching ports flashed" /dev/ttyACM0 /dev/ttyACM1
+if grep -q ttyUSB0 "$T/log" "$T/err"; then not_ok "--all --port GLOB: the other port was probed"; else
+	ok "--all --port GLOB: only the matching ports probed"; fi
 
 # 4. --device VID:PID: only the serial ports of that USB device (none of them a board here).
 fixture "$FWPACK" flash --all -v --device 1209:0001 "$I/app.bin" >"$T/log" 2>&1
@@ -108,13 +114,7 @@ fixture_late() {
 }
 fixture_late "$FWPACK" flash --all --wait=20 --json "$I/app.bin" >"$T/log" 2>"$T/err"
 rc=$?
-printf '/dev/ttyACM0 pass\n' >"$T/want"
-results >"$T/got"
-if [ $rc -eq 0 ] && cmp -s "$T/got" "$T/want"; then
-	ok "--all --wait: a board plugged in after the start is found and flashed"
-else
-	not_ok "--all --wait (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
-fi
+expect_passed $rc "--all --wait: a board plugged in after the start is found and flashed" /dev/ttyACM0
 # Nothing appears: the wait ends, bounded, with the reason.
 start=$(date +%s)
 timeout -k 5 60 "$TTYEMU" --port ttyUSB0=none -- "$FWPACK" flash --all --wait=3 "$I/app.bin" >"$T/log" 2>&1
@@ -137,13 +137,11 @@ wait_link "$T/dev5b"
 timeout -k 5 90 "$TTYEMU" --port ttyACM0="$(readlink "$T/dev5")" --port ttyACM1="$(readlink "$T/dev5b")" -- \
 	"$FWPACK" flash --all -v --json "$I/app.bin" >"$T/log" 2>"$T/err"
 rc=$?
-printf '/dev/ttyACM0 pass\n' >"$T/want"
-results >"$T/got"
-if [ $rc -eq 0 ] && cmp -s "$T/got" "$T/want" &&
-	grep -q "skipping /dev/ttyACM1: /dev/ttyACM1: the same board as /dev/ttyACM0 (UID [0-9a-f]*): flashed once" "$T/err"; then
-	ok "--all: two ports reporting one UID are one board, flashed once"
+expect_passed $rc "--all: two ports reporting one UID are one board, flashed once" /dev/ttyACM0
+if grep -q "skipping /dev/ttyACM1: /dev/ttyACM1: the same board as /dev/ttyACM0 (UID [0-9a-f]*): flashed once" "$T/err"; then
+	ok "--all -v: the second port is skipped, naming the first"
 else
-	not_ok "--all: one board behind two ports (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
+	not_ok "--all -v: the second port of one board not skipped as such"; sed 's/^/    /' "$T/err"
 fi
 stop_all
 
@@ -165,13 +163,8 @@ timeout -k 5 90 "$TTYEMU" --port ttyACM0="$(readlink "$T/dev6")" --port ttyUSB0=
 	kill -INT $pid
 	wait $pid' "$FWPACK" "$I/app.bin" "$T"
 rc=$?
-printf '/dev/ttyACM0 pass\n/dev/ttyACM1 pass\n' >"$T/want"
-results >"$T/got"
-if [ $rc -eq 0 ] && cmp -s "$T/got" "$T/want"; then
-	ok "--loop --all: the board there and the one plugged in later, each flashed once; exit 0 on SIGINT"
-else
-	not_ok "--loop --all (exit $rc)"; sed 's/^/    /' "$T/log" "$T/err"
-fi
+expect_passed $rc "--loop --all: the board there and the one plugged in later, each flashed once; exit 0 on SIGINT" \
+	/dev/ttyACM0 /dev/ttyACM1
 expect_eq "$(grep -c 'skipping /dev/ttyUSB0: /dev/ttyUSB0: no fwpack Loader or Updater answers' "$T/err")" 1 \
 	"--loop --all -v: the silent port probed once, and skipped with why"
 if grep '"event":"count"' "$T/log" | tail -1 | grep -q '"passed":2,"failed":0'; then
