@@ -5,7 +5,8 @@
 # flashed once, with a running count, until SIGINT; over USB, a board whose
 # application re-enumerates into its Loader during its own update is one
 # board, flashed once. USB waits on libusb hotplug events: boards plugged in
-# after the start (usbemu plug-ms=) with --wait and with --loop.
+# after the start (usbemu plug-ms=) with --wait and with --loop (and
+# --loop --all).
 . "$top_srcdir/tests/lib.sh"
 
 DEV=$top_builddir/device/ports/posix/fwd-posix
@@ -36,14 +37,14 @@ holds() { # FLASH: the application slot holds app.bin
 	tail -c +$((0x20000 + 1)) "$1" | head -c "$SIZE" | cmp -s - "$I/app.bin"
 }
 fw() { LD_PRELOAD=$top_builddir/tests/tools/ptyshim.so "$FWPACK" flash "$@"; }
-# usb_station N SETTLE WHAT USBEMU-ARGS...: fwpack flash --loop --dfu under
-# usbemu until "station: N passed", SETTLE more seconds, then SIGINT; WHAT:
-# the check that it ended with exit 0.
+# usb_station N SETTLE WHAT USBEMU-ARGS...: fwpack flash --loop $SEL
+# (default --dfu) under usbemu until "station: N passed", SETTLE more
+# seconds, then SIGINT; WHAT: the check that it ended with exit 0.
 usb_station() {
 	want=$1 settle=$2 what=$3
 	shift 3
 	rm -f "$T/pid"
-	timeout -k 5 90 "$USB" "$@" -- sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --loop --dfu '$I/app.bin'" \
+	timeout -k 5 90 "$USB" "$@" -- sh -c "echo \$\$ >'$T/pid'; exec '$FWPACK' flash --loop ${SEL:---dfu} '$I/app.bin'" \
 		>"$T/log" 2>&1 &
 	up=$!
 	for _ in $(seq 300); do grep -q "station: $want passed" "$T/log" && break; sleep 0.1; done
@@ -158,4 +159,19 @@ done
 all=1
 for n in 1 2 3; do holds "$T/u$n" || all=0; done
 if [ $all -eq 1 ]; then ok "the 3 slots hold the image"; else not_ok "the 3 slots hold the image"; fi
+
+# 7. --loop --all: USB boards plugged in one after another are found too,
+# while the serial ports are looked at every 200 ms (none listed here);
+# each flashed once, though the station looks at USB again only on events.
+rm -f "$T/u1" "$T/u2"
+SEL=--all usb_station 2 1 "--loop --all: USB boards plugged in, SIGINT, all passed" \
+	--device "loader,serial=Q1,flash=$T/u1,plug-ms=500" \
+	--device "loader,serial=Q2,flash=$T/u2,plug-ms=2500"
+for n in 1 2; do
+	c=$(grep -c "Connected: USB DFU device .* serial Q$n " "$T/log")
+	if [ "$c" -eq 1 ]; then ok "--loop --all: board Q$n was flashed once"; else
+		not_ok "--loop --all: board Q$n was flashed once ($c connects)"; sed 's/^/    /' "$T/log"; fi
+done
+if holds "$T/u1" && holds "$T/u2"; then ok "--loop --all: the 2 slots hold the image"; else
+	not_ok "--loop --all: the 2 slots hold the image"; fi
 finish

@@ -503,7 +503,7 @@ struct look {
 };
 
 /* The boards there now, each with its key: the port it resolves to, or its USB serial number. */
-static int scan(void *ctx, struct fwp_target **out, size_t *n)
+static int scan(void *ctx, enum fwp_looks what, struct fwp_target **out, size_t *n)
 {
 	struct look *l = ctx;
 	const struct flash_args *a = l->a;
@@ -516,7 +516,7 @@ static int scan(void *ctx, struct fwp_target **out, size_t *n)
 					  &interrupted};
 	spec.ports = NULL;
 	spec.nports = 0;
-	return fwp_station_scan_all(&spec, &so, &l->memo, out, n);
+	return fwp_station_scan_all(&spec, &so, &l->memo, what, out, n);
 }
 
 static void on_count(const struct fwp_station_counts *c, void *ctx)
@@ -551,7 +551,7 @@ static int station(struct flash_args *a, int n, char **files)
 		sigaction(SIGTERM, &sa, NULL);
 		a->o.cancel = &interrupted;
 		struct fwp_flash_work w = {imgs, (size_t)n, &a->o};
-		struct look l = {a, {NULL, 0, a->verbose}};
+		struct look l = {a, {NULL, 0, NULL, 0, a->verbose}};
 		enum fwp_looks looks = a->all ? FWP_LOOK_SERIAL | FWP_LOOK_USB
 				       : a->nports ? FWP_LOOK_SERIAL
 						   : FWP_LOOK_USB;

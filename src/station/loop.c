@@ -76,10 +76,10 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void 
 	*nres = 0;
 	/* Watching before the first look: a board plugged in meanwhile is not missed. */
 	int rc = looks & FWP_LOOK_USB ? fwp_usb_watch_new(&s.watch, err) : FWP_OK;
-	for (int look = 1; !*stop && rc == FWP_OK;) {
+	for (unsigned look = looks; !*stop && rc == FWP_OK;) {
 		struct fwp_target *now = NULL;
 		size_t n = 0;
-		if (look && scan(sctx, &now, &n) < 0)
+		if (look && scan(sctx, (enum fwp_looks)look, &now, &n) < 0)
 			n = 0; /* a failed scan is one missed look, not the station's end */
 		for (size_t k = 0; look && k < njobs; k++)
 			jobs[k]->absent = 1;
@@ -138,10 +138,10 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void 
 				pthread_mutex_unlock(&s.lock);
 			}
 		}
+		look = looks & FWP_LOOK_SERIAL;
 		if (s.watch) {
-			int serial = looks & FWP_LOOK_SERIAL;
-			look = fwp_usb_watch_wait(s.watch, serial ? interval_ms : FWP_LOOP_IDLE_MS,
-						  stop) || serial;
+			if (fwp_usb_watch_wait(s.watch, look ? interval_ms : FWP_LOOP_IDLE_MS, stop))
+				look |= FWP_LOOK_USB;
 			continue;
 		}
 		for (unsigned waited = 0; waited < interval_ms && !*stop; waited += 50)

@@ -21,8 +21,16 @@
 /* How often a station looks for new serial ports (USB: on hotplug events). */
 #define FWP_SCAN_INTERVAL_MS 200
 
-/* The boards present now: *out (malloc'd, the caller's to free) with their keys set. */
-typedef int (*fwp_scan_fn)(void *ctx, struct fwp_target **out, size_t *n);
+/* What a station looks at, and when (fwp_station_loop). */
+enum fwp_looks {
+	FWP_LOOK_SERIAL = 1, /* the serial ports, every interval_ms */
+	FWP_LOOK_USB = 2,    /* the USB devices, when libusb reports one arriving or leaving */
+};
+
+/* The boards present now: *out (malloc'd, the caller's to free) with their
+   keys set; what: which of the station's sets may have changed since the
+   last look (the others may be answered from that look). */
+typedef int (*fwp_scan_fn)(void *ctx, enum fwp_looks what, struct fwp_target **out, size_t *n);
 
 /* What a station looks for: serial ports (nports) or else USB DFU devices. */
 struct fwp_scan_spec {
@@ -45,16 +53,21 @@ int fwp_station_scan(const struct fwp_scan_spec *spec, struct fwp_target **out, 
 /*
  * --all (fwpack flash --loop --all): the serial ports the system lists that
  * answer as an fwpack Loader or Updater (so narrows them), each probed
- * once when it appears (memo: what the last look found; zeroed at first,
- * cleared at the end), then the USB DFU devices usb selects.
+ * once when it appears, then the USB DFU devices usb selects, listed again
+ * only when what says they may have changed: a USB device is not asked
+ * for its strings on every look while it is being flashed. memo: what the
+ * last look found (zeroed at first, cleared at the end).
  */
 struct fwp_port_memo {
 	struct fwp_scan_port *ports;
 	size_t n;
+	struct fwp_target *usb; /* the USB boards of the last USB look */
+	size_t nusb;
 	int verbose; /* say on stderr which new ports are skipped, and why */
 };
 int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_serial_scan_opts *so,
-			 struct fwp_port_memo *memo, struct fwp_target **out, size_t *n);
+			 struct fwp_port_memo *memo, enum fwp_looks what, struct fwp_target **out,
+			 size_t *n);
 void fwp_port_memo_clear(struct fwp_port_memo *memo);
 
 /*
@@ -79,17 +92,10 @@ struct fwp_station_counts {
 	unsigned passed, failed, running;
 };
 
-/* What the scan of a station looks at: which sets when it looks. */
-enum fwp_looks {
-	FWP_LOOK_SERIAL = 1, /* every interval_ms */
-	FWP_LOOK_USB = 2,    /* when libusb reports a device arriving or leaving */
-};
-
 /*
  * Scan until *stop, as looks says: serial ports every interval_ms; USB
  * when libusb reports a device arriving or leaving (polling every
- * FWP_USB_POLL_MS where libusb has no hotplug); both: every interval_ms
- * and on each USB event. Give each new board work(wctx, ...); after each
+ * FWP_USB_POLL_MS where libusb has no hotplug); both: each as said. Give each new board work(wctx, ...); after each
  * board, call on_count with the running counts. On stop, boards still
  * running are cancelled through their own cancel flag (which must be stop)
  * and waited for; every wait is bounded by the work's own timeouts.

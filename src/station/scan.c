@@ -124,15 +124,17 @@ static int look_ports(const struct fwp_serial_scan_opts *so, struct fwp_port_mem
 	size_t n = 0, known = 0;
 	struct fwp_err e;
 	int rc = fwp_serial_candidates(so, &now, &n, &e);
-	if (rc == FWP_ERR_NOMEM)
-		return rc;
-	/* no tty class here (a container, an emulated USB bus): no serial boards */
+	if (rc < 0)
+		/* Not listed this time (or never: no tty class in a container, an
+		   emulated USB bus): what the last look knew stands, so that no
+		   port is taken for new, and probed, mid-update. */
+		return rc == FWP_ERR_NOMEM ? rc : FWP_OK;
 	struct fwp_scan_port *all = calloc(n ? n : 1, sizeof(*all));
 	if (!all) {
 		free(now);
 		return FWP_ERR_NOMEM;
 	}
-	for (size_t i = 0; rc == FWP_OK && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < memo->n; k++)
 			if (!strcmp(memo->ports[k].name, now[i].name)) {
 				all[known++] = memo->ports[k];
@@ -140,7 +142,7 @@ static int look_ports(const struct fwp_serial_scan_opts *so, struct fwp_port_mem
 				break;
 			}
 	size_t m = known;
-	for (size_t i = 0; rc == FWP_OK && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!now[i].probed)
 			all[m++] = now[i];
 	free(now);
@@ -158,19 +160,38 @@ static int look_ports(const struct fwp_serial_scan_opts *so, struct fwp_port_mem
 }
 
 int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_serial_scan_opts *so,
-			 struct fwp_port_memo *memo, struct fwp_target **out, size_t *n)
+			 struct fwp_port_memo *memo, enum fwp_looks what, struct fwp_target **out,
+			 size_t *n)
 {
 	struct fwp_target *t = NULL;
 	size_t nt = 0;
 	*out = NULL;
 	*n = 0;
-	int rc = look_ports(so, memo);
+	int rc = what & FWP_LOOK_SERIAL ? look_ports(so, memo) : FWP_OK;
+	if (rc == FWP_OK && what & FWP_LOOK_USB) {
+		struct fwp_target *u = NULL;
+		size_t nu = 0;
+		rc = scan_usb(usb, &u, &nu);
+		if (rc == FWP_OK) {
+			free(memo->usb);
+			memo->usb = u;
+			memo->nusb = nu;
+		} else {
+			free(u);
+			/* no USB here (no access to the bus): the serial boards still are */
+			rc = rc == FWP_ERR_NOMEM ? rc : FWP_OK;
+		}
+	}
 	for (size_t i = 0; rc == FWP_OK && i < memo->n; i++)
 		if (memo->ports[i].found && append_port(&t, &nt, memo->ports[i].name) < 0)
 			rc = FWP_ERR_NOMEM;
-	/* no USB here (no access to the bus): the serial boards still are */
-	if (rc == FWP_OK && scan_usb(usb, &t, &nt) == FWP_ERR_NOMEM)
-		rc = FWP_ERR_NOMEM;
+	for (size_t i = 0; rc == FWP_OK && i < memo->nusb; i++) {
+		struct fwp_target *x = append(&t, &nt, memo->usb[i].ops, memo->usb[i].name);
+		if (x)
+			*x = memo->usb[i];
+		else
+			rc = FWP_ERR_NOMEM;
+	}
 	if (rc < 0) {
 		free(t);
 		return rc;
@@ -183,6 +204,6 @@ int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_seria
 void fwp_port_memo_clear(struct fwp_port_memo *memo)
 {
 	free(memo->ports);
-	memo->ports = NULL;
-	memo->n = 0;
+	free(memo->usb);
+	memset(memo, 0, sizeof(*memo));
 }
