@@ -70,10 +70,10 @@ expect_exit 0 "board B's record" "$FWPACK" provision --uid "$ub" --address $PROV
 	--field serial=FW-000002 --key "$STATION" -o "$T/p-b.img"
 expect_exit 1 "board A refuses board B's record" posix_client --slot 3 --no-boot "$T/p-b.img"
 expect_output "device refused the image: bad image" "the reason is the image"
-expect_exit 2 "fwpack flash: board A refuses board B's record" \
+expect_exit 2 "fwpack flash: board B's record is not sent to board A" \
 	flash_pty --no-boot "$T/p-b.img"
-expect_output "the device refused the image: the provisioning record is for another board (UID $ua is this board)" \
-	"...in words, naming this board's UID (not \"bad image (verdict 13)\")"
+expect_output "not sent: the provisioning record is for another board (its UID $ub; UID $ua is this board)" \
+	"...in words, naming both UIDs (not \"bad image (verdict 13)\")"
 
 # 4. Board A's own record: accepted, and its Application prints the serial number.
 # (A refused session has erased the Application slot it was aimed at: the

@@ -4,8 +4,9 @@
 # device-build/qemu-mps2/keys/station.pem) under QEMU, its unique ID given
 # per board (12 bytes at 0x003FFFF0, device/ports/qemu-mps2/port.c).
 # fwpack provision + fwpack flash over the Loader's UART: another board's
-# record refused in the WRONG_BOARD words, the board's own accepted, and the
-# example Application printing "app: serial number ..." from it.
+# record not sent by fwpack (in the WRONG_BOARD words) and refused by the
+# Loader when sent anyway, the board's own accepted, and the example
+# Application printing "app: serial number ..." from it.
 . "$top_srcdir/tests/lib.sh"
 
 D=$top_builddir/device-build/qemu-mps2
@@ -35,12 +36,16 @@ qemu_loader "$D" -device loader,file="$T/uid-a.bin",addr=$UID_AT
 expect_exit 0 "board A: the Application over the Loader's UART" flash --no-boot "$D/app.bin"
 expect_output "Connected: qemu-mps2" "...the qemu-mps2 Loader answers"
 
-# Board B's record on board A: refused by the Loader.
+# Board B's record for board A: not sent (the UID the Loader reports is not the record's).
 expect_exit 0 "fwpack provision: board B's record" "$FWPACK" provision --uid "$ub" --address $PROV \
 	--field serial=FW-000002 --key "$D/keys/station.pem" -o "$T/pb.img"
-expect_exit 2 "board A refuses board B's record" flash --no-boot "$T/pb.img"
-expect_output "the provisioning record is for another board (UID $ua is this board)" \
-	"...in the WRONG_BOARD words, naming this board's UID"
+expect_exit 2 "board B's record is not sent to board A" flash --no-boot "$T/pb.img"
+expect_output "not sent: the provisioning record is for another board (its UID $ub; UID $ua is this board)" \
+	"...in the WRONG_BOARD words, naming both UIDs"
+# Sent anyway (tests/serial-client does not check): the Loader refuses it itself.
+expect_exit 1 "board A's Loader refuses board B's record" \
+	pty_client "$QEMU_PTS" --slot 3 --no-boot "$T/pb.img"
+expect_output "device refused the image: bad image" "...as a bad image (its verdict: another board)"
 
 # A record signed with the release key: the provisioning slot refuses it.
 expect_exit 0 "board A's record signed with the release key" "$FWPACK" provision --uid "$ua" \

@@ -1,9 +1,11 @@
 /* Writing provisioning images: the record, then an ordinary signed image around it. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fwc_prov.h"
 #include "fwpack/protocol.h"
+#include "fwpack/verdict.h"
 #include "provimage.h"
 #include "slotimage.h"
 
@@ -122,4 +124,27 @@ int fwp_prov_image(const struct fwp_prov_params *p, struct fwp_key *key, struct 
 	}
 	fwp_buf_free(&rec);
 	return rc;
+}
+
+int fwp_prov_check_board(const uint8_t *data, size_t len, const char *uid, struct fwp_err *err)
+{
+	struct fwp_image_info info;
+	struct fwp_err ignored;
+	if (!uid[0] || fwp_image_parse(data, len, &info, &ignored) < 0 ||
+	    info.hdr.image_type != FWP_IMAGE_TYPE_PROVISIONING)
+		return FWP_OK;
+	struct fwp_buf file = {(uint8_t *)(uintptr_t)data, len, 0};
+	struct fwc_source src = {fwp_buf_read, &file, 0, (uint32_t)len};
+	struct fwc_result r;
+	char its[2 * FWP_UID_MAX + 1];
+	if (fwc_prov_check(&src, info.hdr.hdr_size, info.hdr.payload_size, NULL, NULL, &r) !=
+	    FWC_OK)
+		return FWP_OK; /* not well formed: the Loader says why */
+	fwp_hex(r.prov_uid, r.prov_uid_len, its);
+	if (strcasecmp(its, uid) == 0)
+		return FWP_OK;
+	return fwp_fail(err, FWP_ERR_REFUSED,
+			"not sent: %s (its UID %s; UID %s is this board): the board keeps the "
+			"record it has",
+			fwp_verdict_name(FWC_WRONG_BOARD), its, uid);
 }

@@ -37,4 +37,16 @@ int fwp_prov_record(const struct fwp_prov_params *p, struct fwp_buf *out, struct
 int fwp_prov_image(const struct fwp_prov_params *p, struct fwp_key *key, struct fwp_buf *out,
 		   struct fwp_err *err);
 
+/*
+ * May image data go to the board whose unique ID is uid (lower-case hex,
+ * "" when it reports none)? FWP_OK for an image that is not a provisioning
+ * record, for a record of this board, and when the board reports no UID
+ * (its Loader decides). A record for another board: FWP_ERR_REFUSED, in
+ * the words of the Loader's verdict, naming both UIDs. The host checks
+ * first because the Loader can tell only once the whole record is in,
+ * after starting the session has erased the slot: the board would lose
+ * the record it has.
+ */
+int fwp_prov_check_board(const uint8_t *data, size_t len, const char *uid, struct fwp_err *err);
+
 #endif /* FWP_PROVIMAGE_H */

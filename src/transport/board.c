@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "board.h"
+#include "provimage.h"
 
 const char *fwp_phase_name(enum fwp_phase p)
 {
@@ -76,7 +77,9 @@ int fwp_flash_board(const struct fwp_target *t, const struct fwp_job_image *imgs
 		if (o->cancel && *o->cancel)
 			rc = fwp_fail(&res->err, FWP_ERR_NO_DEVICE, "%s: interrupted before %s",
 				      res->id.name, imgs[i].path);
-		else if ((rc = t->ops->send(l, &imgs[i], &res->err)) < 0)
+		else if ((rc = fwp_prov_check_board(imgs[i].data, imgs[i].len, res->id.uid,
+						     &res->err)) < 0 ||
+			 (rc = t->ops->send(l, &imgs[i], &res->err)) < 0)
 			fwp_err_prefix(&res->err, imgs[i].path);
 	}
 	if (rc == FWP_OK && t->ops->finish)

@@ -7,9 +7,6 @@
 #include "dfu.h"
 #include "dfuflash.h"
 #include "dfuse.h"
-#include "fwc_prov.h"
-#include "fwpack/verdict.h"
-#include "slotimage.h"
 #include "transport.h"
 #include "usbwatch.h"
 
@@ -130,35 +127,6 @@ static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	return 1;
 }
 
-/*
- * A refused provisioning record made for another board: DFU's status has
- * no room for the Loader's verdict (errVERIFY covers it), but the record
- * names its UID and the board's iSerialNumber is this one's, so say so in
- * the words the serial transport uses for FWD_IMAGE_WRONG_BOARD.
- */
-static void wrong_board(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
-{
-	struct fwp_image_info info;
-	struct fwp_err ignored;
-	const char *uid = l->c.sink.id->uid;
-	if (!uid[0] || fwp_image_parse(img->data, img->len, &info, &ignored) < 0 ||
-	    info.hdr.image_type != FWP_IMAGE_TYPE_PROVISIONING)
-		return;
-	struct fwp_buf file = {(uint8_t *)(uintptr_t)img->data, img->len, 0};
-	struct fwc_source src = {fwp_buf_read, &file, 0, (uint32_t)img->len};
-	struct fwc_result r;
-	char its[2 * FWP_UID_MAX + 1];
-	if (fwc_prov_check(&src, info.hdr.hdr_size, info.hdr.payload_size, NULL, NULL, &r) != FWC_OK)
-		return;
-	fwp_hex(r.prov_uid, r.prov_uid_len, its);
-	if (strcmp(its, uid) == 0)
-		return; /* refused for another reason */
-	char was[sizeof(err->msg)];
-	snprintf(was, sizeof(was), "%s", err->msg);
-	fwp_fail(err, FWP_ERR_REFUSED, "%s: %s (its UID %s; UID %s is this board)", was,
-		 fwp_verdict_name(FWC_WRONG_BOARD), its, uid);
-}
-
 static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fwp_err *err)
 {
 	/* DfuSe: the host erases before it writes, not the device on the way. */
@@ -169,8 +137,6 @@ static int d_send(struct fwp_link *l, const struct fwp_job_image *img, struct fw
 	l->c.x = x;
 	int rc = fwp_dfu_flash_file(&l->session, img->data, img->len, err);
 	l->c.x.img = NULL;
-	if (rc == FWP_ERR_REFUSED)
-		wrong_board(l, img, err);
 	return rc;
 }
 
