@@ -6,7 +6,8 @@
 # the summary); --port GLOB and --device narrow what is probed; --all --wait
 # finds a board that appears after the run started; two ports with one
 # board behind them (one UID) flash it once; --loop --all probes each port
-# once, when it appears.
+# once, when it appears; one board on a serial port and on USB DFU (one
+# UID) is flashed once, over USB, and is one board to --loop --all.
 . "$top_srcdir/tests/lib.sh"
 
 DEV=$top_builddir/device/ports/posix/fwd-posix
@@ -57,7 +58,7 @@ for p in /dev/ttyACM0 /dev/ttyACM1 /dev/ttyACM2; do
 done
 expect_output "fwpack: --all: skipping /dev/ttyUSB0: /dev/ttyUSB0: no fwpack Loader or Updater answers" \
 	"--all -v: the silent port skipped, with why"
-expect_output "skipped by --all (not an fwpack Loader or Updater): /dev/ttyUSB0" \
+expect_output "skipped by --all (not an fwpack Loader or Updater, or a board reached another way): /dev/ttyUSB0" \
 	"--all: the summary names the skipped port"
 if grep -q "^/dev/ttyUSB0 " "$T/log"; then not_ok "--all: the silent port is not a board"; else ok "--all: the silent port is not a board"; fi
 stop_all
@@ -176,6 +177,47 @@ stop_all
 for n in 6 7; do
 	if boots $n; then ok "--loop --all: board $n boots the new application"; else not_ok "--loop --all: board $n does not boot it"; fi
 done
+
+# 9. One board on both carriers: its Loader answers on a serial port and as
+# a USB DFU device (usbemu's Loader model on the same flash file reports the
+# same UID as its iSerialNumber; ttyemu joins usbemu's emulated system).
+# --all flashes it once, over USB, and skips the port, naming the device.
+device 8
+USBEMU=$top_builddir/tests/tools/usbemu
+timeout -k 5 90 "$USBEMU" --device "loader,flash=$T/f8" -- \
+	"$TTYEMU" --port ttyACM0="$(readlink "$T/dev8")" -- \
+	"$FWPACK" flash --all -v --json "$I/app.bin" >"$T/log" 2>"$T/err"
+rc=$?
+expect_passed $rc "--all: one board on both carriers is flashed once" 1-1
+uid8=$(grep '"event":"connect"' "$T/log" | sed -n 's/.*"uid":"\([0-9a-f]*\)".*/\1/p' | head -1)
+grep '"event":"result"' "$T/log" | grep -q '"transport":"usb-dfu"' && ok "...over USB" || not_ok "...over USB"
+if grep -q "skipping /dev/ttyACM0: /dev/ttyACM0: the same board as USB DFU device 1-1 (UID $uid8): flashed once, over USB" "$T/err" &&
+	[ -n "$uid8" ]; then
+	ok "--all -v: its serial port skipped, naming the USB device and the UID"
+else
+	not_ok "--all -v: the serial port of a board flashed over USB not skipped as such"; sed 's/^/    /' "$T/err"
+fi
+stop_all
+if boots 8; then ok "--all: the board boots the new application"; else not_ok "--all: the board does not boot it"; fi
+
+# 10. --loop --all: the same board's USB side appears (2.5 s) after its serial
+# port was flashed: it is the same board (its key is the UID), not flashed again.
+device 8
+rm -f "$T/u8"
+UPPER=$(printf %s "$uid8" | tr 'a-f' 'A-F')
+timeout -k 5 90 "$USBEMU" --device "loader,flash=$T/u8,serial=$UPPER,plug-ms=2500" -- \
+	"$TTYEMU" --port ttyACM0="$(readlink "$T/dev8")" -- sh -c '
+	"$0" flash --loop --all --json "$1" >"$2/log" 2>"$2/err" &
+	pid=$!
+	for _ in $(seq 300); do grep -q "\"event\":\"result\"" "$2/log" && break; sleep 0.1; done
+	sleep 3.5 # the USB side plugs in at 2.5 s: no second job for it
+	kill -INT $pid
+	wait $pid' "$FWPACK" "$I/app.bin" "$T" 2>"$T/emu.err"
+rc=$?
+expect_passed $rc "--loop --all: the board flashed once over serial; its USB side later is the same board" \
+	/dev/ttyACM0
+expect_eq "$(grep -c '"event":"connect"' "$T/log")" 1 "...one connect in all"
+stop_all
 
 # 6. --all takes boards already in their Loader: --enter is refused, not ignored.
 expect_exit 64 "--all --enter: refused" "$FWPACK" flash --all --enter reset "$I/app.bin"

@@ -317,6 +317,7 @@ static int usb_targets(const struct flash_args *a, struct targets *ts, struct fw
 				goto nomem;
 			t->sel = any;
 			snprintf(t->usb_path, sizeof(t->usb_path), "%s", found[k].path);
+			fwp_dfu_board_uid(&found[k], t->uid);
 		}
 		if (nfound == 0 && ts->n == 0)
 			rc = fwp_fail(err, FWP_ERR_NO_DEVICE, "--all: no USB DFU device found");
@@ -355,6 +356,41 @@ out:
 }
 
 /*
+ * --all: a board on both carriers (a Loader serving USB DFU and a UART,
+ * both cables plugged in) is one board, flashed once, over USB: two
+ * sessions at once on one Loader would fail each other. Known by its UID
+ * (INFO's over serial, an fwpack Loader's iSerialNumber over USB); its
+ * port is skipped, naming the device. The serial targets are ts's first
+ * *nserial; skipped has room for them.
+ */
+static void same_boards(const struct flash_args *a, struct targets *ts, size_t *nserial,
+			struct fwp_scan_port *skipped, size_t *nskipped)
+{
+	for (size_t i = 0; i < *nserial;) {
+		size_t j = *nserial;
+		while (j < ts->n && !(ts->t[i].uid[0] && !strcmp(ts->t[i].uid, ts->t[j].uid)))
+			j++;
+		if (j == ts->n) {
+			i++;
+			continue;
+		}
+		struct fwp_scan_port *p = &skipped[(*nskipped)++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", ts->t[i].name);
+		snprintf(p->why, sizeof(p->why),
+			 "%.100s: the same board as USB DFU device %.40s (UID %s): flashed once, "
+			 "over USB",
+			 ts->t[i].name, ts->t[j].usb_path, ts->t[i].uid);
+		if (a->verbose)
+			fprintf(stderr, "fwpack: --all: skipping %s: %s\n", p->name, p->why);
+		memmove(&ts->t[i], &ts->t[i + 1], (ts->n - i - 1) * sizeof(ts->t[0]));
+		memmove(&ts->dup[i], &ts->dup[i + 1], (ts->n - i - 1) * sizeof(ts->dup[0]));
+		ts->n--;
+		(*nserial)--;
+	}
+}
+
+/*
  * --all: the serial ports the system lists that answer HELLO as an fwpack
  * Loader or Updater (narrowed by --port globs and --device), then every
  * matching USB DFU device; *nserial: how many of the targets are serial;
@@ -386,7 +422,10 @@ static int all_targets(const struct flash_args *a, struct targets *ts, size_t *n
 		*nskipped = 0;
 		for (size_t i = 0; i < nsp && rc == FWP_OK; i++) {
 			if (sp[i].found) {
-				if (!add(ts, &fwp_transport_serial, sp[i].name))
+				struct fwp_target *t = add(ts, &fwp_transport_serial, sp[i].name);
+				if (t)
+					snprintf(t->uid, sizeof(t->uid), "%s", sp[i].uid);
+				else
 					rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
 				continue;
 			}
@@ -412,6 +451,8 @@ static int all_targets(const struct flash_args *a, struct targets *ts, size_t *n
 				err->msg);
 			rc = FWP_OK;
 		}
+		if (rc == FWP_OK)
+			same_boards(a, ts, nserial, sp, nskipped);
 		if (rc != FWP_ERR_NO_DEVICE || ts->n)
 			return rc;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -675,7 +716,8 @@ static int run(struct flash_args *a, int n, char **files)
 	free(map);
 	fwp_render_summary(r, res, ts.n);
 	if (nskipped && (a->mode == FWP_RENDER_LINES || a->mode == FWP_RENDER_TTY)) {
-		printf("skipped by --all (not an fwpack Loader or Updater%s):",
+		printf("skipped by --all (not an fwpack Loader or Updater, or a board reached "
+		       "another way%s):",
 		       a->verbose ? "" : "; -v says why");
 		for (size_t i = 0; i < nskipped; i++)
 			printf(" %s", skipped[i].name);

@@ -41,7 +41,8 @@ struct fwp_scan_spec {
 	size_t nserials, npaths;
 };
 
-/* A USB board's key: this prefix, then its USB serial number. */
+/* A USB board's key: this prefix, then its USB serial number (with --all,
+   a serial board's whose Loader reports its UID too: fwp_station_scan_all). */
 #define FWP_SCAN_USB_SERIAL "usb:"
 
 /*

@@ -3,6 +3,7 @@
  * match, or the USB DFU devices it selects, or (--all) both, each keyed by
  * who the board is.
  */
+#include <ctype.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -88,6 +89,7 @@ static int scan_usb(const struct fwp_scan_spec *s, struct fwp_target **t, size_t
 			snprintf(x->key, sizeof(x->key), "%s%.200s", FWP_SCAN_USB_SERIAL, found[k].serial);
 		else
 			snprintf(x->key, sizeof(x->key), "usb@%s", found[k].path);
+		fwp_dfu_board_uid(&found[k], x->uid);
 	}
 	free(found);
 	fwp_dfu_exit(c);
@@ -182,15 +184,35 @@ int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_seria
 			rc = rc == FWP_ERR_NOMEM ? rc : FWP_OK;
 		}
 	}
-	for (size_t i = 0; rc == FWP_OK && i < memo->n; i++)
-		if (memo->ports[i].found && append_port(&t, &nt, memo->ports[i].name) < 0)
-			rc = FWP_ERR_NOMEM;
+	/* USB first: a board on both carriers is flashed over USB (the loop
+	   takes the first of one key), ... */
 	for (size_t i = 0; rc == FWP_OK && i < memo->nusb; i++) {
 		struct fwp_target *x = append(&t, &nt, memo->usb[i].ops, memo->usb[i].name);
 		if (x)
 			*x = memo->usb[i];
 		else
 			rc = FWP_ERR_NOMEM;
+	}
+	for (size_t i = 0; rc == FWP_OK && i < memo->n; i++) {
+		const struct fwp_scan_port *p = &memo->ports[i];
+		if (!p->found)
+			continue;
+		size_t before = nt;
+		if (append_port(&t, &nt, p->name) < 0) {
+			rc = FWP_ERR_NOMEM;
+		} else if (nt > before && p->uid[0]) {
+			/* ... and known as one board, whichever carrier came first: a
+			   port whose Loader reports its UID has the key an fwpack
+			   Loader has over USB (its iSerialNumber, the UID in upper-case
+			   hex). */
+			struct fwp_target *x = &t[nt - 1];
+			snprintf(x->uid, sizeof(x->uid), "%s", p->uid);
+			size_t k = strlen(FWP_SCAN_USB_SERIAL);
+			snprintf(x->key, sizeof(x->key), "%s", FWP_SCAN_USB_SERIAL);
+			for (size_t j = 0; p->uid[j] && k + 1 < sizeof(x->key); j++)
+				x->key[k++] = (char)toupper((unsigned char)p->uid[j]);
+			x->key[k] = 0;
+		}
 	}
 	if (rc < 0) {
 		free(t);

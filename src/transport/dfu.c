@@ -1,4 +1,5 @@
 /* The DFU 1.1 client over libusb-1.0 (see dfu.h). */
+#include <ctype.h>
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,6 +376,19 @@ int fwp_dfu_abort(struct fwp_dfu_dev *d, struct fwp_err *err)
 int fwp_dfu_is_fwpack(const struct fwp_dfu_info *in)
 {
 	return !strncmp(in->product, "fwpack", 6);
+}
+
+void fwp_dfu_board_uid(const struct fwp_dfu_info *in, char out[2 * FWP_UID_MAX + 1])
+{
+	size_t n = strlen(in->serial);
+	out[0] = 0;
+	if (!fwp_dfu_is_fwpack(in) || n == 0 || n % 2 || n > 2 * FWP_UID_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)in->serial[i]))
+			return;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)in->serial[i]);
 }
 
 /* The device's refusal in words, with its status string when it offers one. */

@@ -14,6 +14,7 @@
 
 #include "fwpack/dfu.h"
 #include "fwpack/error.h"
+#include "fwpack/protocol.h"
 
 #define FWP_DFU_MAX_ALTS 16
 
@@ -89,6 +90,13 @@ const char *fwp_dfu_dev_label(const struct fwp_dfu_dev *d);
 unsigned fwp_dfu_transfer_size(const struct fwp_dfu_dev *d);
 /* An fwpack Loader or Updater (device/apps/loader_usb.c names its product "fwpack ..."). */
 int fwp_dfu_is_fwpack(const struct fwp_dfu_info *in);
+/*
+ * The board's unique ID, lower-case hex as INFO gives it over serial: an
+ * fwpack Loader's (or Updater's) iSerialNumber is its UID in hex
+ * (device/apps/loader_usb.c); anything else reports none (""), and so does
+ * a serial number that is not 1..FWP_UID_MAX bytes of hex.
+ */
+void fwp_dfu_board_uid(const struct fwp_dfu_info *in, char out[2 * FWP_UID_MAX + 1]);
 
 /*
  * Switch to another alt setting (a number or a name) of the open device and

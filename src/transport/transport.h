@@ -53,6 +53,9 @@ struct fwp_target {
 	struct fwp_dfu_select sel;   /* USB (string fields point into the caller's argv) */
 	char usb_path[32];           /* USB: a path found by enumeration (--all), in place of sel.path */
 	char key[300];               /* station: who the board is (USB serial, else its path) */
+	/* the board's unique ID (lower-case hex) when known before it is opened:
+	   --all's probe (INFO), an fwpack Loader's iSerialNumber; "" unknown */
+	char uid[2 * FWP_UID_MAX + 1];
 };
 
 /* One image of a run, read and checked once for every board. */

@@ -1,5 +1,4 @@
 /* The USB DFU/DfuSe backend: libusb (one context per board) and dfuflash.h's policy. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,25 +22,6 @@ struct open_args {
 	const struct fwp_dfu_select *sel;
 	const struct fwp_dfu_opts *dopts;
 };
-
-/*
- * The board's unique ID, lower-case hex as INFO gives it over serial: an
- * fwpack Loader's (or Updater's) iSerialNumber is its UID in hex
- * (device/apps/loader_usb.c); anything else reports none (""), and so does
- * a serial number that is not 1..FWP_UID_MAX bytes of hex.
- */
-static void board_uid(const struct fwp_dfu_info *in, int dfuse, char out[2 * FWP_UID_MAX + 1])
-{
-	size_t n = strlen(in->serial);
-	out[0] = 0;
-	if (dfuse || !fwp_dfu_is_fwpack(in) || n == 0 || n % 2 || n > 2 * FWP_UID_MAX)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)in->serial[i]))
-			return;
-	for (size_t i = 0; i <= n; i++)
-		out[i] = (char)tolower((unsigned char)in->serial[i]);
-}
 
 /* A libusb context per board: nothing shared between the boards' threads.
    A new one enumerates afresh: what appeared since is in it. 1: not there (yet). */
@@ -104,7 +84,10 @@ static int d_describe(struct fwp_link *l, const struct fwp_job_image *first, str
 	char ver[8];
 	fwp_dfu_version_str(in->dfu_version, ver);
 	struct fwp_board_desc *d = &l->c.desc;
-	board_uid(in, l->session.dfuse, l->c.sink.id->uid);
+	if (l->session.dfuse)
+		l->c.sink.id->uid[0] = 0;
+	else
+		fwp_dfu_board_uid(in, l->c.sink.id->uid);
 	snprintf(d->usb_id, sizeof(d->usb_id), "%04x:%04x", in->vid, in->pid);
 	snprintf(d->protocol, sizeof(d->protocol), "%s", l->session.dfuse ? "dfuse" : "dfu");
 	snprintf(d->alt_name, sizeof(d->alt_name), "%s", alt->name);

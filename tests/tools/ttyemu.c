@@ -22,6 +22,12 @@
  * kept, DSR, CTS and CD read as asserted; every other ioctl is the real
  * one on the program's side.
  *
+ * Run as the COMMAND of usbemu (UMOCKDEV_DIR already set), the ports join
+ * that emulated system instead of a new one: COMMAND sees usbemu's USB
+ * devices and these ports together (one board on both, say). Their
+ * entries are made in a testbed of ttyemu's own and linked into usbemu's,
+ * all but the USB devices they hang off, which stay out of its USB bus.
+ *
  * Exits with COMMAND's status (128+N for signal N), 124 past --timeout
  * (default 120 s; it is killed), 127 when it cannot be started, 64 on a
  * usage error, 70 when a port cannot be made.
@@ -31,12 +37,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <dirent.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -267,6 +275,65 @@ static char **child_env(void)
 	return env;
 }
 
+/* The emulated system ttyemu joins (usbemu's), or NULL: its own. */
+static const char *outer;
+
+/*
+ * Links what own/REL holds into outer/REL: an entry outer lacks as a
+ * symbolic link to it (a whole directory at once) or, itself a link, as a
+ * copy; a directory both have, entry by entry. sys/bus stays out: the ports' USB devices are not on the
+ * other emulator's bus. 0, or -1 with a message.
+ */
+static int join_dir(const char *own, const char *rel)
+{
+	char from[4096], to[4096];
+	snprintf(from, sizeof(from), "%s/%s", own, rel);
+	DIR *dir = opendir(from);
+	if (!dir) {
+		fprintf(stderr, "ttyemu: %s: %s\n", from, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(dir))) {
+		char sub[2048];
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		if (!strcmp(sub, "sys/bus"))
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", own, sub);
+		snprintf(to, sizeof(to), "%s/%s", outer, sub);
+		if (lstat(to, &st) != 0) {
+			/* A link is copied, not pointed at: umockdev's preload knows a
+			   pty's node by its link to /dev/pts/N. */
+			char target[4096];
+			ssize_t n = e->d_type == DT_LNK ? readlink(from, target, sizeof(target) - 1) : -1;
+			if (n >= 0)
+				target[n] = 0;
+			if (symlink(n >= 0 ? target : from, to) != 0) {
+				fprintf(stderr, "ttyemu: %s: %s\n", to, strerror(errno));
+				rc = -1;
+			}
+		} else if (S_ISDIR(st.st_mode) && e->d_type == DT_DIR) {
+			rc = join_dir(own, sub);
+		} /* else: already there (linked by an earlier join, or the other's own) */
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int join(UMockdevTestbed *tb)
+{
+	if (!outer)
+		return 0;
+	char *own = umockdev_testbed_get_root_dir(tb);
+	int rc = join_dir(own, "");
+	g_free(own);
+	return rc ? EXIT_SOFTWARE : 0;
+}
+
 static int add_due(UMockdevTestbed *tb, double elapsed);
 
 struct due {
@@ -296,13 +363,22 @@ static int run(UMockdevTestbed *tb, char **argv, double timeout)
 /* The ports whose time has come; 0, or how ttyemu must end. */
 static int add_due(UMockdevTestbed *tb, double elapsed)
 {
-	for (int k = 0; k < nports; k++)
+	int rc = 0, added = 0;
+	char *own = outer ? umockdev_testbed_get_root_dir(tb) : NULL;
+	/* Joined, ttyemu runs under umockdev's preload, which looks at
+	   UMOCKDEV_DIR when the testbed announces a device: its own while it adds. */
+	if (own)
+		setenv("UMOCKDEV_DIR", own, 1);
+	for (int k = 0; rc == 0 && k < nports; k++)
 		if (!ports[k].added && ports[k].after <= elapsed) {
-			int rc = add_port(tb, k);
-			if (rc)
-				return rc;
+			rc = add_port(tb, k);
+			added = 1;
 		}
-	return 0;
+	if (own) {
+		setenv("UMOCKDEV_DIR", outer, 1);
+		g_free(own);
+	}
+	return rc == 0 && added ? join(tb) : rc;
 }
 
 int main(int argc, char **argv)
@@ -345,15 +421,22 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	char *joined = getenv("UMOCKDEV_DIR") ? strdup(getenv("UMOCKDEV_DIR")) : NULL;
 	UMockdevTestbed *tb = umockdev_testbed_new();
 	if (!tb) {
 		fprintf(stderr, "ttyemu: cannot make a umockdev testbed\n");
+		free(joined);
 		return EXIT_SOFTWARE;
 	}
+	/* A new testbed points UMOCKDEV_DIR at itself: COMMAND looks at the one joined. */
+	if (joined && setenv("UMOCKDEV_DIR", joined, 1) == 0)
+		outer = joined;
 	int rc = add_due(tb, 0);
 	if (rc == 0)
 		rc = run(tb, argv + i + 1, timeout);
-	/* The relays end with the process; the testbed's directory goes with it. */
+	/* The relays end with the process; the testbed's directory goes with it
+	   (the links into the one joined go with that one). */
 	g_object_unref(tb);
+	free(joined);
 	return rc;
 }
