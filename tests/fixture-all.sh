@@ -168,6 +168,8 @@ expect_passed $rc "--loop --all: the board there and the one plugged in later, e
 	/dev/ttyACM0 /dev/ttyACM1
 expect_eq "$(grep -c 'skipping /dev/ttyUSB0: /dev/ttyUSB0: no fwpack Loader or Updater answers' "$T/err")" 1 \
 	"--loop --all -v: the silent port probed once, and skipped with why"
+expect_eq "$(grep '"event":"warning"' "$T/log" | grep -c 'skipped by --all: /dev/ttyUSB0: no fwpack Loader or Updater answers.*"name":"/dev/ttyUSB0"')" 1 \
+	"--loop --all --json: one warning event names the skipped port and why"
 if grep '"event":"count"' "$T/log" | tail -1 | grep -q '"passed":2,"failed":0'; then
 	ok "--loop --all: the running count reaches 2 passed"
 else

@@ -514,18 +514,22 @@ static int serial_images(const struct flash_args *a, int n, char **files, struct
 
 /* ---- the run ---- */
 
-/* --json: each port --all probed and skipped, as a warning event naming it and why. */
+/* --json: a port --all probed and skipped, as a warning event naming it and why. */
+static void skipped_note(fwp_event_fn emit, void *ectx, const struct fwp_scan_port *p)
+{
+	struct fwp_board_id id = {"serial", "", "", "", ""};
+	char text[400];
+	snprintf(id.name, sizeof(id.name), "%s", p->name);
+	snprintf(text, sizeof(text), "skipped by --all: %s", p->why);
+	struct fwp_event e = {.type = FWP_EVENT_NOTE, .board = &id, .slot = -1, .text = text};
+	emit(&e, ectx);
+}
+
 static void skipped_notes(const struct flash_args *a, struct fwp_render *r,
 			  const struct fwp_scan_port *skipped, size_t n)
 {
-	for (size_t i = 0; a->mode == FWP_RENDER_JSON && i < n; i++) {
-		struct fwp_board_id id = {"serial", "", "", "", ""};
-		char text[400];
-		snprintf(id.name, sizeof(id.name), "%s", skipped[i].name);
-		snprintf(text, sizeof(text), "skipped by --all: %s", skipped[i].why);
-		struct fwp_event e = {.type = FWP_EVENT_NOTE, .board = &id, .slot = -1, .text = text};
-		fwp_render_event(&e, r);
-	}
+	for (size_t i = 0; a->mode == FWP_RENDER_JSON && i < n; i++)
+		skipped_note(fwp_render_event, r, &skipped[i]);
 }
 
 static void on_sigint(int sig)
@@ -541,13 +545,28 @@ static int fail(const struct flash_args *a, struct fwp_err *err);
 struct look {
 	const struct flash_args *a;
 	struct fwp_port_memo memo; /* --all */
+	fwp_event_fn emit;         /* the station's, during a look */
+	void *ectx;
 };
 
+/* --loop --all: a port that appeared and is not a board, said as the one-shot --all says it. */
+static void look_skipped(void *ctx, const struct fwp_scan_port *p)
+{
+	struct look *l = ctx;
+	if (l->a->verbose)
+		fprintf(stderr, "fwpack: --all: skipping %s: %s\n", p->name, p->why);
+	if (l->a->mode == FWP_RENDER_JSON)
+		skipped_note(l->emit, l->ectx, p);
+}
+
 /* The boards there now, each with its key: the port it resolves to, or its USB serial number. */
-static int scan(void *ctx, enum fwp_looks what, struct fwp_target **out, size_t *n)
+static int scan(void *ctx, enum fwp_looks what, fwp_event_fn emit, void *ectx,
+		struct fwp_target **out, size_t *n)
 {
 	struct look *l = ctx;
 	const struct flash_args *a = l->a;
+	l->emit = emit;
+	l->ectx = ectx;
 	struct fwp_scan_spec spec = {a->ports, a->nports, a->vid, a->pid,
 				     a->serials, a->paths, a->nserials, a->npaths};
 	if (!a->all)
@@ -592,7 +611,8 @@ static int station(struct flash_args *a, int n, char **files)
 		sigaction(SIGTERM, &sa, NULL);
 		a->o.cancel = &interrupted;
 		struct fwp_flash_work w = {imgs, (size_t)n, &a->o};
-		struct look l = {a, {NULL, 0, NULL, 0, a->verbose}};
+		struct look l = {a, {NULL, 0, NULL, 0, look_skipped, NULL}, NULL, NULL};
+		l.memo.skipped_ctx = &l;
 		enum fwp_looks looks = a->all ? FWP_LOOK_SERIAL | FWP_LOOK_USB
 				       : a->nports ? FWP_LOOK_SERIAL
 						   : FWP_LOOK_USB;

@@ -474,9 +474,12 @@ static int loop_spec(const struct run_args *a, const struct fwp_recipe *r,
 	return FWP_OK;
 }
 
-static int scan(void *spec, enum fwp_looks what, struct fwp_target **out, size_t *n)
+static int scan(void *spec, enum fwp_looks what, fwp_event_fn emit, void *ectx,
+		struct fwp_target **out, size_t *n)
 {
 	(void)what; /* one set: looked at only when it may have changed */
+	(void)emit; /* nothing skipped to tell: the ports given are the boards */
+	(void)ectx;
 	return fwp_station_scan(spec, out, n);
 }
 

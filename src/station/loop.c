@@ -79,7 +79,7 @@ int fwp_station_loop(fwp_scan_fn scan, void *sctx, fwp_board_work_fn work, void 
 	for (unsigned look = looks; !*stop && rc == FWP_OK;) {
 		struct fwp_target *now = NULL;
 		size_t n = 0;
-		if (look && scan(sctx, (enum fwp_looks)look, &now, &n) < 0)
+		if (look && scan(sctx, (enum fwp_looks)look, locked_emit, &s, &now, &n) < 0)
 			n = 0; /* a failed scan is one missed look, not the station's end */
 		for (size_t k = 0; look && k < njobs; k++)
 			jobs[k]->absent = 1;

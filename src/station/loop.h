@@ -29,8 +29,10 @@ enum fwp_looks {
 
 /* The boards present now: *out (malloc'd, the caller's to free) with their
    keys set; what: which of the station's sets may have changed since the
-   last look (the others may be answered from that look). */
-typedef int (*fwp_scan_fn)(void *ctx, enum fwp_looks what, struct fwp_target **out, size_t *n);
+   last look (the others may be answered from that look); emit(e, ectx):
+   the station's events, for what the look has to say (a port skipped). */
+typedef int (*fwp_scan_fn)(void *ctx, enum fwp_looks what, fwp_event_fn emit, void *ectx,
+			   struct fwp_target **out, size_t *n);
 
 /* What a station looks for: serial ports (nports) or else USB DFU devices. */
 struct fwp_scan_spec {
@@ -64,7 +66,9 @@ struct fwp_port_memo {
 	size_t n;
 	struct fwp_target *usb; /* the USB boards of the last USB look */
 	size_t nusb;
-	int verbose; /* say on stderr which new ports are skipped, and why */
+	/* each new port that is not a board, once (NULL: none told) */
+	void (*skipped)(void *ctx, const struct fwp_scan_port *p);
+	void *skipped_ctx;
 };
 int fwp_station_scan_all(const struct fwp_scan_spec *usb, const struct fwp_serial_scan_opts *so,
 			 struct fwp_port_memo *memo, enum fwp_looks what, struct fwp_target **out,

@@ -152,9 +152,9 @@ static int look_ports(const struct fwp_serial_scan_opts *so, struct fwp_port_mem
 		free(all);
 		return FWP_ERR_NOMEM;
 	}
-	for (size_t i = known; memo->verbose && i < m; i++)
+	for (size_t i = known; memo->skipped && i < m; i++)
 		if (!all[i].found)
-			fprintf(stderr, "fwpack: --all: skipping %s: %s\n", all[i].name, all[i].why);
+			memo->skipped(memo->skipped_ctx, &all[i]);
 	free(memo->ports);
 	memo->ports = all;
 	memo->n = m;
