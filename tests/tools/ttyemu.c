@@ -305,18 +305,21 @@ static int join_dir(const char *own, const char *rel)
 			continue;
 		snprintf(from, sizeof(from), "%s/%s", own, sub);
 		snprintf(to, sizeof(to), "%s/%s", outer, sub);
+		struct stat mine;
+		if (lstat(from, &mine) != 0)
+			continue; /* gone meanwhile */
 		if (lstat(to, &st) != 0) {
 			/* A link is copied, not pointed at: umockdev's preload knows a
 			   pty's node by its link to /dev/pts/N. */
 			char target[4096];
-			ssize_t n = e->d_type == DT_LNK ? readlink(from, target, sizeof(target) - 1) : -1;
+			ssize_t n = S_ISLNK(mine.st_mode) ? readlink(from, target, sizeof(target) - 1) : -1;
 			if (n >= 0)
 				target[n] = 0;
 			if (symlink(n >= 0 ? target : from, to) != 0) {
 				fprintf(stderr, "ttyemu: %s: %s\n", to, strerror(errno));
 				rc = -1;
 			}
-		} else if (S_ISDIR(st.st_mode) && e->d_type == DT_DIR) {
+		} else if (S_ISDIR(st.st_mode) && S_ISDIR(mine.st_mode)) {
 			rc = join_dir(own, sub);
 		} /* else: already there (linked by an earlier join, or the other's own) */
 	}
