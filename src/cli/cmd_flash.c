@@ -355,6 +355,13 @@ out:
 	return rc;
 }
 
+/* -v: a port --all probed and skipped, and why (a warning event too with --json: skipped_note). */
+static void say_skipped(const struct flash_args *a, const struct fwp_scan_port *p)
+{
+	if (a->verbose)
+		fprintf(stderr, "fwpack: --all: skipping %s: %s\n", p->name, p->why);
+}
+
 /*
  * --all: a board on both carriers (a Loader serving USB DFU and a UART,
  * both cables plugged in) is one board, flashed once, over USB: two
@@ -381,8 +388,7 @@ static void same_boards(const struct flash_args *a, struct targets *ts, size_t *
 			 "%.100s: the same board as USB DFU device %.40s (UID %s): flashed once, "
 			 "over USB",
 			 ts->t[i].name, ts->t[j].usb_path, ts->t[i].uid);
-		if (a->verbose)
-			fprintf(stderr, "fwpack: --all: skipping %s: %s\n", p->name, p->why);
+		say_skipped(a, p);
 		memmove(&ts->t[i], &ts->t[i + 1], (ts->n - i - 1) * sizeof(ts->t[0]));
 		memmove(&ts->dup[i], &ts->dup[i + 1], (ts->n - i - 1) * sizeof(ts->dup[0]));
 		ts->n--;
@@ -429,8 +435,7 @@ static int all_targets(const struct flash_args *a, struct targets *ts, size_t *n
 					rc = fwp_fail(err, FWP_ERR_NOMEM, "out of memory");
 				continue;
 			}
-			if (a->verbose)
-				fprintf(stderr, "fwpack: --all: skipping %s: %s\n", sp[i].name, sp[i].why);
+			say_skipped(a, &sp[i]);
 			sp[(*nskipped)++] = sp[i];
 		}
 		*nserial = ts->n;
@@ -553,8 +558,7 @@ struct look {
 static void look_skipped(void *ctx, const struct fwp_scan_port *p)
 {
 	struct look *l = ctx;
-	if (l->a->verbose)
-		fprintf(stderr, "fwpack: --all: skipping %s: %s\n", p->name, p->why);
+	say_skipped(l->a, p);
 	if (l->a->mode == FWP_RENDER_JSON)
 		skipped_note(l->emit, l->ectx, p);
 }
